@@ -1,0 +1,74 @@
+"""Compare extracted facts with expected ones, the way ``shared/checks/score_facts.py`` does.
+
+Used by the tests over hand-written passages (``tests/passages``) and by
+``scripts/score_passages.py``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+KEY = ("year", "fund", "metric", "item", "basis")
+
+
+def close(a: float, b: float) -> bool:
+    return abs(a - b) <= max(1e-4 * max(abs(a), abs(b)), 0.051)
+
+
+@dataclass
+class Score:
+    counts: Counter = field(default_factory=Counter)
+    misses: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+    @property
+    def precision(self) -> float:
+        c = self.counts
+        denominator = c["correct"] + c["wrong"] + c["extra"]
+        return c["correct"] / denominator if denominator else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.counts["correct"] / self.counts["gold"] if self.counts["gold"] else 1.0
+
+    def add(self, other: Score) -> None:
+        self.counts.update(other.counts)
+        self.misses.extend(other.misses)
+
+
+def key_of(row: dict[str, Any]) -> tuple[str, ...]:
+    return tuple(str(row[k]) for k in KEY)
+
+
+def compare(expected: list[dict[str, Any]], facts: list[dict[str, Any]]) -> Score:
+    """correct / wrong / missing / extra, as the project's scorer counts them."""
+    score = Score()
+    gold = defaultdict(list)
+    for g in expected:
+        gold[key_of(g)].append(g)
+    used: set[tuple[tuple[str, ...], int]] = set()
+    for f in facts:
+        key = key_of(f)
+        if key not in gold:
+            score.counts["extra"] += 1
+            score.misses.append(("extra", f))
+            continue
+        hit = next(
+            (i for i, g in enumerate(gold[key]) if (key, i) not in used and close(float(f["value"]), float(g["value"]))),
+            None,
+        )
+        if hit is None:
+            if not any(close(float(f["value"]), float(g["value"])) for g in gold[key]):
+                score.counts["wrong"] += 1
+                score.misses.append(("wrong", f))
+            continue
+        used.add((key, hit))
+        score.counts["correct"] += 1
+    for key, rows in gold.items():
+        for i, g in enumerate(rows):
+            if (key, i) not in used:
+                score.counts["missing"] += 1
+                score.misses.append(("missing", g))
+    score.counts["gold"] = len(expected)
+    return score

@@ -1,0 +1,840 @@
+"""Read fund facts out of normalised report text.
+
+The extractor walks the text paragraph by paragraph and sentence by sentence, keeping
+the context a reader keeps: the fund named by the current heading, the fund the
+paragraph is talking about, the year and basis of the sentence.  Every number with a
+unit is then read against the words before it in its clause (its *label*), using the
+tokens of :mod:`pipelines.vocab`.  What each decision rests on is recorded in the
+fact's ``rules`` (vocabulary ids and ``grammar.*`` ids for the steps in this module).
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from pipelines import segment
+from pipelines.models import METRIC_UNIT, Metric
+from pipelines.numbers import Quantity, UnitClass, find_quantities
+from pipelines.segment import Paragraph, Sentence
+from pipelines.tables import TableReader, is_table_line
+from pipelines.vocab import Token, Vocabulary, default_vocabulary
+
+YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*(?:年|年度)")
+_BRACKETED = re.compile(r"《[^》\n]{0,120}》|〔[^〕\n]{0,12}〕|\[[^\]\n]{0,12}\]")
+_FILLER = re.compile(r"^[\s\d年度全本当实际的共计为是达到约总额合计累计、]*$")
+_COORDINATOR = re.compile(r"^\s*[、和及与]\s*$")
+_DEPARTMENT = "department"
+_EXCLUDED = "excluded"
+_CHANGE_UNITS = (UnitClass.MONEY, UnitClass.PERSON, UnitClass.VISIT, UnitClass.PER_CAPITA)
+
+
+@dataclass
+class Candidate:
+    """A fact before validation (no document or region yet)."""
+
+    year: int
+    fund: str
+    metric: str
+    item: str
+    basis: str
+    value: float
+    derived: bool
+    start: int
+    end: int
+    rule_id: str
+    rules: list[str]
+    unit_class: UnitClass
+    quantity: Quantity | None = None
+    previous_year: bool = False
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        return (self.fund, self.metric, self.item, self.basis)
+
+    def as_record(self, text: str) -> dict[str, Any]:
+        return {
+            "year": self.year,
+            "fund": self.fund,
+            "metric": self.metric,
+            "item": self.item,
+            "basis": self.basis,
+            "value": self.value,
+            "unit": METRIC_UNIT[Metric(self.metric)].value,
+            "derived": self.derived,
+            "quote": text[self.start : self.end],
+            "start": self.start,
+            "end": self.end,
+            "rule_id": self.rule_id,
+            "rules": tuple(dict.fromkeys(self.rules)),
+        }
+
+
+@dataclass
+class Dropped:
+    quantity: Quantity
+    reason: str
+
+
+@dataclass
+class Extraction:
+    text: str
+    report_year: int | None
+    year_evidence: str
+    candidates: list[Candidate]
+    quantities: list[Quantity]
+    dropped: list[Dropped]
+
+    def records(self) -> list[dict[str, Any]]:
+        return [c.as_record(self.text) for c in self.candidates]
+
+
+# --------------------------------------------------------------------------- context
+
+
+@dataclass
+class Section:
+    """Outline context: the fund governed by the enclosing headings."""
+
+    levels: dict[str, int] = field(default_factory=dict)
+    stack: list[tuple[int, str | None]] = field(default_factory=list)
+
+    def enter(self, style: str | None, state: str | None) -> None:
+        if style is None:
+            if state is None:
+                return
+            level = (self.stack[-1][0] if self.stack else 0) + 1
+        else:
+            level = self.levels.setdefault(style, len(self.levels) + 1)
+        while self.stack and self.stack[-1][0] >= level:
+            self.stack.pop()
+        self.stack.append((level, state))
+
+    @property
+    def fund(self) -> str | None:
+        for _, state in reversed(self.stack):
+            if state is not None:
+                return state
+        return None
+
+
+@dataclass
+class Label:
+    """The tokens around one quantity."""
+
+    before: list[Token]  # clause tokens before the quantity, nearest last
+    after: list[Token]  # clause tokens after it
+    sentence_before: list[Token]  # sentence tokens before the clause
+    clause_start: int
+    clause_end: int
+
+
+# --------------------------------------------------------------------------- extractor
+
+
+class Extractor:
+    def __init__(self, vocabulary: Vocabulary | None = None):
+        self.vocab = vocabulary or default_vocabulary()
+        self.tables = TableReader(self)
+
+    def extract(self, text: str, report_year: int | None = None) -> Extraction:
+        year, evidence = (report_year, "由调用方指定") if report_year else detect_report_year(text)
+        run = _Run(self, text, year or 0)
+        run.walk()
+        return Extraction(text, year, evidence, run.candidates, run.quantities, run.dropped)
+
+
+def detect_report_year(text: str) -> tuple[int | None, str]:
+    """The year a report is about: a year in its title, else the most frequent year."""
+    clean = _BRACKETED.sub(lambda m: " " * len(m.group(0)), text)
+    head = [ln for ln in clean.split("\n") if ln.strip()][:3]
+    for line in head:
+        m = YEAR_RE.search(line)
+        if m and len(line.strip()) <= 60:
+            return int(m.group(1)), f"标题中的“{m.group(0)}”"
+    counts = Counter(int(m.group(1)) for m in YEAR_RE.finditer(clean))
+    if not counts:
+        return None, "文中未出现年份"
+    (best, n), *rest = counts.most_common()
+    share = n / sum(counts.values())
+    return best, f"正文中“{best}年”出现{n}次（占年份提及的{share:.0%}）"
+
+
+class _Run:
+    """One pass over one document."""
+
+    def __init__(self, extractor: Extractor, text: str, report_year: int):
+        self.x = extractor
+        self.vocab = extractor.vocab
+        self.text = text
+        self.report_year = report_year
+        self.tokens = self.vocab.scan(text)
+        self.token_starts = [t.start for t in self.tokens]
+        self.quantities = find_quantities(text)
+        self.q_starts = [q.start for q in self.quantities]
+        self.bracketed = [(m.start(), m.end()) for m in _BRACKETED.finditer(text)]
+        self.candidates: list[Candidate] = []
+        self.dropped: list[Dropped] = []
+        self.section = Section()
+
+    # ---- walking
+
+    def walk(self) -> None:
+        paragraphs = segment.paragraphs(self.text)
+        if paragraphs and paragraphs[0].heading is not None and paragraphs[0].heading.style is None:
+            self.section.enter("title", self.heading_state(paragraphs[0]))
+        i = 0
+        while i < len(paragraphs):
+            para = paragraphs[i]
+            if para.heading is not None:
+                self.section.enter(para.heading.style, self.heading_state(para))
+            if is_table_line(self.text[para.start : para.end]):
+                block = [para]
+                while i + 1 < len(paragraphs) and is_table_line(
+                    self.text[paragraphs[i + 1].start : paragraphs[i + 1].end]
+                ):
+                    i += 1
+                    block.append(paragraphs[i])
+                self.x.tables.read_block(self, block)
+            else:
+                self.read_paragraph(para)
+            i += 1
+
+    def heading_state(self, para: Paragraph) -> str | None:
+        assert para.heading is not None
+        tokens = self.tokens_in(para.heading.start, para.heading.end)
+        funds = set()
+        for t in tokens:
+            if t.kind == "fund":
+                if t.attr("fund") is None:
+                    return _EXCLUDED
+                funds.add(self.fund_of(t, self.section.fund))
+            elif t.kind == "metric" and t.attr("default_fund") == _DEPARTMENT:
+                funds.add(_DEPARTMENT)
+        if _DEPARTMENT in funds and len(funds) > 1:
+            funds.discard(_DEPARTMENT)
+        if len(funds - {"all"}) == 1:
+            return next(iter(funds - {"all"}))
+        return None
+
+    def read_paragraph(self, para: Paragraph) -> None:
+        state = _ParagraphState()
+        for sentence in segment.sentences(self.text, para.body_start, para.end):
+            self.read_sentence(sentence, state)
+
+    # ---- token helpers
+
+    def tokens_in(self, start: int, end: int) -> list[Token]:
+        lo = bisect.bisect_left(self.token_starts, start)
+        hi = bisect.bisect_left(self.token_starts, end)
+        return [t for t in self.tokens[lo:hi] if t.end <= end and not self.in_brackets(t.start)]
+
+    def quantities_in(self, start: int, end: int) -> list[Quantity]:
+        lo = bisect.bisect_left(self.q_starts, start)
+        hi = bisect.bisect_left(self.q_starts, end)
+        return [q for q in self.quantities[lo:hi] if q.end <= end]
+
+    def in_brackets(self, pos: int) -> bool:
+        return any(s <= pos < e for s, e in self.bracketed)
+
+    def fund_of(self, token: Token, context: str | None) -> str | None:
+        fund = token.attr("fund")
+        if fund and context in ("employee", "employee_supplementary") and token.attr("in_employee_context"):
+            return token.attr("in_employee_context")
+        return fund
+
+    def drop(self, q: Quantity, reason: str) -> None:
+        self.dropped.append(Dropped(q, reason))
+
+    # ---- sentences
+
+    def read_sentence(self, sent: Sentence, state: _ParagraphState) -> None:
+        tokens = self.tokens_in(sent.start, sent.end)
+        quantities = self.quantities_in(sent.start, sent.end)
+        s = _SentenceReader(self, sent, tokens, state)
+        for q in quantities:
+            s.read(q)
+        s.read_zero_statements()
+        state.absorb(tokens, self)
+        if s.facts:  # 其中 opening the next sentence breaks these down
+            state.last_facts = s.facts
+
+
+@dataclass
+class _ParagraphState:
+    fund: str | None = None  # last specific fund named in the paragraph
+    generic: bool = False  # a generic 医保/基本医疗保险 was named
+    last_facts: list[Candidate] = field(default_factory=list)  # facts of the previous sentence
+
+    def absorb(self, tokens: list[Token], run: _Run) -> None:
+        for t in tokens:
+            if t.kind == "fund" and t.attr("strength") != "generic":
+                self.fund = run.fund_of(t, self.fund) or _EXCLUDED
+            elif t.kind == "fund":
+                self.generic = True
+
+
+class _SentenceReader:
+    """Reads the quantities of one sentence in order."""
+
+    def __init__(self, run: _Run, sent: Sentence, tokens: list[Token], state: _ParagraphState):
+        self.run = run
+        self.text = run.text
+        self.sent = sent
+        self.tokens = [t for t in tokens if t.kind != "noise"]
+        self.asides = [(t.start, t.end) for t in tokens if t.attr("cue") == "aside"]
+        self.state = state
+        self.bounds = segment.clause_bounds(self.text, sent)
+        self.parens = segment.paren_spans(self.text, sent.start, sent.end)
+        self.facts: list[Candidate] = []  # facts read from this sentence, in order
+        self.previous: tuple[Quantity, Candidate | None, bool] | None = None  # last quantity, fact, excluded
+        self.budget = any(
+            t.kind == "basis" and t.attr("basis") == "budget" and t.attr("scope") == "sentence" for t in self.tokens
+        )
+        self.years = [
+            (m.start(), int(m.group(1)))
+            for m in YEAR_RE.finditer(self.text, sent.start, sent.end)
+            if not run.in_brackets(m.start())
+        ]
+
+    # ---- helpers
+
+    def clause_of(self, pos: int) -> tuple[int, int]:
+        i = bisect.bisect_right(self.bounds, pos) - 1
+        start = self.bounds[i]
+        end = self.bounds[i + 1] - 1 if i + 1 < len(self.bounds) else self.sent.end
+        return start, end
+
+    def live(self, t: Token) -> bool:
+        return not any(s <= t.start < e for s, e in self.asides)
+
+    def label(self, q: Quantity) -> Label:
+        c_start, c_end = self.clause_of(q.start)
+        before = [t for t in self.tokens if c_start <= t.start and t.end <= q.start and self.live(t)]
+        after = [t for t in self.tokens if q.end <= t.start and t.end <= c_end and self.live(t)]
+        earlier = [t for t in self.tokens if t.end <= c_start and self.live(t)]
+        return Label(before, after, earlier, c_start, c_end)
+
+    # ---- one quantity
+
+    def read(self, q: Quantity) -> None:
+        if q.unit_class is UnitClass.POINTS:
+            self.run.drop(q, "个百分点是变化量")
+            return
+        lab = self.label(q)
+        reason = self.excluded(q, lab)
+        if reason:
+            self.run.drop(q, reason)
+            self.previous = (q, None, True)
+            return
+        if self.is_change(q, lab):
+            self.read_change(q, lab)
+            return
+        facts = self.resolve(q, lab)
+        if not facts:
+            self.previous = (q, None, False)
+            return
+        for fact in facts:
+            self.emit(fact)
+        self.read_same_as(q, lab, facts[0])
+        self.previous = (q, facts[-1], False)
+
+    def emit(self, fact: Candidate) -> None:
+        self.run.candidates.append(fact)
+        self.facts.append(fact)
+
+    def excluded(self, q: Quantity, lab: Label) -> str | None:
+        for t in self.tokens:
+            if t.kind != "exclusion" or t.start >= q.start and t.attr("scope") == "sentence":
+                continue
+            if t.attr("scope") == "sentence":
+                limit = self.paren_end(t.start)
+                if t.start < q.start < limit:
+                    return f"关于特定人群/项目（{t.entry.id}: {self.text[t.start:t.end]}）"
+            elif lab.clause_start <= t.start < lab.clause_end:
+                return f"非基金收支金额（{t.entry.id}: {self.text[t.start:t.end]}）"
+        if self.run.section.fund == _EXCLUDED:
+            return "所在章节不属于医保基金"
+        bare = not any(t.kind in ("metric", "fund", "item", "population") for t in lab.before)
+        if self.previous and self.previous[2] and bare:
+            return "承接上一个被排除的数字"
+        return None
+
+    def paren_end(self, pos: int) -> int:
+        """Where a sentence-wide exclusion stops: its parenthesis, else the next ；."""
+        inner = [e for s, e in self.parens if s <= pos < e]
+        if inner:
+            return min(inner)
+        semicolon = re.compile(r"[；;]").search(self.text, pos, self.sent.end)
+        return semicolon.start() if semicolon else self.sent.end
+
+    # ---- fund
+
+    def fund_for(self, q: Quantity, lab: Label, metric_tokens: list[Token]) -> tuple[str | None, list[str]]:
+        section = self.run.section.fund
+        if section == _DEPARTMENT:
+            return _DEPARTMENT, ["grammar.section_fund"]
+        if section == _EXCLUDED:
+            return None, []
+        for t in metric_tokens + lab.before:  # 基本支出, 项目支出 exist only in a department's accounts
+            if t.kind == "metric" and t.attr("department") == "only" and t.attr("default_fund"):
+                return _DEPARTMENT, [t.entry.id]
+        in_sentence = [
+            t for t in self.tokens if t.kind in ("fund", "population") and t.end <= q.start and self.live(t)
+        ]
+        # a fund named right after the number (为4410人次参保职工支付待遇) belongs to it too
+        if not in_sentence:
+            in_sentence = [t for t in lab.after if t.kind == "fund"]
+        specific = [t for t in in_sentence if t.attr("strength") != "generic"]
+        if specific:
+            last = specific[-1]
+            if self.ambiguous(last, specific, q):
+                return None, ["grammar.ambiguous_fund"]
+            earlier = [t.attr("fund") for t in specific[:-1] if t.attr("fund")]
+            context = earlier[-1] if earlier else section
+            fund = self.run.fund_of(last, context)
+            return (fund or _EXCLUDED), [last.entry.id]
+        if in_sentence:  # only a generic 医保 / 基本医疗保险
+            return (section or "all"), [in_sentence[-1].entry.id]
+        if self.state.fund:
+            return self.state.fund, ["grammar.paragraph_fund"]
+        if section:
+            return section, ["grammar.section_fund"]
+        if self.state.generic:
+            return "all", ["grammar.paragraph_fund"]
+        for t in metric_tokens:
+            if t.attr("default_fund"):
+                return t.attr("default_fund"), [t.entry.id]
+        return None, []
+
+    def ambiguous(self, last: Token, specific: list[Token], q: Quantity) -> bool:
+        """城镇职工、城乡居民的基本医疗保险… : two funds joined by 、/和 name neither."""
+        before = [t for t in specific if t is not last and t.end <= last.start]
+        if not before:
+            return False
+        prev = before[-1]
+        gap = self.text[prev.end : last.start]
+        return bool(_COORDINATOR.match(gap)) and prev.attr("fund") != last.attr("fund")
+
+    # ---- metric
+
+    def metric_candidates(self, q: Quantity, lab: Label, fund: str | None) -> list[tuple[Token, str]]:
+        """Metric tokens of the label that fit the quantity, nearest first."""
+        found: list[tuple[Token, str]] = []
+        for idx in range(len(lab.before) - 1, -1, -1):
+            t = lab.before[idx]
+            if t.kind != "metric":
+                continue
+            metric = self.metric_of(t, q, fund, lab.before[:idx], adjacent=idx == len(lab.before) - 1)
+            if metric is None:
+                continue
+            if t.attr("verb") and self.modifies_fund_noun(t, lab.before[idx + 1 :]):
+                continue
+            earlier = self.renamed(lab.before, idx, q, fund)
+            if earlier is not None:
+                found.append(earlier)
+                break
+            found.append((t, metric))
+            # 总收入、总支出都是46334.01万元: coordinated metrics share the number
+            nxt = self.coordinated(lab.before, idx)
+            if nxt is None:
+                break
+        return found
+
+    def renamed(self, before: list[Token], idx: int, q: Quantity, fund: str | None) -> tuple[Token, str] | None:
+        """项目支出即各医疗基金支出为45828万元: 即 restates; the figure belongs to the first name."""
+        for j in range(idx - 1, -1, -1):
+            t = before[j]
+            if t.kind != "metric":
+                continue
+            if "即" not in self.text[t.end : before[idx].start]:
+                return None
+            metric = self.metric_of(t, q, fund, before[:j], adjacent=False)
+            return (t, metric) if metric else None
+        return None
+
+    def coordinated(self, before: list[Token], idx: int) -> int | None:
+        if idx == 0:
+            return None
+        prev = before[idx - 1]
+        if prev.kind == "metric" and _COORDINATOR.match(self.text[prev.end : before[idx].start]):
+            return idx - 1
+        return None
+
+    def metric_of(
+        self, t: Token, q: Quantity, fund: str | None, left: list[Token], adjacent: bool
+    ) -> str | None:
+        uc = q.unit_class.value
+        metrics = t.attr("metrics") or {}
+        metric = metrics.get(uc)
+        if metric is None and adjacent and self.touches(t, q):
+            metric = (t.attr("adjacent_metrics") or {}).get(uc)
+        if metric is None:
+            return None
+        dept = t.attr("department", "no")
+        if fund == _DEPARTMENT:
+            if dept == "no":
+                return None
+            if t.attr("generic") and not self.bound_to_department(t, left):
+                return None
+            if metric == "cumulative_balance" and t.attr("department_metric"):
+                metric = t.attr("department_metric")
+        elif dept == "only" and t.attr("default_fund") != _DEPARTMENT:
+            return None
+        if t.attr("generic") and not self.bound_left(t, left):
+            return None
+        return metric
+
+    def touches(self, t: Token, q: Quantity) -> bool:
+        return not self.text[t.end : q.start].strip(" 为是达共计约")
+
+    def bound_left(self, t: Token, left: list[Token]) -> bool:
+        """A bare 收入/支出 counts only right after a known word (not after 教育, 工资…)."""
+        start = left[-1].end if left else self.clause_of(t.start)[0]
+        return bool(_FILLER.match(self.text[start : t.start]))
+
+    def bound_to_department(self, t: Token, left: list[Token]) -> bool:
+        if left and left[-1].kind == "fund" and left[-1].attr("fund") == _DEPARTMENT:
+            return bool(_FILLER.match(self.text[left[-1].end : t.start]))
+        c_start = self.clause_of(t.start)[0]
+        return not left and bool(_FILLER.match(self.text[c_start : t.start]))
+
+    def modifies_fund_noun(self, verb: Token, right: list[Token]) -> bool:
+        """住院补偿统筹基金31270万元: the verb qualifies a fund, the number is an allocation."""
+        return any(t.attr("cue") == "fund_noun" or t.entry.id == "item.pooled" for t in right) and not any(
+            t.kind == "metric" for t in right
+        )
+
+    def resolve(self, q: Quantity, lab: Label) -> list[Candidate]:
+        fund_guess = self.run.section.fund if self.run.section.fund == _DEPARTMENT else self.peek_fund(q)
+        found = self.metric_candidates(q, lab, fund_guess)
+        rules: list[str] = []
+        parent = self.component_parent(q)
+        if not found:
+            found = self.inferred_metric(q, lab, parent, fund_guess, rules)
+        if not found:
+            self.run.drop(q, "没有可识别的指标词")
+            return []
+        metric_tokens = [t for t, _ in found if t is not None]
+        fund, fund_rules = self.fund_for(q, lab, metric_tokens)
+        if fund == _DEPARTMENT and self.names_medical_fund(lab, metric_tokens):
+            self.run.drop(q, "部门预算中列示的医保基金拨款，不作为部门数据")
+            return []
+        if fund is None or fund == _EXCLUDED:
+            self.run.drop(q, "无法确定所属基金或属于非基金项目")
+            return []
+        out: list[Candidate] = []
+        for token, metric in found:
+            fact = self.build(q, lab, fund, metric, token, parent, rules + fund_rules)
+            if fact is not None:
+                out.append(fact)
+        return out
+
+    def names_medical_fund(self, lab: Label, metric_tokens: list[Token]) -> bool:
+        if any(t.attr("department") == "only" for t in metric_tokens):
+            return False
+        return any(t.kind == "fund" and t.attr("fund") not in (None, _DEPARTMENT) for t in lab.before)
+
+    def peek_fund(self, q: Quantity) -> str | None:
+        lab = self.label(q)
+        fund, _ = self.fund_for(q, lab, [])
+        return fund
+
+    def inferred_metric(
+        self, q: Quantity, lab: Label, parent: Candidate | None, fund: str | None, rules: list[str]
+    ) -> list[tuple[Token | None, str]]:
+        uc = q.unit_class.value
+        # 1. a metric word right after the number (为4410人次参保职工支付待遇)
+        for t in lab.after:
+            if t.kind == "metric" and (metric := self.metric_of(t, q, fund, [], adjacent=False)):
+                return [(t, metric)]
+        # 2. the measure of the figure just before it in the sentence (…收入34.58亿元，上年同期为32.91亿元)
+        if self.facts and self.facts[-1].unit_class is q.unit_class and not self.facts[-1].derived:
+            rules.append("grammar.previous_metric")
+            return [(None, self.facts[-1].metric)]
+        # 3. a component of the figure before 其中 has that figure's measure
+        if parent is not None and parent.unit_class is q.unit_class:
+            rules.append("grammar.component_metric")
+            return [(None, parent.metric)]
+        # 3. an item that only ever goes with one measure (住院 8759 人次 -> visits)
+        for t in reversed(lab.before):
+            implied = (t.attr("implies") or {}).get(uc)
+            if t.kind == "item" and implied:
+                rules.append(t.entry.id)
+                return [(None, implied)]
+        # 4. the measure of the previous figure in the sentence with the same unit
+        for prev in reversed(self.facts):
+            if prev.unit_class is q.unit_class and not prev.derived:
+                rules.append("grammar.previous_metric")
+                return [(None, prev.metric)]
+        # 5. a verb earlier in the sentence (全年补偿参保农民…住院92019人次305779600元)
+        for t in reversed(lab.sentence_before):
+            if t.kind == "metric" and t.attr("verb") and (metric := (t.attr("metrics") or {}).get(uc)):
+                rules.append("grammar.sentence_verb")
+                return [(t, metric)]
+        # 6. 150元/人 with no other word is a financing standard
+        if q.unit_class is UnitClass.PER_CAPITA:
+            rules.append("grammar.per_capita_default")
+            return [(None, "financing_per_capita")]
+        return []
+
+    def component_parent(self, q: Quantity) -> Candidate | None:
+        """The figure a 其中/包括 list breaks down, if ``q`` is in such a list."""
+        markers = [t for t in self.tokens if t.attr("cue") == "component" and t.end <= q.start]
+        if not markers:
+            return None
+        marker = markers[-1]
+        before = [f for f in self.facts if f.end <= marker.start and not f.derived and not f.previous_year]
+        if before:
+            return before[-1]
+        if marker.start - self.sent.start <= 2 and self.state.last_facts:
+            return self.state.last_facts[-1]
+        return None
+
+    # ---- item, year, basis
+
+    def build(
+        self,
+        q: Quantity,
+        lab: Label,
+        fund: str,
+        metric: str,
+        token: Token | None,
+        parent: Candidate | None,
+        rules: list[str],
+    ) -> Candidate | None:
+        rules = list(rules)
+        if token is not None:
+            rules.insert(0, token.entry.id)
+        item, item_rules, component_ok = self.item_for(q, lab, fund, metric, token)
+        rules += item_rules
+        year, year_rules, previous = self.year_for(q, lab)
+        component = parent is not None and parent.fund == fund and parent.metric == metric and not previous
+        if component and q.start > parent.end:
+            if (item == "total" and token is None) or not component_ok:
+                self.run.drop(q, "其中所列组成部分没有可识别的分项")
+                return None
+            rules.append("cue.component")
+        if item in ("active", "retired") and not any(
+            f.metric == "insured" and f.item == "total" and f.fund == fund for f in self.facts
+        ):
+            self.run.drop(q, "在职/退休人数前没有参保总人数，可能是单位人员")
+            return None
+        basis, basis_rules = self.basis_for(q, lab, token)
+        value = q.value
+        if token is not None and token.attr("sign") == -1:
+            value = -abs(value)
+        if metric in ("income", "expenditure") and value < 0:
+            self.run.drop(q, "收入或支出为负数")
+            return None
+        start = self.quote_start(q, lab)
+        end = q.end
+        if token is not None and token.start >= q.end:
+            end = token.end
+        return Candidate(
+            year=year,
+            fund=fund,
+            metric=metric,
+            item=item,
+            basis=basis,
+            value=value,
+            derived=False,
+            start=start,
+            end=end,
+            rule_id=rules[0] if rules else "grammar.unlabelled",
+            rules=rules + year_rules + basis_rules,
+            unit_class=q.unit_class,
+            quantity=q,
+            previous_year=previous,
+        )
+
+    def item_for(
+        self, q: Quantity, lab: Label, fund: str, metric: str, token: Token | None
+    ) -> tuple[str, list[str], bool]:
+        if token is not None and token.attr("item"):
+            return token.attr("item"), [], True
+        best: Token | None = None
+        for t in reversed(lab.before):
+            if t.kind != "item" or not self.item_fits(t, fund, metric):
+                continue
+            if best is None or (best.attr("priority", 1) < t.attr("priority", 1)):
+                best = t
+        if best is not None:
+            return best.attr("item"), [best.entry.id], True
+        unfit = any(t.kind == "item" for t in lab.before)
+        own_words = any(t.kind in ("item", "fund", "metric", "population") for t in lab.before)
+        if token is None and not own_words and self.facts and self.facts[-1].metric == metric:
+            return self.facts[-1].item, ["grammar.previous_item"], True
+        # 住院补偿153219人次，统筹支出50345.54万元: the money pairs with the count before it
+        if self.previous and self.previous[1] is not None:
+            prev = self.previous[1]
+            if prev.metric == "visits" and metric == "expenditure" and prev.fund == fund:
+                return prev.item, ["grammar.count_amount_pair"], True
+        for t in reversed(lab.sentence_before + lab.before):
+            if t.kind == "population" and fund == "resident":
+                return t.attr("item"), [t.entry.id], True
+        return "total", [], not unfit
+
+    def item_fits(self, t: Token, fund: str, metric: str) -> bool:
+        funds = t.attr("funds")
+        metrics = t.attr("metrics")
+        return (not funds or fund in funds) and (not metrics or metric in metrics)
+
+    def year_for(self, q: Quantity, lab: Label) -> tuple[int, list[str], bool]:
+        explicit = [(p, y) for p, y in self.years if p < q.start]
+        base = explicit[-1][1] if explicit else self.run.report_year
+        rules = ["grammar.explicit_year"] if explicit else []
+        cues = {t.attr("cue"): t for t in lab.before if t.kind == "cue"}
+        sentence_cues = [t for t in self.tokens if t.kind == "cue" and t.end <= q.start]
+        from_cue = next((t for t in reversed(sentence_cues) if t.attr("cue") == "from"), None)
+        if "target" in cues and from_cue is not None:
+            years_before = [y for p, y in self.years if p < from_cue.start]
+            year = years_before[-1] if years_before else self.run.report_year
+            return year, ["cue.target"], False
+        if from_cue is not None and not any(t.attr("cue") == "target" for t in sentence_cues):
+            inner = [y for p, y in self.years if from_cue.start < p < q.start]
+            years_before = [y for p, y in self.years if p < from_cue.start]
+            target_year = years_before[-1] if years_before else self.run.report_year
+            if inner:
+                return inner[-1], ["cue.from", "grammar.explicit_year"], inner[-1] < target_year
+            return target_year - 1, ["cue.from"], True
+        prev_cue = cues.get("previous_year")
+        if prev_cue is not None and (not explicit or explicit[-1][0] < prev_cue.start):
+            return base - 1, [prev_cue.entry.id], True
+        return base, rules, False
+
+    def basis_for(self, q: Quantity, lab: Label, token: Token | None) -> tuple[str, list[str]]:
+        for t in reversed(lab.before):
+            if t.kind == "basis" and t.attr("scope") == "clause":
+                return t.attr("basis"), [t.entry.id]
+        if token is not None and token.attr("basis"):
+            return token.attr("basis"), []
+        if self.budget:
+            hit = next(t for t in self.tokens if t.kind == "basis" and t.attr("scope") == "sentence")
+            return "budget", [hit.entry.id]
+        for t in self.tokens:
+            if t.kind == "basis" and t.attr("basis") == "estimate" and t.start < q.start:
+                return "estimate", [t.entry.id]
+        return "actual", []
+
+    def quote_start(self, q: Quantity, lab: Label) -> int:
+        start = lab.clause_start
+        while start < q.start and self.text[start] in " \t":
+            start += 1
+        if q.start - start < 4 and self.facts and self.facts[-1].start < start:
+            # 金额为3280.12万元: too short to stand alone, quote from the previous clause
+            prev_clause = self.clause_of(self.facts[-1].quantity.start if self.facts[-1].quantity else start)[0]
+            start = max(prev_clause, self.sent.start)
+            while start < q.start and self.text[start] in " \t":
+                start += 1
+        return start
+
+    # ---- changes: 比上年增加13921人
+
+    def is_change(self, q: Quantity, lab: Label) -> bool:
+        if not lab.before:
+            return False
+        last = lab.before[-1]
+        return last.attr("cue") == "change" and self.touches(last, q)
+
+    def read_change(self, q: Quantity, lab: Label) -> None:
+        self.previous = (q, None, False)
+        if q.unit_class not in _CHANGE_UNITS:
+            return
+        cues = [t for t in self.tokens if t.attr("cue") == "previous_year" and t.end <= q.start]
+        if not cues:
+            self.run.drop(q, "变化量没有比较对象（比上年/同比）")
+            return
+        subject = self.change_subject(q, lab)
+        if subject is None:
+            self.run.drop(q, "变化量找不到本年数值")
+            return
+        sign = -1 if re.match(r"减少|下降|降低|减收|少", self.text[lab.before[-1].start : q.start]) else 1
+        value = subject.value - sign * q.value
+        cue = cues[-1]
+        start = cue.start if cue.start >= lab.clause_start else lab.clause_start
+        fact = replace(
+            subject,
+            year=subject.year - 1,
+            value=round(value, 6),
+            derived=True,
+            start=start,
+            end=q.end,
+            rule_id="grammar.derived_from_change",
+            rules=["grammar.derived_from_change", cue.entry.id, lab.before[-1].entry.id],
+            quantity=q,
+            previous_year=True,
+        )
+        self.emit(fact)
+
+    def change_subject(self, q: Quantity, lab: Label) -> Candidate | None:
+        own = [t for t in lab.before[:-1] if t.kind == "metric"]
+        same_unit = [f for f in self.facts if f.unit_class is q.unit_class]
+        if same_unit and same_unit[-1].previous_year:
+            return None  # 较上年506.53万元，减少20.82万元: both years are stated
+        if own:
+            metric_token = own[-1]
+            metric = (metric_token.attr("metrics") or {}).get(q.unit_class.value)
+            pool = [f for f in self.run.candidates if f.metric == metric and not f.previous_year and not f.derived]
+        else:
+            pool = [f for f in same_unit if not f.derived and not f.previous_year]
+        totals = [f for f in pool if f.item == "total"]
+        if totals:
+            return totals[-1]
+        return pool[-1] if pool else None
+
+    # ---- 均为基本支出
+
+    def read_same_as(self, q: Quantity, lab: Label, fact: Candidate) -> None:
+        nxt = [t for t in self.tokens if t.start >= lab.clause_end][:2]
+        if len(nxt) < 2 or nxt[0].attr("cue") != "same_as":
+            return
+        target = nxt[1]
+        if target.kind == "metric" and target.attr("item") and target.attr("metrics", {}).get(q.unit_class.value):
+            if not self.text[lab.clause_end : nxt[0].start].strip(" ，,"):
+                self.emit(
+                    replace(
+                        fact,
+                        item=target.attr("item"),
+                        end=target.end,
+                        rule_id=nxt[0].entry.id,
+                        rules=[nxt[0].entry.id, target.entry.id, *fact.rules],
+                    )
+                )
+
+    # ---- 无项目支出 / 收支平衡没有结转结余
+
+    def read_zero_statements(self) -> None:
+        for rule in self.run.vocab.zero_rules:
+            for m in rule.regex.finditer(self.text, self.sent.start, self.sent.end):
+                attrs = rule.entry.attrs
+                fund = attrs.get("fund")
+                if attrs.get("fund_from_context"):
+                    fund = self.state.fund or self.run.section.fund
+                    specific = [t for t in self.tokens if t.kind == "fund" and t.end <= m.start()]
+                    if specific and specific[-1].attr("fund"):
+                        fund = specific[-1].attr("fund")
+                if fund in (None, _EXCLUDED):
+                    continue
+                explicit = [y for p, y in self.years if p < m.start()]
+                year = explicit[-1] if explicit else self.run.report_year
+                self.emit(
+                    Candidate(
+                        year=year,
+                        fund=fund,
+                        metric=attrs["metric"],
+                        item=attrs.get("item", "total"),
+                        basis="actual",
+                        value=0.0,
+                        derived=False,
+                        start=max(self.sent.start, m.start() - 8),
+                        end=m.end(),
+                        rule_id=rule.entry.id,
+                        rules=[rule.entry.id],
+                        unit_class=UnitClass.MONEY,
+                    )
+                )
+

@@ -1,0 +1,195 @@
+"""From report files to validated, checked facts in the database.
+
+``process_file`` does everything that can fail on a file's content and touches no
+database; ``ingest`` then writes each processed document in one transaction, so a
+file that fails leaves nothing behind and the other files still load.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import duckdb
+import yaml
+
+from pipelines import checks, store
+from pipelines.extract import Extractor
+from pipelines.models import CheckResult, Document, Fact, Rejection, validate_facts
+from pipelines.normalize import normalize_text
+from pipelines.readers import SUPPORTED_SUFFIXES, ReadError, read_document
+from pipelines.regions import RegionTable, detect_region
+
+RULES_DIR = Path(__file__).with_name("rules")
+
+
+@dataclass
+class Processed:
+    doc: Document
+    facts: list[Fact]
+    rejections: list[Rejection]
+    checks: list[CheckResult]
+
+
+@dataclass
+class Outcome:
+    """What happened to one input file."""
+
+    path: Path
+    ok: bool
+    error: str | None = None
+    doc_id: str | None = None
+    n_facts: int = 0
+    n_rejections: int = 0
+    n_checks: int = 0
+    replaced: bool = False
+    warnings: list[str] = field(default_factory=list)
+
+
+@cache
+def extractor_version() -> str:
+    digest = hashlib.sha256()
+    for path in sorted(RULES_DIR.glob("*.yaml")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+@cache
+def _extractor() -> Extractor:
+    return Extractor()
+
+
+@cache
+def _genres() -> list[tuple[str, re.Pattern[str]]]:
+    with (RULES_DIR / "documents.yaml").open(encoding="utf-8") as f:
+        raw = yaml.safe_load(f)
+    return [(g["name"], re.compile(g["pattern"])) for g in raw["genres"]]
+
+
+def detect_genre(text: str) -> str:
+    head = text[:3000]
+    for name, regex in _genres():
+        if regex.search(head):
+            return name
+    return "其他"
+
+
+def expand_paths(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
+    """Files to ingest (a directory means every report in it), and files skipped in directories."""
+    files: list[Path] = []
+    skipped: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            for child in sorted(p.iterdir()):
+                if child.is_file() and child.suffix.lower() in SUPPORTED_SUFFIXES:
+                    files.append(child)
+                elif child.is_file() and not child.name.startswith("."):
+                    skipped.append(child)
+        else:
+            files.append(p)
+    return files, skipped
+
+
+def process_file(path: Path, table: RegionTable | None = None) -> Processed:
+    """Read, extract, validate and check one file. Raises ReadError for an unreadable file."""
+    raw = read_document(path)
+    data = path.read_bytes() if raw.size_bytes == path.stat().st_size else None
+    doc_id = hashlib.sha256(data if data is not None else raw.text.encode("utf-8")).hexdigest()
+    text = normalize_text(raw.text)
+    if not text.strip():
+        raise ReadError(path, "文件中没有文字内容")
+    guess = detect_region(text, table)
+    extraction = _extractor().extract(text)
+    region = guess.region
+    warnings: list[str] = []
+    records = []
+    for i, rec in enumerate(extraction.records()):
+        rec["fact_id"] = f"{doc_id[:16]}-{i:04d}"
+        rec["doc_id"] = doc_id
+        if region is not None:
+            rec.update(region_code=region.code, region_name=region.name, region_level=region.level)
+        records.append(rec)
+    facts, rejections = validate_facts(records)
+    if region is None:
+        warnings.append("无法判断报告所属地区，识别出的数据已放入待核查（rejections）")
+    elif guess.confidence in ("low", "medium"):
+        warnings.append(f"地区判断把握不大（{guess.confidence}）：{region.name}，请核对")
+    if extraction.report_year is None:
+        warnings.append("无法判断报告年度")
+    if not records:
+        warnings.append("未识别出任何医保基金数据")
+    check_results = checks.check_document(
+        doc_id,
+        facts,
+        extraction.quantities,
+        text,
+        region.code if region else None,
+        region.level if region else None,
+    )
+    doc = Document(
+        doc_id=doc_id,
+        file_name=path.name,
+        source_path=str(path),
+        text=text,
+        reader=raw.reader,
+        encoding=raw.encoding,
+        size_bytes=raw.size_bytes,
+        report_year=extraction.report_year,
+        year_evidence=extraction.year_evidence,
+        genre=detect_genre(text),
+        region_code=region.code if region else None,
+        region_name=region.name if region else None,
+        region_level=region.level if region else None,
+        region_parent_code=region.parent_code if region else None,
+        region_confidence=guess.confidence,
+        region_evidence=tuple(guess.evidence),
+        n_facts=len(facts),
+        n_rejections=len(rejections),
+        warnings=tuple(warnings),
+    )
+    return Processed(doc, facts, rejections, check_results)
+
+
+def ingest(
+    con: duckdb.DuckDBPyConnection,
+    paths: Iterable[Path],
+    progress: Callable[[Outcome], None] | None = None,
+) -> list[Outcome]:
+    """Load every file; one file's failure never stops the others or leaves rows behind."""
+    outcomes: list[Outcome] = []
+    existing = store.document_ids(con)
+    for path in paths:
+        outcome = _ingest_one(con, path, existing)
+        outcomes.append(outcome)
+        if progress:
+            progress(outcome)
+    return outcomes
+
+
+def _ingest_one(con: duckdb.DuckDBPyConnection, path: Path, existing: set[str]) -> Outcome:
+    try:
+        p = process_file(path)
+    except ReadError as exc:
+        return Outcome(path, ok=False, error=str(exc))
+    except Exception as exc:  # an extractor bug must not take the batch down; say which file
+        return Outcome(path, ok=False, error=f"{path.name}: 处理时出错（{type(exc).__name__}: {exc}）")
+    try:
+        store.replace_document(con, p.doc, p.facts, p.rejections, p.checks, extractor_version())
+    except duckdb.Error as exc:
+        return Outcome(path, ok=False, error=f"{path.name}: 写入数据库失败，已回滚（{exc}）")
+    replaced = p.doc.doc_id in existing
+    existing.add(p.doc.doc_id)
+    return Outcome(
+        path,
+        ok=True,
+        doc_id=p.doc.doc_id,
+        n_facts=len(p.facts),
+        n_rejections=len(p.rejections),
+        n_checks=len(p.checks),
+        replaced=replaced,
+        warnings=list(p.doc.warnings),
+    )

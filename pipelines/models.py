@@ -1,0 +1,240 @@
+"""Validated records: documents, fund facts, rejections and check results.
+
+One strict base model; closed vocabularies are enums whose values are the codes of
+``spec/fund-facts.md``.  A fact that fails validation becomes a :class:`Rejection`
+(see :func:`validate_facts`) instead of failing the batch.
+"""
+
+from __future__ import annotations
+
+import math
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+
+class Fund(StrEnum):
+    ALL = "all"
+    EMPLOYEE = "employee"
+    RESIDENT = "resident"
+    MATERNITY = "maternity"
+    CRITICAL_ILLNESS = "critical_illness"
+    EMPLOYEE_SUPPLEMENTARY = "employee_supplementary"
+    ASSISTANCE = "assistance"
+    DEPARTMENT = "department"
+
+
+class Metric(StrEnum):
+    INSURED = "insured"
+    INCOME = "income"
+    EXPENDITURE = "expenditure"
+    BALANCE = "balance"
+    CUMULATIVE_BALANCE = "cumulative_balance"
+    VISITS = "visits"
+    BALANCE_RATE = "balance_rate"
+    INCOME_PER_CAPITA = "income_per_capita"
+    EXPENDITURE_PER_CAPITA = "expenditure_per_capita"
+    FINANCING_PER_CAPITA = "financing_per_capita"
+    COVERAGE_RATE = "coverage_rate"
+
+
+class Item(StrEnum):
+    TOTAL = "total"
+    PREMIUM = "premium"
+    FISCAL_SUBSIDY = "fiscal_subsidy"
+    INTEREST = "interest"
+    TRANSFER = "transfer"
+    OTHER = "other"
+    POOLED = "pooled"
+    PERSONAL_ACCOUNT = "personal_account"
+    INPATIENT = "inpatient"
+    OUTPATIENT = "outpatient"
+    CHRONIC_OUTPATIENT = "chronic_outpatient"
+    MATERNITY_MEDICAL = "maternity_medical"
+    MATERNITY_ALLOWANCE = "maternity_allowance"
+    ACTIVE = "active"
+    RETIRED = "retired"
+    RURAL = "rural"
+    URBAN = "urban"
+    BASIC = "basic"
+    PROJECT = "project"
+
+
+class Basis(StrEnum):
+    ACTUAL = "actual"
+    BUDGET = "budget"
+    ESTIMATE = "estimate"
+
+
+class Unit(StrEnum):
+    YUAN = "yuan"
+    PERSON = "person"
+    VISIT = "visit"
+    PERCENT = "percent"
+    YUAN_PER_PERSON = "yuan_per_person"
+
+
+class RegionLevel(StrEnum):
+    NATIONAL = "national"
+    PROVINCE = "province"
+    CITY = "city"
+    COUNTY = "county"
+
+
+METRIC_UNIT: dict[Metric, Unit] = {
+    Metric.INSURED: Unit.PERSON,
+    Metric.INCOME: Unit.YUAN,
+    Metric.EXPENDITURE: Unit.YUAN,
+    Metric.BALANCE: Unit.YUAN,
+    Metric.CUMULATIVE_BALANCE: Unit.YUAN,
+    Metric.VISITS: Unit.VISIT,
+    Metric.BALANCE_RATE: Unit.PERCENT,
+    Metric.INCOME_PER_CAPITA: Unit.YUAN_PER_PERSON,
+    Metric.EXPENDITURE_PER_CAPITA: Unit.YUAN_PER_PERSON,
+    Metric.FINANCING_PER_CAPITA: Unit.YUAN_PER_PERSON,
+    Metric.COVERAGE_RATE: Unit.PERCENT,
+}
+
+# Bounds beyond which a figure cannot be true anywhere (not mere implausibility, which
+# the checks flag): more people than live in China, more money than China's GDP.
+MAX_PEOPLE = 2_000_000_000
+MAX_VISITS = 100_000_000_000
+MAX_YUAN = 1e14
+MAX_PER_CAPITA = 1e6
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=True)
+
+
+class Fact(StrictModel):
+    fact_id: str
+    doc_id: str
+    region_code: str = Field(pattern=r"^\d{6}$")
+    region_name: str = Field(min_length=1)
+    region_level: RegionLevel
+    year: int = Field(ge=1980, le=2100)
+    fund: Fund
+    metric: Metric
+    item: Item
+    basis: Basis
+    value: float
+    unit: Unit
+    derived: bool
+    quote: str = Field(min_length=1)
+    start: int = Field(ge=0)
+    end: int
+    rule_id: str = Field(min_length=1)
+    rules: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Fact:
+        if self.end <= self.start:
+            raise ValueError("引文位置无效（end ≤ start）")
+        if not math.isfinite(self.value):
+            raise ValueError("数值不是有限数")
+        expected = METRIC_UNIT[Metric(self.metric)]
+        if self.unit != expected:
+            raise ValueError(f"指标 {self.metric} 的单位应为 {expected}，实际为 {self.unit}")
+        _check_range(Metric(self.metric), self.value)
+        return self
+
+
+def _check_range(metric: Metric, value: float) -> None:
+    if metric is Metric.INSURED and not 0 <= value <= MAX_PEOPLE:
+        raise ValueError(f"参保人数 {value:g} 超出可能范围（0–{MAX_PEOPLE:g}）")
+    if metric is Metric.VISITS and not 0 <= value <= MAX_VISITS:
+        raise ValueError(f"人次 {value:g} 超出可能范围")
+    if metric in (Metric.INCOME, Metric.EXPENDITURE) and not 0 <= value <= MAX_YUAN:
+        raise ValueError(f"收支金额 {value:g} 元超出可能范围（不应为负，且不超过 {MAX_YUAN:g} 元）")
+    if metric in (Metric.BALANCE, Metric.CUMULATIVE_BALANCE) and abs(value) > MAX_YUAN:
+        raise ValueError(f"结余金额 {value:g} 元超出可能范围")
+    if metric in (Metric.BALANCE_RATE, Metric.COVERAGE_RATE) and not -100 <= value <= 1000:
+        raise ValueError(f"比率 {value:g}% 超出可能范围（-100%–1000%）")
+    per_capita = (Metric.INCOME_PER_CAPITA, Metric.EXPENDITURE_PER_CAPITA, Metric.FINANCING_PER_CAPITA)
+    if metric in per_capita and not 0 <= value <= MAX_PER_CAPITA:
+        raise ValueError(f"人均金额 {value:g} 元超出可能范围")
+
+
+class Document(StrictModel):
+    doc_id: str = Field(pattern=r"^[0-9a-f]{64}$")
+    file_name: str
+    source_path: str
+    text: str
+    reader: str
+    encoding: str | None
+    size_bytes: int = Field(ge=0)
+    report_year: int | None
+    year_evidence: str
+    genre: str
+    region_code: str | None
+    region_name: str | None
+    region_level: RegionLevel | None
+    region_parent_code: str | None
+    region_confidence: str
+    region_evidence: tuple[str, ...]
+    n_facts: int = Field(ge=0)
+    n_rejections: int = Field(ge=0)
+    warnings: tuple[str, ...] = ()
+
+
+class Rejection(StrictModel):
+    doc_id: str
+    reason: str
+    quote: str
+    start: int
+    end: int
+    rule_id: str
+    candidate: dict[str, Any]
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+class CheckResult(StrictModel):
+    doc_id: str
+    check_id: str
+    severity: Severity
+    message: str
+    region_code: str | None = None
+    year: int | None = None
+    fund: str | None = None
+    metric: str | None = None
+    item: str | None = None
+    basis: str | None = None
+    expected: float | None = None
+    actual: float | None = None
+    fact_ids: tuple[str, ...] = ()
+    quote: str | None = None
+
+
+def validate_facts(candidates: list[dict[str, Any]]) -> tuple[list[Fact], list[Rejection]]:
+    """Validate candidate facts; each invalid one becomes a rejection with its reason."""
+    facts: list[Fact] = []
+    rejections: list[Rejection] = []
+    for cand in candidates:
+        try:
+            facts.append(Fact.model_validate(cand))
+        except ValidationError as exc:
+            rejections.append(
+                Rejection(
+                    doc_id=cand.get("doc_id", ""),
+                    reason="；".join(_reason(e) for e in exc.errors()),
+                    quote=str(cand.get("quote", "")),
+                    start=int(cand.get("start", 0)),
+                    end=int(cand.get("end", 0)),
+                    rule_id=str(cand.get("rule_id", "")),
+                    candidate={k: v for k, v in cand.items() if k not in ("quote",)},
+                )
+            )
+    return facts, rejections
+
+
+def _reason(error: dict[str, Any]) -> str:
+    where = ".".join(str(p) for p in error.get("loc", ()))
+    msg = str(error.get("msg", "")).removeprefix("Value error, ")
+    return f"{where}: {msg}" if where else msg

@@ -1,0 +1,129 @@
+"""Numbers with units in report text: ``46334.01万元``, ``48.23万人次``, ``三十二万人``, ``15.30%``.
+
+Each :class:`Quantity` keeps its surface span, the unit class it belongs to and its
+value in base units (元, 人, 人次, percent points).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+
+import cn2an
+
+
+class UnitClass(StrEnum):
+    MONEY = "money"  # 元
+    PERSON = "person"  # 人, 名
+    VISIT = "visit"  # 人次, 起/件 (cases)
+    PERCENT = "percent"  # %
+    PER_CAPITA = "per_capita"  # 元/人
+    POINTS = "points"  # 个百分点 (a change of a rate; never a fact)
+
+
+_MULTIPLIER = {"": 1, "千": 1_000, "万": 10_000, "亿": 100_000_000, "万亿": 1_000_000_000_000}
+
+# Longest unit spellings first: 人次 before 人, 元/人 before 元.
+_UNITS: dict[str, UnitClass] = {
+    "元/人·年": UnitClass.PER_CAPITA,
+    "元/人/年": UnitClass.PER_CAPITA,
+    "元/人": UnitClass.PER_CAPITA,
+    "元每人": UnitClass.PER_CAPITA,
+    "个百分点": UnitClass.POINTS,
+    "人次": UnitClass.VISIT,
+    "元": UnitClass.MONEY,
+    "人": UnitClass.PERSON,
+    "名": UnitClass.PERSON,
+    "起": UnitClass.VISIT,
+    "件": UnitClass.VISIT,
+    "%": UnitClass.PERCENT,
+}
+_UNIT_ALT = "|".join(re.escape(u) for u in _UNITS)
+_CN_DIGITS = "零〇一二两三四五六七八九十百千万亿"
+
+NUMBER_RE = re.compile(
+    r"(?P<sign>-|负)?"
+    r"(?:(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+    r"(?:\s?(?P<mult>万亿|亿|万|千)(?:(?P<num2>\d+(?:\.\d+)?)万)?)?"
+    rf"|(?P<cn>[一二两三四五六七八九十][{_CN_DIGITS}]*(?:点[零〇一二三四五六七八九]+)?))"
+    rf"\s{{0,2}}(?P<unit>{_UNIT_ALT})"
+)
+# A digit run glued to letters or to a preceding digit/dot is part of something else
+# (an id, a date such as 2019.12.31, a document number).
+_BAD_BEFORE = re.compile(r"[\w.]$")
+
+
+@dataclass(frozen=True, slots=True)
+class Quantity:
+    start: int
+    end: int
+    surface: str
+    value: float
+    unit_class: UnitClass
+    unit_text: str
+
+
+def find_quantities(text: str, start: int = 0, end: int | None = None) -> list[Quantity]:
+    """Every number-with-unit in ``text[start:end]``."""
+    out: list[Quantity] = []
+    for m in NUMBER_RE.finditer(text, start, len(text) if end is None else end):
+        q = _to_quantity(text, m)
+        if q is not None:
+            out.append(q)
+    return out
+
+
+def _to_quantity(text: str, m: re.Match[str]) -> Quantity | None:
+    begin = m.start()
+    if m.group("num") and begin > 0 and _BAD_BEFORE.search(text[begin - 1]) and not _is_cjk(text[begin - 1]):
+        return None
+    unit = m.group("unit")
+    unit_class = _UNITS[unit]
+    if m.group("cn") and unit in ("起", "件", "名", "人") and len(m.group("cn")) == 1:
+        return None  # 一起, 一件, 一人一档: words, not counts
+    value = _value(m)
+    if value is None:
+        return None
+    if m.group("sign"):
+        value = -value
+    return Quantity(begin, m.end(), m.group(0), value, unit_class, unit)
+
+
+def _value(m: re.Match[str]) -> float | None:
+    try:
+        if m.group("cn"):
+            cn = m.group("cn")
+            if len(cn) == 1 and cn in "两":
+                return None
+            number = Decimal(str(cn2an.cn2an(cn, "normal")))
+        else:
+            number = Decimal(m.group("num").replace(",", ""))
+            number *= _MULTIPLIER[m.group("mult") or ""]
+            if m.group("num2"):
+                number += Decimal(m.group("num2")) * 10_000
+    except (InvalidOperation, ValueError, KeyError):
+        return None
+    return float(number)
+
+
+def parse_amount(surface: str) -> tuple[float, UnitClass] | None:
+    """Parse a single quantity such as ``'1.2亿元'``; None if it is not one."""
+    m = NUMBER_RE.fullmatch(surface.strip())
+    if m is None:
+        return None
+    q = _to_quantity(surface.strip(), m)
+    return None if q is None else (q.value, q.unit_class)
+
+
+def parse_bare_number(surface: str) -> float | None:
+    """A table cell such as ``'1,234.5'`` or ``'-12'``; None if it is not a plain number."""
+    s = surface.strip().replace(",", "")
+    if not re.fullmatch(r"-?\d+(?:\.\d+)?", s):
+        return None
+    return float(Decimal(s))
+
+
+def _is_cjk(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff"

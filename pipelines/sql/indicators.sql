@@ -1,0 +1,104 @@
+-- One row per region, year and fund: the headline indicators, chosen among competing
+-- facts by a fixed precedence, and the ratios computed from them.
+--
+-- Precedence among facts for the same region, year, fund and metric (item = total):
+--   1. basis: actual over estimate over budget;
+--   2. stated over derived (derived = computed from a stated change);
+--   3. the newer report over the older (report_year, then ingest time);
+--   4. the earliest quote in the document (stable tie-break).
+-- Where a metric has no total but both sub-populations (rural + urban) are given, the
+-- total is their sum and is marked computed.
+
+CREATE OR REPLACE VIEW indicator_candidates AS
+WITH stated AS (
+    SELECT f.region_code, f.region_name, f.region_level, f.year, f.fund, f.metric, f.value,
+           f.basis, f.derived, false AS computed, f.fact_id, f.doc_id, f.quote,
+           r.report_year AS doc_year, r.ingested_at, f.quote_start
+    FROM fact f JOIN report r USING (doc_id)
+    WHERE f.item = 'total'
+),
+populations AS (
+    SELECT f.region_code, any_value(f.region_name) AS region_name, any_value(f.region_level) AS region_level,
+           f.year, f.fund, f.metric, sum(f.value) AS value, f.basis, bool_or(f.derived) AS derived,
+           true AS computed, min(f.fact_id) AS fact_id, min(f.doc_id) AS doc_id,
+           string_agg(f.quote, ' ＋ ' ORDER BY f.item) AS quote,
+           max(r.report_year) AS doc_year, max(r.ingested_at) AS ingested_at, min(f.quote_start) AS quote_start
+    FROM fact f JOIN report r USING (doc_id)
+    WHERE f.item IN ('rural', 'urban') AND f.metric IN ('insured', 'income', 'expenditure', 'visits')
+    GROUP BY f.region_code, f.year, f.fund, f.metric, f.basis, f.doc_id
+    HAVING count(DISTINCT f.item) = 2
+)
+SELECT * FROM stated
+UNION ALL
+SELECT p.* FROM populations p
+WHERE NOT EXISTS (
+    SELECT 1 FROM stated s
+    WHERE s.region_code = p.region_code AND s.year = p.year AND s.fund = p.fund
+      AND s.metric = p.metric AND s.basis = p.basis
+);
+
+CREATE OR REPLACE VIEW indicator_values AS
+WITH ranked AS (
+    SELECT c.*,
+           row_number() OVER (
+               PARTITION BY region_code, year, fund, metric
+               ORDER BY CASE basis WHEN 'actual' THEN 0 WHEN 'estimate' THEN 1 ELSE 2 END,
+                        derived, computed, doc_year DESC NULLS LAST, ingested_at DESC, doc_id, quote_start
+           ) AS rank
+    FROM indicator_candidates c
+)
+SELECT r.region_code, r.region_name, r.region_level, r.year, r.fund, r.metric, r.value, r.basis,
+       r.derived, r.computed, r.fact_id, r.doc_id, r.quote,
+       (SELECT count(*) FROM indicator_candidates o
+         WHERE o.region_code = r.region_code AND o.year = r.year AND o.fund = r.fund AND o.metric = r.metric
+       ) AS n_candidates,
+       (SELECT count(DISTINCT o.doc_id) FROM indicator_candidates o
+         WHERE o.region_code = r.region_code AND o.year = r.year AND o.fund = r.fund AND o.metric = r.metric
+           AND abs(o.value - r.value) <= greatest(1e-4 * abs(r.value), 0.5)
+       ) AS n_sources_agree,
+       (SELECT count(*) FROM indicator_candidates o
+         WHERE o.region_code = r.region_code AND o.year = r.year AND o.fund = r.fund AND o.metric = r.metric
+           AND abs(o.value - r.value) > greatest(1e-4 * abs(r.value), 0.5)
+       ) AS n_disagree
+FROM ranked r
+WHERE r.rank = 1;
+
+CREATE OR REPLACE VIEW indicators AS
+WITH wide AS (
+    SELECT region_code, any_value(region_name) AS region_name, any_value(region_level) AS region_level,
+           year, fund,
+           max(value) FILTER (WHERE metric = 'insured')                AS insured,
+           max(value) FILTER (WHERE metric = 'income')                 AS income,
+           max(value) FILTER (WHERE metric = 'expenditure')            AS expenditure,
+           max(value) FILTER (WHERE metric = 'balance')                AS balance_stated,
+           max(value) FILTER (WHERE metric = 'cumulative_balance')     AS cumulative_balance,
+           max(value) FILTER (WHERE metric = 'visits')                 AS visits,
+           max(value) FILTER (WHERE metric = 'balance_rate')           AS balance_rate_stated,
+           max(value) FILTER (WHERE metric = 'income_per_capita')      AS income_per_capita_stated,
+           max(value) FILTER (WHERE metric = 'expenditure_per_capita') AS expenditure_per_capita_stated,
+           max(value) FILTER (WHERE metric = 'financing_per_capita')   AS financing_per_capita,
+           max(value) FILTER (WHERE metric = 'coverage_rate')          AS coverage_rate,
+           list(metric ORDER BY metric) FILTER (WHERE basis <> 'actual') AS estimated_metrics,
+           list(metric ORDER BY metric) FILTER (WHERE derived)           AS derived_metrics,
+           list(metric ORDER BY metric) FILTER (WHERE computed)          AS summed_metrics,
+           list(fact_id ORDER BY metric)                                AS fact_ids,
+           min(n_sources_agree)                                          AS min_sources_agree,
+           sum(n_disagree)                                               AS n_disagreeing_facts
+    FROM indicator_values
+    GROUP BY region_code, year, fund
+),
+ratios AS (
+    SELECT w.*,
+           coalesce(balance_stated, income - expenditure) AS balance,
+           balance_stated IS NULL AND income IS NOT NULL AND expenditure IS NOT NULL AS balance_computed,
+           round(100 * coalesce(balance_stated, income - expenditure) / nullif(income, 0), 2) AS balance_rate,
+           round(income / nullif(insured, 0), 2) AS income_per_capita,
+           round(expenditure / nullif(insured, 0), 2) AS expenditure_per_capita,
+           round(cumulative_balance / nullif(expenditure / 12, 0), 2) AS months_of_reserves
+    FROM wide w
+)
+SELECT r.*,
+       round(100 * (r.income / nullif(p.income, 0) - 1), 2)           AS income_growth,
+       round(100 * (r.expenditure / nullif(p.expenditure, 0) - 1), 2) AS expenditure_growth
+FROM ratios r
+LEFT JOIN ratios p ON p.region_code = r.region_code AND p.fund = r.fund AND p.year = r.year - 1;

@@ -1,0 +1,188 @@
+"""The DuckDB file: schema, and writing one document's rows all-or-nothing."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from pipelines.models import CheckResult, Document, Fact, Rejection
+
+SCHEMA_FILES = ("schema.sql", "indicators.sql")
+
+_FACT_COLUMNS = {
+    "fact_id": pl.String,
+    "doc_id": pl.String,
+    "region_code": pl.String,
+    "region_name": pl.String,
+    "region_level": pl.String,
+    "year": pl.Int32,
+    "fund": pl.String,
+    "metric": pl.String,
+    "item": pl.String,
+    "basis": pl.String,
+    "value": pl.Float64,
+    "unit": pl.String,
+    "derived": pl.Boolean,
+    "quote": pl.String,
+    "quote_start": pl.Int32,
+    "quote_end": pl.Int32,
+    "rule_id": pl.String,
+    "rules": pl.List(pl.String),
+}
+_CHECK_COLUMNS = {
+    "doc_id": pl.String,
+    "seq": pl.Int32,
+    "check_id": pl.String,
+    "severity": pl.String,
+    "message": pl.String,
+    "region_code": pl.String,
+    "year": pl.Int32,
+    "fund": pl.String,
+    "metric": pl.String,
+    "item": pl.String,
+    "basis": pl.String,
+    "expected": pl.Float64,
+    "actual": pl.Float64,
+    "fact_ids": pl.List(pl.String),
+    "quote": pl.String,
+}
+
+
+def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open (creating if needed) a MedFund database with its schema in place."""
+    path = Path(path)
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path), read_only=read_only)
+    if not read_only:
+        ensure_schema(con)
+    return con
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    for name in SCHEMA_FILES:
+        con.execute(resources.files("pipelines.sql").joinpath(name).read_text(encoding="utf-8"))
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+def replace_document(
+    con: duckdb.DuckDBPyConnection,
+    doc: Document,
+    facts: list[Fact],
+    rejections: list[Rejection],
+    checks: list[CheckResult],
+    extractor_version: str,
+) -> None:
+    """Write one document and everything read from it, replacing any earlier copy, atomically."""
+    previous = con.execute("SELECT ingested_at FROM report WHERE doc_id = ?", [doc.doc_id]).fetchone()
+    ingested_at = previous[0] if previous else datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    with transaction(con):
+        for table in ("fact", "rejections", "checks", "report"):
+            con.execute(f"DELETE FROM {table} WHERE doc_id = ?", [doc.doc_id])
+        _insert_report(con, doc, extractor_version, ingested_at)
+        _insert_frame(con, "fact", _fact_frame(facts))
+        _insert_frame(con, "rejections", _rejection_frame(rejections))
+        _insert_frame(con, "checks", _check_frame(checks))
+
+
+def _insert_report(
+    con: duckdb.DuckDBPyConnection, doc: Document, version: str, ingested_at: datetime
+) -> None:
+    row = doc.model_dump()
+    con.execute(
+        """
+        INSERT INTO report (doc_id, file_name, source_path, text, reader, encoding, size_bytes, report_year,
+                            year_evidence, genre, region_code, region_name, region_level, region_parent_code,
+                            region_confidence, region_evidence, n_facts, n_rejections, warnings,
+                            extractor_version, ingested_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """,
+        [
+            row["doc_id"], row["file_name"], row["source_path"], row["text"], row["reader"], row["encoding"],
+            row["size_bytes"], row["report_year"], row["year_evidence"], row["genre"], row["region_code"],
+            row["region_name"], row["region_level"], row["region_parent_code"], row["region_confidence"],
+            list(row["region_evidence"]), row["n_facts"], row["n_rejections"], list(row["warnings"]),
+            version, ingested_at,
+        ],
+    )  # fmt: skip
+
+
+def _insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
+    if frame.height == 0:
+        return
+    con.register("_incoming", frame)
+    try:
+        columns = ", ".join(frame.columns)
+        con.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM _incoming")
+    finally:
+        con.unregister("_incoming")
+
+
+def _fact_frame(facts: list[Fact]) -> pl.DataFrame:
+    rows = []
+    for f in facts:
+        d = f.model_dump()
+        d["quote_start"] = d.pop("start")
+        d["quote_end"] = d.pop("end")
+        d["rules"] = list(d["rules"])
+        rows.append(d)
+    return pl.DataFrame(rows, schema=_FACT_COLUMNS)
+
+
+def _rejection_frame(rejections: list[Rejection]) -> pl.DataFrame:
+    rows: list[dict[str, Any]] = [
+        {
+            "doc_id": r.doc_id,
+            "seq": i,
+            "reason": r.reason,
+            "quote": r.quote,
+            "quote_start": r.start,
+            "quote_end": r.end,
+            "rule_id": r.rule_id,
+            "candidate": json.dumps(r.candidate, ensure_ascii=False, default=str),
+        }
+        for i, r in enumerate(rejections)
+    ]
+    schema = {
+        "doc_id": pl.String,
+        "seq": pl.Int32,
+        "reason": pl.String,
+        "quote": pl.String,
+        "quote_start": pl.Int32,
+        "quote_end": pl.Int32,
+        "rule_id": pl.String,
+        "candidate": pl.String,
+    }
+    return pl.DataFrame(rows, schema=schema)
+
+
+def _check_frame(checks: list[CheckResult]) -> pl.DataFrame:
+    rows = []
+    for i, c in enumerate(checks):
+        d = c.model_dump()
+        d["seq"] = i
+        d["fact_ids"] = list(d["fact_ids"])
+        rows.append(d)
+    return pl.DataFrame(rows, schema=_CHECK_COLUMNS)
+
+
+def document_ids(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {row[0] for row in con.execute("SELECT doc_id FROM report").fetchall()}

@@ -1,0 +1,210 @@
+"""Load the extraction vocabulary (``rules/vocabulary.yaml``) and find its tokens in text.
+
+All entries are compiled into one regular expression.  Each top-level alternative of
+each pattern becomes its own branch, ordered longest-possible first, so that at any
+position the most specific phrase wins (基本医疗保险费收入 before 基本医疗保险).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+try:  # Python 3.11+: the regex parser moved
+    from re import _parser as sre_parse  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover
+    import sre_parse  # type: ignore[no-redef]
+
+RULES_DIR = Path(__file__).with_name("rules")
+VOCABULARY_FILE = RULES_DIR / "vocabulary.yaml"
+
+# YAML section -> token kind
+SECTIONS = {
+    "funds": "fund",
+    "metrics": "metric",
+    "items": "item",
+    "populations": "population",
+    "basis": "basis",
+    "exclusions": "exclusion",
+    "noise": "noise",
+    "cues": "cue",
+}
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    kind: str
+    pattern: str
+    attrs: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    examples: tuple[dict[str, Any], ...] = field(default=(), hash=False, compare=False)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.attrs.get(key, default)
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    start: int
+    end: int
+    entry: Entry
+
+    @property
+    def kind(self) -> str:
+        return self.entry.kind
+
+    def attr(self, key: str, default: Any = None) -> Any:
+        return self.entry.attrs.get(key, default)
+
+
+@dataclass(frozen=True)
+class ZeroRule:
+    entry: Entry
+    regex: re.Pattern[str]
+
+
+class Vocabulary:
+    """The token scanner built from the YAML file."""
+
+    def __init__(self, data: dict[str, Any]):
+        self.entries: list[Entry] = []
+        for section, kind in SECTIONS.items():
+            for raw in data.get(section, []) or []:
+                self.entries.append(_entry(raw, kind))
+        self.zero_rules = [
+            ZeroRule(_entry(raw, "zero"), re.compile(raw["pattern"])) for raw in data.get("zero_statements", [])
+        ]
+        ids = [e.id for e in self.entries] + [z.entry.id for z in self.zero_rules]
+        duplicates = {i for i in ids if ids.count(i) > 1}
+        if duplicates:
+            raise ValueError(f"duplicate vocabulary ids: {sorted(duplicates)}")
+        self._by_group: dict[str, Entry] = {}
+        branches: list[tuple[int, int, str]] = []
+        # first character -> the branches that can start with it, for longest-match
+        self._by_first: dict[str, list[tuple[re.Pattern[str], Entry]]] = {}
+        for n, entry in enumerate(self.entries):
+            for k, alt in enumerate(_top_level_alternatives(entry.pattern)):
+                group = f"g{n}_{k}"
+                self._by_group[group] = entry
+                parsed = sre_parse.parse(alt)
+                lo, hi = parsed.getwidth()
+                branches.append((-min(hi, 64), -lo, f"(?P<{group}>{alt})"))
+                compiled = re.compile(alt)
+                for ch in _first_chars(list(parsed)):
+                    self._by_first.setdefault(ch, []).append((compiled, entry))
+        branches.sort(key=lambda b: (b[0], b[1]))
+        self._regex = re.compile("|".join(b[2] for b in branches))
+
+    def entry(self, entry_id: str) -> Entry:
+        for e in self.entries:
+            if e.id == entry_id:
+                return e
+        for z in self.zero_rules:
+            if z.entry.id == entry_id:
+                return z.entry
+        raise KeyError(entry_id)
+
+    def all_entries(self) -> list[Entry]:
+        return self.entries + [z.entry for z in self.zero_rules]
+
+    def scan(self, text: str, start: int = 0, end: int | None = None) -> list[Token]:
+        """Non-overlapping tokens in ``text[start:end]``, leftmost-longest, left to right."""
+        stop = len(text) if end is None else end
+        out: list[Token] = []
+        pos = start
+        while pos < stop:
+            m = self._regex.search(text, pos, stop)
+            if m is None:
+                break
+            begin, finish, entry = m.start(), m.end(), self._by_group[m.lastgroup]  # type: ignore[index]
+            for compiled, other in self._by_first.get(text[begin], ()):
+                alt = compiled.match(text, begin, stop)
+                if alt is not None and alt.end() > finish:
+                    finish, entry = alt.end(), other
+            if finish == begin:
+                pos = begin + 1
+                continue
+            out.append(Token(begin, finish, entry))
+            pos = finish
+        return out
+
+
+def _entry(raw: dict[str, Any], kind: str) -> Entry:
+    attrs = {k: v for k, v in raw.items() if k not in ("id", "pattern", "examples")}
+    return Entry(raw["id"], kind, raw["pattern"], attrs, tuple(raw.get("examples", []) or []))
+
+
+def _top_level_alternatives(pattern: str) -> list[str]:
+    """Split ``a|b(c|d)|e`` into ``['a', 'b(c|d)', 'e']``."""
+    parts: list[str] = []
+    depth = 0
+    in_class = False
+    current: list[str] = []
+    i = 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            current.append(pattern[i : i + 2])
+            i += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            parts.append("".join(current))
+            current = []
+            i += 1
+            continue
+        current.append(ch)
+        i += 1
+    parts.append("".join(current))
+    return [p for p in parts if p]
+
+
+def _first_chars(ops: list) -> set[str]:
+    """Characters a parsed pattern can start with (empty set: unknown, never indexed)."""
+    chars: set[str] = set()
+    for op, arg in ops:
+        name = str(op)
+        if name == "LITERAL":
+            chars.add(chr(arg))
+            return chars
+        if name == "IN":
+            for kind, value in arg:
+                if str(kind) == "LITERAL":
+                    chars.add(chr(value))
+                elif str(kind) == "RANGE" and value[1] - value[0] < 64:
+                    chars.update(chr(c) for c in range(value[0], value[1] + 1))
+            return chars
+        if name == "SUBPATTERN":
+            chars |= _first_chars(list(arg[-1]))
+            return chars
+        if name == "BRANCH":
+            for branch in arg[1]:
+                chars |= _first_chars(list(branch))
+            return chars
+        if name in ("MAX_REPEAT", "MIN_REPEAT"):
+            chars |= _first_chars(list(arg[2]))
+            if arg[0] > 0:
+                return chars
+            continue
+        if name in ("ASSERT", "ASSERT_NOT", "AT"):
+            continue
+        return chars
+    return chars
+
+
+@cache
+def default_vocabulary() -> Vocabulary:
+    with VOCABULARY_FILE.open(encoding="utf-8") as f:
+        return Vocabulary(yaml.safe_load(f))
