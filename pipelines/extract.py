@@ -25,7 +25,7 @@ from pipelines.vocab import Token, Vocabulary, default_vocabulary
 
 YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*(?:年|年度)")
 _BRACKETED = re.compile(r"《[^》\n]{0,120}》|〔[^〕\n]{0,12}〕|\[[^\]\n]{0,12}\]")
-_FILLER = re.compile(r"^[\s\d年度全本当实际的共计为是达到约总额合计累计、]*$")
+_FILLER = re.compile(r"^(?:[\s\d年度全本当实际的共计为是达到约总额合计累计、]|预计|预算|执行|完成)*$")
 _COORDINATOR = re.compile(r"^\s*[、和及与]\s*$")
 _DEPARTMENT = "department"
 _EXCLUDED = "excluded"
@@ -101,8 +101,9 @@ class Section:
 
     levels: dict[str, int] = field(default_factory=dict)
     stack: list[tuple[int, str | None]] = field(default_factory=list)
+    schemes: dict[int, str | None] = field(default_factory=dict)
 
-    def enter(self, style: str | None, state: str | None) -> None:
+    def enter(self, style: str | None, state: str | None, scheme: str | None = None) -> None:
         if style is None:
             if state is None:
                 return
@@ -110,8 +111,16 @@ class Section:
         else:
             level = self.levels.setdefault(style, len(self.levels) + 1)
         while self.stack and self.stack[-1][0] >= level:
-            self.stack.pop()
+            self.schemes.pop(self.stack.pop()[0], None)
         self.stack.append((level, state))
+        self.schemes[level] = scheme
+
+    @property
+    def scheme(self) -> str | None:
+        for level, state in reversed(self.stack):
+            if state is not None:
+                return self.schemes.get(level)
+        return None
 
     @property
     def fund(self) -> str | None:
@@ -147,6 +156,12 @@ class Extractor:
         return Extraction(text, year, evidence, run.candidates, run.quantities, run.dropped)
 
 
+def _is_title(line: str) -> bool:
+    """A document's first line that names it: short, no sentence, no figures."""
+    line = line.strip()
+    return 0 < len(line) <= 60 and not re.search(r"[。；;，,]", line) and not find_quantities(line)
+
+
 def detect_report_year(text: str) -> tuple[int | None, str]:
     """The year a report is about: a year in its title, else the most frequent year."""
     clean = _BRACKETED.sub(lambda m: " " * len(m.group(0)), text)
@@ -179,18 +194,21 @@ class _Run:
         self.candidates: list[Candidate] = []
         self.dropped: list[Dropped] = []
         self.section = Section()
+        # both pre-2016 resident schemes named: each one's figures are a part (rural / urban)
+        schemes = {t.attr("scheme_item") for t in self.tokens if t.attr("scheme_item")}
+        self.split_schemes = len(schemes) > 1
 
     # ---- walking
 
     def walk(self) -> None:
         paragraphs = segment.paragraphs(self.text)
-        if paragraphs and paragraphs[0].heading is not None and paragraphs[0].heading.style is None:
+        if paragraphs and _is_title(self.text[paragraphs[0].start : paragraphs[0].end]):
             self.section.enter("title", self.heading_state(paragraphs[0]))
         i = 0
         while i < len(paragraphs):
             para = paragraphs[i]
             if para.heading is not None:
-                self.section.enter(para.heading.style, self.heading_state(para))
+                self.section.enter(para.heading.style, self.heading_state(para), self.heading_scheme(para))
             if is_table_line(self.text[para.start : para.end]):
                 block = [para]
                 while i + 1 < len(paragraphs) and is_table_line(
@@ -203,9 +221,14 @@ class _Run:
                 self.read_paragraph(para)
             i += 1
 
-    def heading_state(self, para: Paragraph) -> str | None:
+    def heading_scheme(self, para: Paragraph) -> str | None:
         assert para.heading is not None
-        tokens = self.tokens_in(para.heading.start, para.heading.end)
+        schemes = [t.attr("scheme_item") for t in self.tokens_in(para.start, para.heading.end) if t.kind == "fund"]
+        return schemes[-1] if schemes else None
+
+    def heading_state(self, para: Paragraph) -> str | None:
+        end = para.heading.end if para.heading is not None else para.end
+        tokens = self.tokens_in(para.start, end)
         funds = set()
         for t in tokens:
             if t.kind == "fund":
@@ -266,6 +289,7 @@ class _Run:
 @dataclass
 class _ParagraphState:
     fund: str | None = None  # last specific fund named in the paragraph
+    scheme: str | None = None  # rural / urban when the last resident fund named was a scheme
     generic: bool = False  # a generic 医保/基本医疗保险 was named
     last_facts: list[Candidate] = field(default_factory=list)  # facts of the previous sentence
 
@@ -273,6 +297,7 @@ class _ParagraphState:
         for t in tokens:
             if t.kind == "fund" and t.attr("strength") != "generic":
                 self.fund = run.fund_of(t, self.fund) or _EXCLUDED
+                self.scheme = t.attr("scheme_item")
             elif t.kind == "fund":
                 self.generic = True
 
@@ -291,8 +316,15 @@ class _SentenceReader:
         self.parens = segment.paren_spans(self.text, sent.start, sent.end)
         self.facts: list[Candidate] = []  # facts read from this sentence, in order
         self.previous: tuple[Quantity, Candidate | None, bool] | None = None  # last quantity, fact, excluded
-        self.budget = any(
-            t.kind == "basis" and t.attr("basis") == "budget" and t.attr("scope") == "sentence" for t in self.tokens
+        # 预算 inside 一般公共预算 (a fund's name) or 预算执行率 (noise) is no basis word
+        noise = [(t.start, t.end) for t in tokens if t.kind in ("noise", "fund")]
+        self.basis_cues = [
+            c
+            for c in run.vocab.basis_cues(self.text, sent.start, sent.end)
+            if not any(s < c.end and c.start < e for s, e in noise)
+        ]
+        self.budget = next(
+            (c for c in self.basis_cues if c.attr("basis") == "budget" and c.attr("scope") == "sentence"), None
         )
         self.years = [
             (m.start(), int(m.group(1)))
@@ -379,7 +411,7 @@ class _SentenceReader:
             return _DEPARTMENT, ["grammar.section_fund"]
         if section == _EXCLUDED:
             return None, []
-        for t in metric_tokens + lab.before:  # 基本支出, 项目支出 exist only in a department's accounts
+        for t in metric_tokens:  # 基本支出, 项目支出 exist only in a department's accounts
             if t.kind == "metric" and t.attr("department") == "only" and t.attr("default_fund"):
                 return _DEPARTMENT, [t.entry.id]
         in_sentence = [
@@ -393,8 +425,9 @@ class _SentenceReader:
             last = specific[-1]
             if self.ambiguous(last, specific, q):
                 return None, ["grammar.ambiguous_fund"]
-            earlier = [t.attr("fund") for t in specific[:-1] if t.attr("fund")]
-            context = earlier[-1] if earlier else section
+            context = section
+            for t in specific[:-1]:
+                context = self.run.fund_of(t, context) or context
             fund = self.run.fund_of(last, context)
             return (fund or _EXCLUDED), [last.entry.id]
         if in_sentence:  # only a generic 医保 / 基本医疗保险
@@ -562,7 +595,7 @@ class _SentenceReader:
         # 3. an item that only ever goes with one measure (住院 8759 人次 -> visits)
         for t in reversed(lab.before):
             implied = (t.attr("implies") or {}).get(uc)
-            if t.kind == "item" and implied:
+            if t.kind in ("item", "population") and implied:
                 rules.append(t.entry.id)
                 return [(None, implied)]
         # 4. the measure of the previous figure in the sentence with the same unit
@@ -619,7 +652,8 @@ class _SentenceReader:
                 return None
             rules.append("cue.component")
         if item in ("active", "retired") and not any(
-            f.metric == "insured" and f.item == "total" and f.fund == fund for f in self.facts
+            f.metric == "insured" and f.item == "total" and f.fund == fund
+            for f in self.facts + self.state.last_facts
         ):
             self.run.drop(q, "在职/退休人数前没有参保总人数，可能是单位人员")
             return None
@@ -656,17 +690,29 @@ class _SentenceReader:
     ) -> tuple[str, list[str], bool]:
         if token is not None and token.attr("item"):
             return token.attr("item"), [], True
+        uc = q.unit_class.value
+        for t in reversed(lab.before):  # 个人缴费标准为每人每年250元: the item rides on the other name
+            if t is not token and t.kind == "metric" and t.attr("item") and (t.attr("metrics") or {}).get(uc) == metric:
+                return t.attr("item"), [t.entry.id], True
         best: Token | None = None
         for t in reversed(lab.before):
             if t.kind != "item" or not self.item_fits(t, fund, metric):
                 continue
             if best is None or (best.attr("priority", 1) < t.attr("priority", 1)):
                 best = t
+        prev = self.previous[1] if self.previous else None
+        pair = prev is not None and prev.metric == "visits" and metric == "expenditure" and prev.fund == fund
+        if best is not None and best.attr("priority", 1) == 0 and pair and prev.item != "total":
+            return prev.item, ["grammar.count_amount_pair"], True  # 住院12.86万人次，统筹基金支出18.47亿元
+        if best is not None and self.coordinated_items(lab.before, best):
+            return "total", ["grammar.coordinated_items"], True  # 门诊和住院救助11829万人次
         if best is not None:
             return best.attr("item"), [best.entry.id], True
+        carried = self.fund_part(lab, fund, metric)
+        if carried:
+            return carried, ["grammar.fund_part_carry"], True
         unfit = any(t.kind == "item" for t in lab.before)
-        own_words = any(t.kind in ("item", "fund", "metric", "population") for t in lab.before)
-        if token is None and not own_words and self.facts and self.facts[-1].metric == metric:
+        if token is None and self.bare_label(q, lab) and self.facts and self.facts[-1].metric == metric:
             return self.facts[-1].item, ["grammar.previous_item"], True
         # 住院补偿153219人次，统筹支出50345.54万元: the money pairs with the count before it
         if self.previous and self.previous[1] is not None:
@@ -676,7 +722,46 @@ class _SentenceReader:
         for t in reversed(lab.sentence_before + lab.before):
             if t.kind == "population" and fund == "resident":
                 return t.attr("item"), [t.entry.id], True
+        scheme = self.scheme_for(q, fund)
+        if scheme:
+            return scheme, ["grammar.scheme_part"], True
         return "total", [], not unfit
+
+    def scheme_for(self, q: Quantity, fund: str) -> str | None:
+        if not self.run.split_schemes or fund != "resident":
+            return None
+        named = [t for t in self.tokens if t.kind == "fund" and t.end <= q.start and t.attr("fund") == "resident"]
+        if named:
+            return named[-1].attr("scheme_item")
+        return self.state.scheme or self.run.section.scheme
+
+    def coordinated_items(self, before: list[Token], best: Token) -> bool:
+        items = [t for t in before if t.kind == "item"]
+        i = items.index(best)
+        return i > 0 and bool(_COORDINATOR.match(self.text[items[i - 1].end : best.start]))
+
+    def fund_part(self, lab: Label, fund: str, metric: str) -> str | None:
+        """统筹基金收入…，统筹基金支出…，当期亏损9054万元: the part carries until the next ；."""
+        if not self.facts or metric == self.facts[-1].metric:
+            return None
+        prev = self.facts[-1]
+        parts = ("pooled", "personal_account")
+        if prev.fund != fund or prev.item not in parts or prev.derived:
+            return None
+        gap = self.text[prev.end : lab.clause_start]
+        return None if re.search(r"[；;]", gap) else prev.item
+
+    def bare_label(self, q: Quantity, lab: Label) -> bool:
+        """Nothing but cues and filler before the number (执行110.94亿元, 上年同期为32.91亿元)."""
+        words = list(self.text[lab.clause_start : q.start])
+        for t in lab.before:
+            if t.kind not in ("cue",):
+                return False
+            words[t.start - lab.clause_start : t.end - lab.clause_start] = [" "] * (t.end - t.start)
+        for c in self.basis_cues:
+            if lab.clause_start <= c.start and c.end <= q.start:
+                words[c.start - lab.clause_start : c.end - lab.clause_start] = [" "] * (c.end - c.start)
+        return bool(_FILLER.match("".join(words)))
 
     def item_fits(self, t: Token, fund: str, metric: str) -> bool:
         funds = t.attr("funds")
@@ -684,7 +769,7 @@ class _SentenceReader:
         return (not funds or fund in funds) and (not metrics or metric in metrics)
 
     def year_for(self, q: Quantity, lab: Label) -> tuple[int, list[str], bool]:
-        explicit = [(p, y) for p, y in self.years if p < q.start]
+        explicit = [(p, y) for p, y in self.years if p < q.start and self.same_parens(p, q.start)]
         base = explicit[-1][1] if explicit else self.run.report_year
         rules = ["grammar.explicit_year"] if explicit else []
         cues = {t.attr("cue"): t for t in lab.before if t.kind == "cue"}
@@ -707,18 +792,21 @@ class _SentenceReader:
         return base, rules, False
 
     def basis_for(self, q: Quantity, lab: Label, token: Token | None) -> tuple[str, list[str]]:
-        for t in reversed(lab.before):
-            if t.kind == "basis" and t.attr("scope") == "clause":
-                return t.attr("basis"), [t.entry.id]
+        for c in reversed(self.basis_cues):
+            if lab.clause_start <= c.start and c.end <= q.start and c.attr("scope") == "clause":
+                return c.attr("basis"), [c.entry.id]
         if token is not None and token.attr("basis"):
             return token.attr("basis"), []
-        if self.budget:
-            hit = next(t for t in self.tokens if t.kind == "basis" and t.attr("scope") == "sentence")
-            return "budget", [hit.entry.id]
-        for t in self.tokens:
-            if t.kind == "basis" and t.attr("basis") == "estimate" and t.start < q.start:
-                return "estimate", [t.entry.id]
+        if self.budget is not None:
+            return "budget", [self.budget.entry.id]
+        for c in self.basis_cues:
+            if c.attr("basis") == "estimate" and c.start < q.start:
+                return "estimate", [c.entry.id]
         return "actual", []
+
+    def same_parens(self, pos: int, q_pos: int) -> bool:
+        """A year inside （2021年为…） speaks only inside its parentheses."""
+        return all(s <= q_pos < e for s, e in self.parens if s <= pos < e)
 
     def quote_start(self, q: Quantity, lab: Label) -> int:
         start = lab.clause_start

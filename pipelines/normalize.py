@@ -85,8 +85,8 @@ def _join_broken_lines(text: str) -> str:
 
 def _continues(line: str, nxt: str) -> bool:
     body = line.rstrip()
-    if len(body.strip()) < _MIN_BROKEN_LINE or "\t" in body or "\t" in nxt or "  " in body.strip():
-        return False
+    if len(body.strip()) < _MIN_BROKEN_LINE or any(sep in body.strip() or sep in nxt for sep in ("\t", "|", "  ")):
+        return False  # table rows are lines of their own
     last = body[-1]
     if _TITLE_END.search(body) or not re.search(r"[，,、。；]", body):
         return False  # a title, not a sentence cut by a page break

@@ -137,10 +137,10 @@ class TableReader:
             for t in tokens:
                 if t.kind == "fund" and t.attr("fund"):
                     col.fund = t.attr("fund")
-                elif t.kind == "basis":
-                    col.basis = t.attr("basis")
                 elif t.kind == "metric":
                     col.metric_tokens += (t,)
+            for cue in run.vocab.basis_cues(run.text, cell.start, cell.end):
+                col.basis = cue.attr("basis")
             if re.search(r"预算", cell.text) and not col.basis:
                 col.basis = "budget"
             if re.search(r"执行|实际|决算|完成", cell.text) and not col.basis:
@@ -261,6 +261,11 @@ class _TableRun:
             uc, scale = _UNIT_SCALE[unit]
             if uc.value in wanted:
                 return uc, scale
+        # counts need no unit word: a 享受待遇人次 column holds 人次
+        for t in metric_tokens:
+            counts = [UnitClass(u) for u in (t.attr("metrics") or {}) if u in ("person", "visit")]
+            if len(counts) == 1 and len(t.attr("metrics")) == 1:
+                return counts[0], 1.0
         return None, 1.0
 
     def pick_metric(self, tokens: list, unit_class: UnitClass) -> tuple[Token | None, str | None]:

@@ -29,11 +29,13 @@ SECTIONS = {
     "metrics": "metric",
     "items": "item",
     "populations": "population",
-    "basis": "basis",
     "exclusions": "exclusion",
     "noise": "noise",
     "cues": "cue",
 }
+# Basis words (预算, 预计, 实际…) are found by a scan of their own: they qualify the words
+# around them rather than replace them (本年预算收入合计 is 预算 + 收入合计).
+BASIS_SECTION = "basis"
 
 
 @dataclass(frozen=True)
@@ -76,10 +78,12 @@ class Vocabulary:
         for section, kind in SECTIONS.items():
             for raw in data.get(section, []) or []:
                 self.entries.append(_entry(raw, kind))
+        self.basis_entries = [_entry(raw, "basis") for raw in data.get(BASIS_SECTION, []) or []]
+        self._basis_regex = [(e, re.compile(e.pattern)) for e in self.basis_entries]
         self.zero_rules = [
             ZeroRule(_entry(raw, "zero"), re.compile(raw["pattern"])) for raw in data.get("zero_statements", [])
         ]
-        ids = [e.id for e in self.entries] + [z.entry.id for z in self.zero_rules]
+        ids = [e.id for e in self.all_entries()]
         duplicates = {i for i in ids if ids.count(i) > 1}
         if duplicates:
             raise ValueError(f"duplicate vocabulary ids: {sorted(duplicates)}")
@@ -104,13 +108,23 @@ class Vocabulary:
         for e in self.entries:
             if e.id == entry_id:
                 return e
-        for z in self.zero_rules:
-            if z.entry.id == entry_id:
-                return z.entry
+        for e in self.all_entries():
+            if e.id == entry_id:
+                return e
         raise KeyError(entry_id)
 
     def all_entries(self) -> list[Entry]:
-        return self.entries + [z.entry for z in self.zero_rules]
+        return self.entries + self.basis_entries + [z.entry for z in self.zero_rules]
+
+    def basis_cues(self, text: str, start: int, end: int) -> list[Token]:
+        """Basis words in ``text[start:end]``, left to right."""
+        found = [
+            Token(m.start(), m.end(), entry)
+            for entry, regex in self._basis_regex
+            for m in regex.finditer(text, start, end)
+            if m.end() > m.start()
+        ]
+        return sorted(found, key=lambda t: t.start)
 
     def scan(self, text: str, start: int = 0, end: int | None = None) -> list[Token]:
         """Non-overlapping tokens in ``text[start:end]``, leftmost-longest, left to right."""
