@@ -50,6 +50,7 @@ class Candidate:
     unit_class: UnitClass
     quantity: Quantity | None = None
     previous_year: bool = False
+    listed_after: int | None = None  # position of the 其中/包括 that lists it, if any
 
     @property
     def key(self) -> tuple[str, str, str, str]:
@@ -87,9 +88,13 @@ class Extraction:
     candidates: list[Candidate]
     quantities: list[Quantity]
     dropped: list[Dropped]
+    ambiguous: list[tuple[Candidate, str]] = field(default_factory=list)  # read, but not decidable
 
     def records(self) -> list[dict[str, Any]]:
         return [c.as_record(self.text) for c in self.candidates]
+
+    def ambiguous_records(self) -> list[tuple[dict[str, Any], str]]:
+        return [(c.as_record(self.text), reason) for c, reason in self.ambiguous]
 
 
 # --------------------------------------------------------------------------- context
@@ -153,7 +158,7 @@ class Extractor:
         year, evidence = (report_year, "由调用方指定") if report_year else detect_report_year(text)
         run = _Run(self, text, year or 0)
         run.walk()
-        return Extraction(text, year, evidence, run.candidates, run.quantities, run.dropped)
+        return Extraction(text, year, evidence, run.candidates, run.quantities, run.dropped, run.ambiguous)
 
 
 def _is_title(line: str) -> bool:
@@ -193,6 +198,7 @@ class _Run:
         self.bracketed = [(m.start(), m.end()) for m in _BRACKETED.finditer(text)]
         self.candidates: list[Candidate] = []
         self.dropped: list[Dropped] = []
+        self.ambiguous: list[tuple[Candidate, str]] = []
         self.section = Section()
         # both pre-2016 resident schemes named: each one's figures are a part (rural / urban)
         schemes = {t.attr("scheme_item") for t in self.tokens if t.attr("scheme_item")}
@@ -281,6 +287,7 @@ class _Run:
         for q in quantities:
             s.read(q)
         s.read_zero_statements()
+        s.set_aside_ambiguous_siblings()
         state.absorb(tokens, self)
         if s.facts:  # 其中 opening the next sentence breaks these down
             state.last_facts = s.facts
@@ -310,6 +317,7 @@ class _SentenceReader:
         self.text = run.text
         self.sent = sent
         self.tokens = [t for t in tokens if t.kind != "noise"]
+        self.noise = [t for t in tokens if t.kind == "noise"]
         self.asides = [(t.start, t.end) for t in tokens if t.attr("cue") == "aside"]
         self.state = state
         self.bounds = segment.clause_bounds(self.text, sent)
@@ -584,6 +592,8 @@ class _SentenceReader:
         for t in lab.after:
             if t.kind == "metric" and (metric := self.metric_of(t, q, fund, [], adjacent=False)):
                 return [(t, metric)]
+        if any(lab.clause_start <= t.start < q.start for t in self.noise):
+            return []  # 完成年度预算的101.36%: a ratio or process named in the label, nothing to inherit
         # 2. the measure of the figure just before it in the sentence (…收入34.58亿元，上年同期为32.91亿元)
         if self.facts and self.facts[-1].unit_class is q.unit_class and not self.facts[-1].derived:
             rules.append("grammar.previous_metric")
@@ -647,7 +657,8 @@ class _SentenceReader:
         year, year_rules, previous = self.year_for(q, lab)
         component = parent is not None and parent.fund == fund and parent.metric == metric and not previous
         if component and q.start > parent.end:
-            if (item == "total" and token is None) or not component_ok:
+            qualified = token is not None and not _FILLER.match(self.text[lab.clause_start : token.start])
+            if (item == "total" and (token is None or qualified)) or not component_ok:
                 self.run.drop(q, "其中所列组成部分没有可识别的分项")
                 return None
             rules.append("cue.component")
@@ -668,6 +679,7 @@ class _SentenceReader:
         end = q.end
         if token is not None and token.start >= q.end:
             end = token.end
+        markers = [t.start for t in self.tokens if t.attr("cue") == "component" and t.end <= q.start]
         return Candidate(
             year=year,
             fund=fund,
@@ -683,6 +695,7 @@ class _SentenceReader:
             unit_class=q.unit_class,
             quantity=q,
             previous_year=previous,
+            listed_after=markers[-1] if markers else None,
         )
 
     def item_for(
@@ -719,21 +732,23 @@ class _SentenceReader:
             prev = self.previous[1]
             if prev.metric == "visits" and metric == "expenditure" and prev.fund == fund:
                 return prev.item, ["grammar.count_amount_pair"], True
-        for t in reversed(lab.sentence_before + lab.before):
-            if t.kind == "population" and fund == "resident":
-                return t.attr("item"), [t.entry.id], True
-        scheme = self.scheme_for(q, fund)
-        if scheme:
-            return scheme, ["grammar.scheme_part"], True
+        part = self.resident_part(q, lab, fund)
+        if part:
+            return part
         return "total", [], not unfit
 
-    def scheme_for(self, q: Quantity, fund: str) -> str | None:
-        if not self.run.split_schemes or fund != "resident":
+    def resident_part(self, q: Quantity, lab: Label, fund: str) -> tuple[str, list[str], bool] | None:
+        """农村居民 / 城镇居民, or a pre-2016 scheme when both are given: whichever is named last."""
+        if fund != "resident":
             return None
-        named = [t for t in self.tokens if t.kind == "fund" and t.end <= q.start and t.attr("fund") == "resident"]
-        if named:
-            return named[-1].attr("scheme_item")
-        return self.state.scheme or self.run.section.scheme
+        for t in reversed(lab.sentence_before + lab.before):
+            if t.kind == "population":
+                return t.attr("item"), [t.entry.id], True
+            if t.kind == "fund" and t.attr("fund") == "resident":
+                scheme = t.attr("scheme_item") if self.run.split_schemes else None
+                return (scheme, ["grammar.scheme_part", t.entry.id], True) if scheme else None
+        scheme = (self.state.scheme or self.run.section.scheme) if self.run.split_schemes else None
+        return (scheme, ["grammar.scheme_part"], True) if scheme else None
 
     def coordinated_items(self, before: list[Token], best: Token) -> bool:
         items = [t for t in before if t.kind == "item"]
@@ -776,6 +791,10 @@ class _SentenceReader:
         sentence_cues = [t for t in self.tokens if t.kind == "cue" and t.end <= q.start]
         from_cue = next((t for t in reversed(sentence_cues) if t.attr("cue") == "from"), None)
         if "target" in cues and from_cue is not None:
+            target = cues["target"]
+            stated = [y for p, y in self.years if target.start <= p < q.start]
+            if stated:  # 提高到2020年的550元
+                return stated[-1], ["cue.target", "grammar.explicit_year"], False
             years_before = [y for p, y in self.years if p < from_cue.start]
             year = years_before[-1] if years_before else self.run.report_year
             return year, ["cue.target"], False
@@ -844,9 +863,10 @@ class _SentenceReader:
         value = subject.value - sign * q.value
         cue = cues[-1]
         start = cue.start if cue.start >= lab.clause_start else lab.clause_start
+        named = [y for p, y in self.years if cue.start <= p < q.start]
         fact = replace(
             subject,
-            year=subject.year - 1,
+            year=named[0] if named else subject.year - 1,
             value=round(value, 6),
             derived=True,
             start=start,
@@ -873,6 +893,24 @@ class _SentenceReader:
         if totals:
             return totals[-1]
         return pool[-1] if pool else None
+
+    # ---- 其中：大病医疗基金支出319.88万元；…大病统筹基金支出292.58万元
+
+    def set_aside_ambiguous_siblings(self) -> None:
+        """Two items of one list read as the same figure with different values: neither can be chosen."""
+        groups: dict[tuple, list[Candidate]] = {}
+        for f in self.facts:
+            if f.listed_after is not None and not f.derived:
+                groups.setdefault((f.listed_after, f.year, *f.key), []).append(f)
+        for rows in groups.values():
+            if len({round(f.value, 2) for f in rows}) < 2:
+                continue
+            quotes = "、".join(f"“{self.text[f.start : f.end]}”" for f in rows)
+            reason = f"同一列举中{quotes}都被读作同一基金的同一指标，无法判断哪一个属于该基金，请人工核对"
+            for f in rows:
+                self.run.candidates.remove(f)
+                self.facts.remove(f)
+                self.run.ambiguous.append((f, reason))
 
     # ---- 均为基本支出
 

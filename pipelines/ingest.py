@@ -114,6 +114,18 @@ def process_file(path: Path, table: RegionTable | None = None) -> Processed:
             rec.update(region_code=region.code, region_name=region.name, region_level=region.level)
         records.append(rec)
     facts, rejections = validate_facts(records)
+    for rec, reason in extraction.ambiguous_records():
+        rejections.append(
+            Rejection(
+                doc_id=doc_id,
+                reason=reason,
+                quote=rec["quote"],
+                start=rec["start"],
+                end=rec["end"],
+                rule_id=rec["rule_id"],
+                candidate={k: v for k, v in rec.items() if k != "quote"},
+            )
+        )
     if region is None:
         warnings.append("无法判断报告所属地区，识别出的数据已放入待核查（rejections）")
     elif guess.confidence in ("low", "medium"):

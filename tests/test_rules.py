@@ -1,0 +1,65 @@
+"""Every vocabulary entry's examples still read as the entry says (rules are data)."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipelines.normalize import normalize_text
+from pipelines.vocab import default_vocabulary
+
+# An example's `context` is the heading a real report would have above it.
+CONTEXT_HEADINGS = {
+    "employee": "（一）城镇职工基本医疗保险基金\n",
+    "resident": "（二）城乡居民基本医疗保险基金\n",
+    "assistance": "（三）城乡医疗救助资金\n",
+    "department": "二、一般公共预算支出情况\n",
+}
+
+
+def _examples():
+    for entry in default_vocabulary().all_entries():
+        for i, example in enumerate(entry.examples):
+            yield pytest.param(entry, example, id=f"{entry.id}[{i}]")
+
+
+def test_every_entry_has_an_example():
+    missing = [e.id for e in default_vocabulary().all_entries() if not e.examples]
+    assert not missing, f"vocabulary entries without examples: {missing}"
+
+
+@pytest.mark.parametrize(("entry", "example"), list(_examples()))
+def test_rule_example(extractor, entry, example):
+    context = CONTEXT_HEADINGS.get((example.get("context") or {}).get("fund", ""), "")
+    text = normalize_text(context + example["text"])
+    facts = extractor.extract(text, report_year=2023).records()
+    expect = example["expect"]
+    if expect == "none":
+        assert facts == [], f"expected no fact from «{example['text']}», got {facts}"
+        return
+    matching = [f for f in facts if all(_same(f[k], v) for k, v in expect.items())]
+    assert matching, f"no fact with {expect} in «{example['text']}»; got {_show(facts)}"
+    if _works_by_removal(entry):
+        # exclusions, noise and asides keep other words from being read: they must match here
+        scanned = {t.entry.id for t in default_vocabulary().scan(text)}
+        assert entry.id in scanned, f"{entry.id} does not match in «{example['text']}»"
+    else:
+        used = set().union(*(set(f["rules"]) for f in matching))
+        assert entry.id in used, f"{entry.id} did not take part in reading «{example['text']}» (rules: {used})"
+    for f in matching:
+        assert text[f["start"] : f["end"]] == f["quote"]
+
+
+def _works_by_removal(entry) -> bool:
+    return entry.kind in ("exclusion", "noise") or entry.get("cue") in ("aside", "fund_noun")
+
+
+def _same(actual, expected) -> bool:
+    if isinstance(expected, float | int) and not isinstance(expected, bool):
+        return abs(float(actual) - expected) <= max(1e-6 * abs(expected), 1e-6)
+    return actual == expected
+
+
+def _show(facts):
+    return [
+        (f["year"], f["fund"], f["metric"], f["item"], f["basis"], f["value"], f["derived"], f["rules"]) for f in facts
+    ]

@@ -1,0 +1,74 @@
+"""End to end on the five bundled reports: the command line, the database and the shared scorer."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import duckdb
+import pytest
+
+from conftest import SHARED
+
+SCORER = SHARED / "checks" / "score_facts.py"
+GOLD = SHARED / "gold" / "seeds.csv"
+
+pytestmark = pytest.mark.skipif(not SCORER.exists(), reason="../shared is not beside the project")
+
+
+def _score(db, tmp_path, *extra: str) -> dict:
+    out = tmp_path / "score.json"
+    result = subprocess.run(
+        [sys.executable, str(SCORER), "--db", str(db), "--gold", str(GOLD), "--json", str(out), *extra],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "does not follow the contract" not in result.stdout
+    return json.loads(out.read_text())
+
+
+def test_all_facts(seeds_db, tmp_path):
+    score = _score(seeds_db, tmp_path)
+    assert score["precision"] >= 0.97, score
+    assert score["recall"] >= 0.95, score
+    assert score["bad_quotes"] == 0
+
+
+def test_headline_facts(seeds_db, tmp_path):
+    score = _score(seeds_db, tmp_path, "--headline")
+    assert score["recall"] >= 0.98, score
+    assert score["totals"].get("wrong", 0) == 0, score
+
+
+def test_regions_of_the_bundled_reports(seeds_db):
+    con = duckdb.connect(str(seeds_db), read_only=True)
+    rows = dict(con.execute("SELECT file_name, region_code FROM documents").fetchall())
+    con.close()
+    assert rows == {
+        "000_1745bc2bbbdaa61a.txt": "430903",
+        "001_e0f20834ad43b626.txt": "430903",
+        "002_2958b8ff77e9055f.txt": "431124",
+        "003_a15d490633ad3696.txt": "621026",
+        "004_53bbde0474885cbd.txt": "430900",
+    }
+
+
+def test_checks_flag_the_real_inconsistencies(seeds_db):
+    con = duckdb.connect(str(seeds_db), read_only=True)
+    checks = con.execute(
+        "SELECT d.file_name, c.check_id, c.fund, c.year, c.message, c.quote FROM checks c JOIN documents d USING (doc_id)"
+    ).fetchall()
+    con.close()
+    by = {(f, c, fund) for f, c, fund, _, _, _ in checks}
+    # 道县 2024 医疗救助: 4484.76 − 4752.2 ≠ −263.22
+    assert ("002_2958b8ff77e9055f.txt", "balance_identity", "assistance") in by
+    # 宁县 2019: 11777000 万元 in a county report
+    magnitude = [c for c in checks if c[0].startswith("003") and c[1] == "implausible_magnitude"]
+    assert magnitude and "11777000" in magnitude[0][5]
+    # 赫山区 2017 职工: 统筹 + 个人账户 exceed the stated total
+    assert ("000_1745bc2bbbdaa61a.txt", "components_sum", "employee") in by
+    # 宁县 2019 职工 待遇人次 stated twice with different values (4410 vs 4982)
+    assert ("003_a15d490633ad3696.txt", "duplicate_key_conflict", "employee") in by
+    assert all(message for *_, message, _ in checks)
