@@ -97,7 +97,9 @@ def default_config() -> CheckConfig:
     )
 
 
-def label(fund: str, metric: str, item: str = "total", year: int | None = None, basis: str | None = None) -> str:
+def label(
+    fund: str, metric: str, item: str = "total", year: int | None = None, basis: str | None = None
+) -> str:
     parts = []
     if year is not None:
         parts.append(f"{year}年")
@@ -123,7 +125,9 @@ class _Checker:
         self.cfg = config
         self.out: list[CheckResult] = []
 
-    def add(self, check_id: str, severity: Severity, message: str, facts: Iterable[Fact] = (), **kw: Any) -> None:
+    def add(
+        self, check_id: str, severity: Severity, message: str, facts: Iterable[Fact] = (), **kw: Any
+    ) -> None:
         facts = list(facts)
         first = facts[0] if facts else None
         self.out.append(

@@ -39,7 +39,9 @@ def _ingest(db: Path, paths: list[Path], quiet: bool) -> int:
             print(f"失败 {o.error}", file=sys.stderr)
         elif not quiet:
             again = "（已存在，已替换）" if o.replaced else ""
-            print(f"已载入 {o.path.name}{again}：{o.n_facts} 条数据，{o.n_rejections} 条待核查，{o.n_checks} 条核查提示")
+            print(
+                f"已载入 {o.path.name}{again}：{o.n_facts} 条数据，{o.n_rejections} 条待核查，{o.n_checks} 条核查提示"
+            )
             for w in o.warnings:
                 print(f"  提示：{w}")
 
@@ -79,7 +81,13 @@ def _summary(db: Path) -> int:
         ).fetchall()
         print("\n基金收支（万元）")
         for region, year, fund, inc, exp, bal, cum, months in rows:
-            cells = [_wan(inc), _wan(exp), _wan(bal), _wan(cum), f"{months:.1f}" if months is not None else "-"]
+            cells = [
+                _wan(inc),
+                _wan(exp),
+                _wan(bal),
+                _wan(cum),
+                f"{months:.1f}" if months is not None else "-",
+            ]
             print(f"  {region:<6}{year}  {fund:<22}" + "".join(f"{c:>14}" for c in cells))
     finally:
         con.close()

@@ -55,7 +55,11 @@ def compare(expected: list[dict[str, Any]], facts: list[dict[str, Any]]) -> Scor
             score.misses.append(("extra", f))
             continue
         hit = next(
-            (i for i, g in enumerate(gold[key]) if (key, i) not in used and close(float(f["value"]), float(g["value"]))),
+            (
+                i
+                for i, g in enumerate(gold[key])
+                if (key, i) not in used and close(float(f["value"]), float(g["value"]))
+            ),
             None,
         )
         if hit is None:

@@ -178,7 +178,7 @@ def detect_report_year(text: str) -> tuple[int | None, str]:
     counts = Counter(int(m.group(1)) for m in YEAR_RE.finditer(clean))
     if not counts:
         return None, "文中未出现年份"
-    (best, n), *rest = counts.most_common()
+    best, n = counts.most_common(1)[0]
     share = n / sum(counts.values())
     return best, f"正文中“{best}年”出现{n}次（占年份提及的{share:.0%}）"
 
@@ -229,7 +229,9 @@ class _Run:
 
     def heading_scheme(self, para: Paragraph) -> str | None:
         assert para.heading is not None
-        schemes = [t.attr("scheme_item") for t in self.tokens_in(para.start, para.heading.end) if t.kind == "fund"]
+        schemes = [
+            t.attr("scheme_item") for t in self.tokens_in(para.start, para.heading.end) if t.kind == "fund"
+        ]
         return schemes[-1] if schemes else None
 
     def heading_state(self, para: Paragraph) -> str | None:
@@ -332,7 +334,8 @@ class _SentenceReader:
             if not any(s < c.end and c.start < e for s, e in noise)
         ]
         self.budget = next(
-            (c for c in self.basis_cues if c.attr("basis") == "budget" and c.attr("scope") == "sentence"), None
+            (c for c in self.basis_cues if c.attr("basis") == "budget" and c.attr("scope") == "sentence"),
+            None,
         )
         self.years = [
             (m.start(), int(m.group(1)))
@@ -388,14 +391,14 @@ class _SentenceReader:
 
     def excluded(self, q: Quantity, lab: Label) -> str | None:
         for t in self.tokens:
-            if t.kind != "exclusion" or t.start >= q.start and t.attr("scope") == "sentence":
+            if t.kind != "exclusion" or (t.start >= q.start and t.attr("scope") == "sentence"):
                 continue
             if t.attr("scope") == "sentence":
                 limit = self.paren_end(t.start)
                 if t.start < q.start < limit:
-                    return f"关于特定人群/项目（{t.entry.id}: {self.text[t.start:t.end]}）"
+                    return f"关于特定人群/项目（{t.entry.id}: {self.text[t.start : t.end]}）"
             elif lab.clause_start <= t.start < lab.clause_end:
-                return f"非基金收支金额（{t.entry.id}: {self.text[t.start:t.end]}）"
+                return f"非基金收支金额（{t.entry.id}: {self.text[t.start : t.end]}）"
         if self.run.section.fund == _EXCLUDED:
             return "所在章节不属于医保基金"
         bare = not any(t.kind in ("metric", "fund", "item", "population") for t in lab.before)
@@ -485,7 +488,9 @@ class _SentenceReader:
                 break
         return found
 
-    def renamed(self, before: list[Token], idx: int, q: Quantity, fund: str | None) -> tuple[Token, str] | None:
+    def renamed(
+        self, before: list[Token], idx: int, q: Quantity, fund: str | None
+    ) -> tuple[Token, str] | None:
         """项目支出即各医疗基金支出为45828万元: 即 restates; the figure belongs to the first name."""
         for j in range(idx - 1, -1, -1):
             t = before[j]
@@ -705,7 +710,12 @@ class _SentenceReader:
             return token.attr("item"), [], True
         uc = q.unit_class.value
         for t in reversed(lab.before):  # 个人缴费标准为每人每年250元: the item rides on the other name
-            if t is not token and t.kind == "metric" and t.attr("item") and (t.attr("metrics") or {}).get(uc) == metric:
+            if (
+                t is not token
+                and t.kind == "metric"
+                and t.attr("item")
+                and (t.attr("metrics") or {}).get(uc) == metric
+            ):
                 return t.attr("item"), [t.entry.id], True
         best: Token | None = None
         for t in reversed(lab.before):
@@ -833,7 +843,9 @@ class _SentenceReader:
             start += 1
         if q.start - start < 4 and self.facts and self.facts[-1].start < start:
             # 金额为3280.12万元: too short to stand alone, quote from the previous clause
-            prev_clause = self.clause_of(self.facts[-1].quantity.start if self.facts[-1].quantity else start)[0]
+            prev_clause = self.clause_of(self.facts[-1].quantity.start if self.facts[-1].quantity else start)[
+                0
+            ]
             start = max(prev_clause, self.sent.start)
             while start < q.start and self.text[start] in " \t":
                 start += 1
@@ -886,7 +898,9 @@ class _SentenceReader:
         if own:
             metric_token = own[-1]
             metric = (metric_token.attr("metrics") or {}).get(q.unit_class.value)
-            pool = [f for f in self.run.candidates if f.metric == metric and not f.previous_year and not f.derived]
+            pool = [
+                f for f in self.run.candidates if f.metric == metric and not f.previous_year and not f.derived
+            ]
         else:
             pool = [f for f in same_unit if not f.derived and not f.previous_year]
         totals = [f for f in pool if f.item == "total"]
@@ -919,17 +933,22 @@ class _SentenceReader:
         if len(nxt) < 2 or nxt[0].attr("cue") != "same_as":
             return
         target = nxt[1]
-        if target.kind == "metric" and target.attr("item") and target.attr("metrics", {}).get(q.unit_class.value):
-            if not self.text[lab.clause_end : nxt[0].start].strip(" ，,"):
-                self.emit(
-                    replace(
-                        fact,
-                        item=target.attr("item"),
-                        end=target.end,
-                        rule_id=nxt[0].entry.id,
-                        rules=[nxt[0].entry.id, target.entry.id, *fact.rules],
-                    )
-                )
+        fits = (
+            target.kind == "metric"
+            and target.attr("item")
+            and target.attr("metrics", {}).get(q.unit_class.value)
+        )
+        if not fits or self.text[lab.clause_end : nxt[0].start].strip(" ，,"):
+            return
+        self.emit(
+            replace(
+                fact,
+                item=target.attr("item"),
+                end=target.end,
+                rule_id=nxt[0].entry.id,
+                rules=[nxt[0].entry.id, target.entry.id, *fact.rules],
+            )
+        )
 
     # ---- 无项目支出 / 收支平衡没有结转结余
 
@@ -963,4 +982,3 @@ class _SentenceReader:
                         unit_class=UnitClass.MONEY,
                     )
                 )
-

@@ -42,13 +42,15 @@ _BLANK_RUNS = re.compile(r"\n{3,}")
 _TRAILING = re.compile(r"[ \t]+\n")
 
 # A line ends a sentence or block when its last character is one of these.
-_END_CHARS = set("。！？；：:;!?）)」』”\"》】…")
+_END_CHARS = set('。！？；：:;!?）)」』”"》】…')
 _ENUMERATOR = re.compile(
     r"^\s*(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[）)]|\d+[、.．]\D|"
     r"[⑴-⒇①-⑳]|第[一二三四五六七八九十]+|附件|附表|[-•·●◆■□])"
 )
 _MIN_BROKEN_LINE = 25
-_TITLE_END = re.compile(r"(?:报告|情况|说明|公报|公示|公告|通报|简报|快报|通知|目录|方案|附表|一览表|[表）)])$")
+_TITLE_END = re.compile(
+    r"(?:报告|情况|说明|公报|公示|公告|通报|简报|快报|通知|目录|方案|附表|一览表|[表）)])$"
+)
 
 
 def normalize_text(raw: str) -> str:
@@ -85,7 +87,9 @@ def _join_broken_lines(text: str) -> str:
 
 def _continues(line: str, nxt: str) -> bool:
     body = line.rstrip()
-    if len(body.strip()) < _MIN_BROKEN_LINE or any(sep in body.strip() or sep in nxt for sep in ("\t", "|", "  ")):
+    if len(body.strip()) < _MIN_BROKEN_LINE or any(
+        sep in body.strip() or sep in nxt for sep in ("\t", "|", "  ")
+    ):
         return False  # table rows are lines of their own
     last = body[-1]
     if _TITLE_END.search(body) or not re.search(r"[，,、。；]", body):

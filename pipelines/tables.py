@@ -104,13 +104,18 @@ class TableReader:
     def read_block(self, run: _Run, block: list[Paragraph]) -> None:
         rows = [split_cells(run.text, p.start, p.end) for p in block]
         header_i = next(
-            (i for i, r in enumerate(rows) if len(r) >= 2 and all(parse_bare_number(c.text) is None for c in r[1:])),
+            (
+                i
+                for i, r in enumerate(rows)
+                if len(r) >= 2 and all(parse_bare_number(c.text) is None for c in r[1:])
+            ),
             None,
         )
         data = [
             (p, r)
             for i, (p, r) in enumerate(zip(block, rows, strict=True))
-            if (header_i is None or i > header_i) and any(parse_bare_number(c.text) is not None for c in r[1:])
+            if (header_i is None or i > header_i)
+            and any(parse_bare_number(c.text) is not None for c in r[1:])
         ]
         if not data:
             for p in block:  # not a table after all: read it as prose
@@ -190,7 +195,10 @@ class _TableRun:
             own_metric = [t for t in tokens if t.kind == "metric"]
             if own_metric:
                 parent_metric = own_metric[-1]
-            if _TOTAL_LABEL.match(re.sub(r"^[一二三四五六七八九十]+、", "", label.text).strip()) and self.funds_by_row:
+            if (
+                _TOTAL_LABEL.match(re.sub(r"^[一二三四五六七八九十]+、", "", label.text).strip())
+                and self.funds_by_row
+            ):
                 continue  # a 合计 row adding different funds measures no fund
             for cell in row[1:]:
                 col = self.columns.get(row.index(cell))
@@ -199,12 +207,20 @@ class _TableRun:
                 col = col or Column(row.index(cell))
                 if col.skip:
                     continue
-                fact = self.cell_fact(para, row, cell, col, tokens, own_metric or ([parent_metric] if parent_metric else []))
+                fact = self.cell_fact(
+                    para, row, cell, col, tokens, own_metric or ([parent_metric] if parent_metric else [])
+                )
                 if fact is not None:
                     self.run.candidates.append(fact)
 
     def cell_fact(
-        self, para: Paragraph, row: list[Cell], cell: Cell, col: Column, tokens: list[Token], metric_tokens: list
+        self,
+        para: Paragraph,
+        row: list[Cell],
+        cell: Cell,
+        col: Column,
+        tokens: list[Token],
+        metric_tokens: list,
     ) -> Candidate | None:
         from pipelines.extract import Candidate
 

@@ -81,7 +81,8 @@ class Vocabulary:
         self.basis_entries = [_entry(raw, "basis") for raw in data.get(BASIS_SECTION, []) or []]
         self._basis_regex = [(e, re.compile(e.pattern)) for e in self.basis_entries]
         self.zero_rules = [
-            ZeroRule(_entry(raw, "zero"), re.compile(raw["pattern"])) for raw in data.get("zero_statements", [])
+            ZeroRule(_entry(raw, "zero"), re.compile(raw["pattern"]))
+            for raw in data.get("zero_statements", [])
         ]
         ids = [e.id for e in self.all_entries()]
         duplicates = {i for i in ids if ids.count(i) > 1}

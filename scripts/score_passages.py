@@ -1,6 +1,6 @@
 """Score the extractor on the hand-written passages in tests/passages (a development aid).
 
-    .venv/bin/python scripts/score_passages.py [-v] [NAME_FILTER]
+.venv/bin/python scripts/score_passages.py [-v] [NAME_FILTER]
 """
 
 from __future__ import annotations
@@ -12,20 +12,24 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pipelines.evaluate import Score, compare  # noqa: E402
-from pipelines.extract import Extractor, detect_report_year  # noqa: E402
-from pipelines.normalize import normalize_text  # noqa: E402
-from pipelines.regions import detect_region  # noqa: E402
+from pipelines.evaluate import Score, compare
+from pipelines.extract import Extractor, detect_report_year
+from pipelines.normalize import normalize_text
+from pipelines.regions import detect_region
 
 PASSAGES = Path(__file__).resolve().parents[1] / "tests" / "passages"
 
 
 def main() -> int:
-    verbose = "-v" in sys.argv
-    pattern = next((a for a in sys.argv[1:] if not a.startswith("-")), "")
+    args = sys.argv[1:]
+    verbose = "-v" in args
+    folder = PASSAGES
+    if "--dir" in args:
+        folder = Path(args.pop(args.index("--dir") + 1)).resolve()
+    pattern = next((a for a in args if not a.startswith("-")), "")
     extractor = Extractor()
     total = Score()
-    for path in sorted(PASSAGES.glob("*.yaml")):
+    for path in sorted(folder.glob("*.yaml")):
         if pattern not in path.name:
             continue
         case = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -44,8 +48,10 @@ def main() -> int:
         )
         if verbose:
             for kind, row in score.misses:
-                print(f"   {kind:7} {row['year']} {row['fund']}/{row['metric']}/{row['item']}/{row['basis']}"
-                      f" = {row['value']}  «{str(row.get('quote', ''))[:50]}»")
+                print(
+                    f"   {kind:7} {row['year']} {row['fund']}/{row['metric']}/{row['item']}/{row['basis']}"
+                    f" = {row['value']}  «{str(row.get('quote', ''))[:50]}»"
+                )
     print(f"precision {total.precision:.3f} recall {total.recall:.3f}  {dict(total.counts)}")
     return 0
 

@@ -48,7 +48,9 @@ def test_passage_quotes_and_distractors(extractor, path):
         if start < 0:
             continue
         end = start + len(normalize_text(snippet))
-        inside = [f for f in facts if start <= f["end"] - 1 < end and f["start"] >= start - 40 and not f["derived"]]
+        inside = [
+            f for f in facts if start <= f["end"] - 1 < end and f["start"] >= start - 40 and not f["derived"]
+        ]
         hits = [f for f in inside if _number_in(f, text[start:end])]
         assert not hits, f"«{snippet}» must not become a fact, got {hits}"
 
@@ -63,7 +65,7 @@ def test_passages_overall(extractor):
         case = _load(path)
         _, facts = _read(extractor, case)
         score = compare(case["facts"], facts)
-        for kind, row in score.misses:
+        for _kind, row in score.misses:
             row.setdefault("passage", path.stem)
         total.add(score)
     misses = "\n".join(

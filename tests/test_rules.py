@@ -44,7 +44,9 @@ def test_rule_example(extractor, entry, example):
         assert entry.id in scanned, f"{entry.id} does not match in «{example['text']}»"
     else:
         used = set().union(*(set(f["rules"]) for f in matching))
-        assert entry.id in used, f"{entry.id} did not take part in reading «{example['text']}» (rules: {used})"
+        assert entry.id in used, (
+            f"{entry.id} did not take part in reading «{example['text']}» (rules: {used})"
+        )
     for f in matching:
         assert text[f["start"] : f["end"]] == f["quote"]
 
@@ -61,5 +63,6 @@ def _same(actual, expected) -> bool:
 
 def _show(facts):
     return [
-        (f["year"], f["fund"], f["metric"], f["item"], f["basis"], f["value"], f["derived"], f["rules"]) for f in facts
+        (f["year"], f["fund"], f["metric"], f["item"], f["basis"], f["value"], f["derived"], f["rules"])
+        for f in facts
     ]

@@ -1,0 +1,122 @@
+"""Consistency checks on synthetic facts: each flags what disagrees and stays quiet otherwise."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipelines.checks import check_document
+from pipelines.models import METRIC_UNIT, Fact, Metric
+from pipelines.numbers import find_quantities
+
+
+def fact(
+    metric: str, value: float, *, fund="employee", item="total", year=2023, basis="actual", derived=False
+):
+    n = fact.counter = getattr(fact, "counter", 0) + 1
+    return Fact(
+        fact_id=f"f{n}",
+        doc_id="d",
+        region_code="421000",
+        region_name="荆州市",
+        region_level="city",
+        year=year,
+        fund=fund,
+        metric=metric,
+        item=item,
+        basis=basis,
+        value=value,
+        unit=METRIC_UNIT[Metric(metric)].value,
+        derived=derived,
+        quote=f"{metric}{value}",
+        start=0,
+        end=5,
+        rule_id="test",
+    )
+
+
+def ids(facts, text="", level="city"):
+    return sorted(
+        {c.check_id for c in check_document("d", facts, find_quantities(text), text, "421000", level)}
+    )
+
+
+def test_balance_identity():
+    ok = [fact("income", 4862e6), fact("expenditure", 4137e6), fact("balance", 725e6)]
+    bad = [
+        fact("income", 44847600, fund="assistance"),
+        fact("expenditure", 47522000, fund="assistance"),
+        fact("balance", -2632200, fund="assistance"),
+    ]
+    assert ids(ok) == []
+    assert ids(bad) == ["balance_identity"]
+    (check,) = check_document("d", bad, [], "", "421000", "city")
+    assert "−" in check.message and "万元" in check.message and check.severity == "error"
+
+
+def test_rounding_is_not_an_inconsistency():
+    # parts rounded to 0.01万元 may be 0.01万元 off their total
+    facts = [
+        fact("income", 623898500, fund="resident"),
+        fact("income", 225186600, fund="resident", item="premium"),
+        fact("income", 392391200, fund="resident", item="fiscal_subsidy"),
+        fact("income", 3710600, fund="resident", item="interest"),
+        fact("income", 2610000, fund="resident", item="other"),
+    ]
+    assert ids(facts) == []
+
+
+@pytest.mark.parametrize(
+    ("parts", "expected"),
+    [
+        ({"pooled": 45143800, "personal_account": 56700100}, ["components_sum"]),  # exceeds 10154.89万
+        ({"pooled": 45000000, "personal_account": 56548900}, []),
+        ({"inpatient": 99000000, "outpatient": 9000000}, ["components_exceed_total"]),
+        ({"inpatient": 60000000, "outpatient": 9000000}, []),
+    ],
+)
+def test_components_against_total(parts, expected):
+    facts = [fact("expenditure", 101548900)] + [fact("expenditure", v, item=k) for k, v in parts.items()]
+    assert ids(facts) == expected
+
+
+def test_stated_rate_and_per_capita():
+    good = [fact("income", 1516610000), fact("balance", 232040000), fact("balance_rate", 15.30)]
+    bad = [*good[:2], fact("balance_rate", 18.0)]
+    assert ids(good) == []
+    assert ids(bad) == ["stated_rate"]
+    resident = [
+        fact("income", 3192860000, fund="resident"),
+        fact("insured", 3963292, fund="resident"),
+        fact("income_per_capita", 806, fund="resident"),
+    ]
+    assert ids(resident) == []
+    wrong = [*resident[:2], fact("income_per_capita", 900, fund="resident")]
+    assert ids(wrong) == ["stated_per_capita"]
+
+
+def test_cumulative_roll_forward():
+    facts = [
+        fact("cumulative_balance", 26874135e4, year=2022),
+        fact("balance", 2737582e4),
+        fact("cumulative_balance", 29611717e4),
+    ]
+    assert ids(facts) == []
+    facts[-1] = fact("cumulative_balance", 30000000e4)
+    assert ids(facts) == ["cumulative_roll_forward"]
+
+
+def test_same_figure_twice_with_different_values():
+    facts = [fact("visits", 4410), fact("visits", 4982)]
+    assert ids(facts) == ["duplicate_key_conflict"]
+    assert ids([fact("visits", 4410), fact("visits", 4410)]) == []
+
+
+def test_implausible_magnitudes():
+    text = "今年为全县建档立卡贫困人口 32308 人住院提高报销 11777000 万元。"
+    assert ids([], text, level="county") == ["implausible_magnitude"]
+    assert ids([], "全省基金收入800亿元。", level="province") == []
+    assert ids([], "全县基金收入800亿元。", level="county") == ["implausible_magnitude"]
+    visits = [fact("insured", 1000), fact("visits", 500000)]
+    assert ids(visits) == ["implausible_visits"]
+    assert ids([fact("financing_per_capita", 150000, fund="resident")]) == ["implausible_per_capita"]
+    assert ids([fact("coverage_rate", 130, fund="all")]) == ["implausible_rate"]

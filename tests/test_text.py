@@ -1,0 +1,74 @@
+"""Numbers with units and text normalisation."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import REPORTS
+
+from pipelines.normalize import normalize_text
+from pipelines.numbers import UnitClass, find_quantities, parse_amount
+
+
+@pytest.mark.parametrize(
+    ("surface", "value", "unit"),
+    [
+        ("46334.01万元", 463340100, UnitClass.MONEY),
+        ("12.3亿元", 1230000000, UnitClass.MONEY),
+        ("1,234.56万元", 12345600, UnitClass.MONEY),
+        ("288029198.21 元", 288029198.21, UnitClass.MONEY),
+        ("-787.62万元", -7876200, UnitClass.MONEY),
+        ("负300万元", -3000000, UnitClass.MONEY),
+        ("12亿3456万元", 1234560000, UnitClass.MONEY),
+        ("一千二百万元", 12000000, UnitClass.MONEY),
+        ("三十二万人", 320000, UnitClass.PERSON),
+        ("19400 名", 19400, UnitClass.PERSON),
+        ("48.23万人次", 482300, UnitClass.VISIT),
+        ("42.61亿人次", 4261000000, UnitClass.VISIT),
+        ("1434起", 1434, UnitClass.VISIT),
+        ("15.30%", 15.3, UnitClass.PERCENT),
+        ("150元/人", 150, UnitClass.PER_CAPITA),
+        ("2.1个百分点", 2.1, UnitClass.POINTS),
+    ],
+)
+def test_quantities(surface, value, unit):
+    parsed = parse_amount(surface)
+    assert parsed is not None
+    assert parsed[0] == pytest.approx(value)
+    assert parsed[1] is unit
+
+
+@pytest.mark.parametrize(
+    "text", ["2019年12月31日", "一起开展", "（益赫财绩〔2022〕1号）", "第2位", "1-12月", "A3级"]
+)
+def test_not_quantities(text):
+    assert find_quantities(text) == []
+
+
+def test_normalisation_of_full_width_and_artefacts():
+    raw = "[bookmark: ORG_SET]基金收入１２，３４５．６７万元，增长５．２％，结余－７８７．６２万元"
+    assert normalize_text(raw) == "基金收入12,345.67万元，增长5.2%，结余-787.62万元"
+
+
+def test_line_broken_by_a_page_break_is_joined():
+    raw = "2.不断提标扩面，医疗保障工作达到新水平。2019年城乡居\n\n民人均筹资 740 元，较上年提高 30 元。"
+    assert "城乡居民人均筹资 740 元" in normalize_text(raw)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "2019年度宁县医疗保障局整体支出绩效自评报告\n\n按照宁县财政局的要求，我局高度重视，开展自评工作。",
+        "天水市医疗保障局关于2020年度城镇职工基本医疗保险基金收支情况的公示\n根据规定公示如下：",
+        "项目\t2022年\t2023年\n基金收入\t512,684\t538,905",
+        "城乡居民大病保险 | 48,316 | 21,573.46\n职工大额医疗费用补助 | 12,074 | 8,215.33",
+    ],
+)
+def test_titles_and_table_rows_are_not_joined(raw):
+    lines = [ln for ln in normalize_text(raw).split("\n") if ln]
+    assert lines == [ln for ln in raw.split("\n") if ln]
+
+
+def test_normalisation_is_idempotent():
+    text = (REPORTS / "003_a15d490633ad3696.txt").read_text(encoding="utf-8")
+    once = normalize_text(text)
+    assert normalize_text(once) == once

@@ -1,0 +1,174 @@
+"""The contract views and the indicator views over a real DuckDB file."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from pipelines import store
+from pipelines.models import Document, Fact
+
+CONTRACT = [
+    "region_code",
+    "region_name",
+    "region_level",
+    "year",
+    "fund",
+    "metric",
+    "item",
+    "basis",
+    "value",
+    "unit",
+    "derived",
+    "doc_id",
+    "quote",
+]
+
+
+def test_contract_views(seeds_db):
+    con = duckdb.connect(str(seeds_db), read_only=True)
+    cols = [r[0] for r in con.execute("DESCRIBE fund_facts").fetchall()]
+    types = dict(con.execute("SELECT column_name, column_type FROM (DESCRIBE fund_facts)").fetchall())
+    doc_cols = [r[0] for r in con.execute("DESCRIBE documents").fetchall()]
+    bad = con.execute(
+        "SELECT count(*) FROM fund_facts f JOIN documents d USING (doc_id) WHERE NOT contains(d.text, f.quote)"
+    ).fetchone()[0]
+    con.close()
+    assert cols[: len(CONTRACT)] == CONTRACT
+    assert types["year"] == "INTEGER" and types["value"] == "DOUBLE" and types["derived"] == "BOOLEAN"
+    assert {"doc_id", "file_name", "text"} <= set(doc_cols)
+    assert bad == 0
+
+
+def _doc(doc_id: str, year: int) -> Document:
+    return Document(
+        doc_id=doc_id * 64,
+        file_name=f"{doc_id}.txt",
+        source_path=f"/x/{doc_id}.txt",
+        text="报告正文",
+        reader="txt",
+        encoding="utf-8",
+        size_bytes=10,
+        report_year=year,
+        year_evidence="",
+        genre="统计公报",
+        region_code="421000",
+        region_name="荆州市",
+        region_level="city",
+        region_parent_code="420000",
+        region_confidence="high",
+        region_evidence=(),
+        n_facts=0,
+        n_rejections=0,
+    )
+
+
+def _fact(
+    doc: Document,
+    n: int,
+    metric: str,
+    value: float,
+    *,
+    year=2023,
+    fund="resident",
+    item="total",
+    basis="actual",
+    derived=False,
+) -> Fact:
+    unit = {"insured": "person", "visits": "visit"}.get(metric, "yuan")
+    return Fact(
+        fact_id=f"{doc.doc_id[:4]}-{n}",
+        doc_id=doc.doc_id,
+        region_code="421000",
+        region_name="荆州市",
+        region_level="city",
+        year=year,
+        fund=fund,
+        metric=metric,
+        item=item,
+        basis=basis,
+        value=value,
+        unit=unit,
+        derived=derived,
+        quote="报告",
+        start=0,
+        end=2,
+        rule_id="test",
+    )
+
+
+@pytest.fixture
+def db(tmp_path):
+    con = store.connect(tmp_path / "v.duckdb")
+    old, new = _doc("a", 2022), _doc("b", 2023)
+    store.replace_document(
+        con,
+        old,
+        [
+            _fact(old, 1, "income", 40e8, year=2022),
+            _fact(old, 2, "expenditure", 38e8, year=2022),
+            _fact(old, 3, "income", 45e8, basis="budget"),
+            _fact(old, 4, "cumulative_balance", 20e8, year=2022),
+        ],
+        [],
+        [],
+        "t",
+    )
+    store.replace_document(
+        con,
+        new,
+        [
+            _fact(new, 1, "income", 46e8, basis="budget"),
+            _fact(new, 2, "income", 44e8),
+            _fact(new, 3, "expenditure", 42e8),
+            _fact(new, 4, "cumulative_balance", 22e8),
+            _fact(new, 5, "insured", 400000, item="rural"),
+            _fact(new, 6, "insured", 50000, item="urban"),
+            _fact(new, 7, "expenditure", 41e8, derived=True),
+            _fact(new, 8, "income", 41e8, year=2022, derived=True),
+        ],
+        [],
+        [],
+        "t",
+    )
+    yield con
+    con.close()
+
+
+def test_precedence_actual_over_budget_and_stated_over_derived(db):
+    rows = dict(
+        db.execute(
+            "SELECT metric || '/' || year, value FROM indicator_values WHERE fund = 'resident'"
+        ).fetchall()
+    )
+    assert rows["income/2023"] == 44e8  # actual beats two budgets
+    assert rows["expenditure/2023"] == 42e8  # stated beats derived
+    assert rows["income/2022"] == 40e8  # stated (older report) beats derived (newer report)
+
+
+def test_sub_populations_sum_to_a_computed_total(db):
+    value, computed = db.execute(
+        "SELECT value, computed FROM indicator_values WHERE metric = 'insured' AND year = 2023"
+    ).fetchone()
+    assert value == 450000 and computed
+
+
+def test_indicators_compute_ratios_and_growth(db):
+    row = db.execute(
+        "SELECT balance, balance_computed, balance_rate, months_of_reserves, income_growth, income_per_capita,"
+        " estimated_metrics FROM indicators WHERE year = 2023 AND fund = 'resident'"
+    ).fetchone()
+    balance, computed, rate, months, growth, per_capita, estimated = row
+    assert balance == pytest.approx(2e8) and computed
+    assert rate == pytest.approx(100 * 2 / 44, abs=0.01)
+    assert months == pytest.approx(22e8 / (42e8 / 12), abs=0.01)
+    assert growth == pytest.approx(10.0)
+    assert per_capita == pytest.approx(44e8 / 450000, abs=0.01)
+    assert not estimated
+
+
+def test_agreement_counts(db):
+    n_candidates, n_disagree = db.execute(
+        "SELECT n_candidates, n_disagree FROM indicator_values WHERE metric = 'income' AND year = 2023"
+    ).fetchone()
+    assert n_candidates == 3 and n_disagree == 2
