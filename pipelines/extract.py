@@ -29,6 +29,7 @@ _FILLER = re.compile(r"^(?:[\s\d年度全本当实际的共计为是达到约总
 _COORDINATOR = re.compile(r"^\s*[、和及与]\s*$")
 _DEPARTMENT = "department"
 _EXCLUDED = "excluded"
+_SHORT_LINE = 80  # headings, titles, captions and table headers are shorter
 _CHANGE_UNITS = (UnitClass.MONEY, UnitClass.PERSON, UnitClass.VISIT, UnitClass.PER_CAPITA)
 
 
@@ -191,10 +192,11 @@ class _Run:
         self.vocab = extractor.vocab
         self.text = text
         self.report_year = report_year
-        self.tokens = self.vocab.scan(text)
-        self.token_starts = [t.start for t in self.tokens]
         self.quantities = find_quantities(text)
         self.q_starts = [q.start for q in self.quantities]
+        self.paragraphs = segment.paragraphs(text)
+        self.tokens = self.scan_where_needed()
+        self.token_starts = [t.start for t in self.tokens]
         self.bracketed = [(m.start(), m.end()) for m in _BRACKETED.finditer(text)]
         self.candidates: list[Candidate] = []
         self.dropped: list[Dropped] = []
@@ -206,8 +208,23 @@ class _Run:
 
     # ---- walking
 
+    def scan_where_needed(self) -> list[Token]:
+        """Tokens of every paragraph except long ones without a single figure.
+
+        Context crosses paragraphs only through headings, titles and table captions,
+        which are short; a long paragraph without figures cannot change any fact."""
+        tokens: list[Token] = []
+        for para in self.paragraphs:
+            lo = bisect.bisect_left(self.q_starts, para.start)
+            has_number = lo < len(self.q_starts) and self.q_starts[lo] < para.end
+            if has_number or para.end - para.start <= _SHORT_LINE:
+                tokens.extend(self.vocab.scan(self.text, para.start, para.end))
+            elif para.heading is not None:
+                tokens.extend(self.vocab.scan(self.text, para.start, para.heading.end))
+        return tokens
+
     def walk(self) -> None:
-        paragraphs = segment.paragraphs(self.text)
+        paragraphs = self.paragraphs
         if paragraphs and _is_title(self.text[paragraphs[0].start : paragraphs[0].end]):
             self.section.enter("title", self.heading_state(paragraphs[0]))
         i = 0

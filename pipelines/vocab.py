@@ -1,8 +1,9 @@
 """Load the extraction vocabulary (``rules/vocabulary.yaml``) and find its tokens in text.
 
-All entries are compiled into one regular expression.  Each top-level alternative of
-each pattern becomes its own branch, ordered longest-possible first, so that at any
-position the most specific phrase wins (基本医疗保险费收入 before 基本医疗保险).
+Each top-level alternative of each pattern becomes a branch, indexed by the characters
+it can start with.  The scanner jumps to the next character that can start a branch,
+tries those branches there and keeps the longest match (leftmost-longest), so the most
+specific phrase wins (基本医疗保险费收入 over 基本医疗保险).
 """
 
 from __future__ import annotations
@@ -88,22 +89,21 @@ class Vocabulary:
         duplicates = {i for i in ids if ids.count(i) > 1}
         if duplicates:
             raise ValueError(f"duplicate vocabulary ids: {sorted(duplicates)}")
-        self._by_group: dict[str, Entry] = {}
-        branches: list[tuple[int, int, str]] = []
-        # first character -> the branches that can start with it, for longest-match
-        self._by_first: dict[str, list[tuple[re.Pattern[str], Entry]]] = {}
-        for n, entry in enumerate(self.entries):
-            for k, alt in enumerate(_top_level_alternatives(entry.pattern)):
-                group = f"g{n}_{k}"
-                self._by_group[group] = entry
+        # first character -> the branches that can start with it, longest-possible first
+        self._by_first: dict[str, list[tuple[int, re.Pattern[str], Entry]]] = {}
+        ranked: list[tuple[int, int, int, re.Pattern[str], Entry, set[str]]] = []
+        for entry in self.entries:
+            for alt in _top_level_alternatives(entry.pattern):
                 parsed = sre_parse.parse(alt)
                 lo, hi = parsed.getwidth()
-                branches.append((-min(hi, 64), -lo, f"(?P<{group}>{alt})"))
-                compiled = re.compile(alt)
-                for ch in _first_chars(list(parsed)):
-                    self._by_first.setdefault(ch, []).append((compiled, entry))
-        branches.sort(key=lambda b: (b[0], b[1]))
-        self._regex = re.compile("|".join(b[2] for b in branches))
+                first = _first_chars(list(parsed))
+                if not first:
+                    raise ValueError(f"{entry.id}: cannot tell how «{alt}» starts; begin it with a character")
+                ranked.append((-min(hi, 64), -lo, len(ranked), re.compile(alt), entry, first))
+        for neg_width, _, _, compiled, entry, first in sorted(ranked, key=lambda r: r[:3]):
+            for ch in first:
+                self._by_first.setdefault(ch, []).append((-neg_width, compiled, entry))
+        self._starts = re.compile("[" + "".join(re.escape(c) for c in sorted(self._by_first)) + "]")
 
     def entry(self, entry_id: str) -> Entry:
         for e in self.entries:
@@ -132,21 +132,24 @@ class Vocabulary:
         stop = len(text) if end is None else end
         out: list[Token] = []
         pos = start
-        while pos < stop:
-            m = self._regex.search(text, pos, stop)
+        starts, by_first = self._starts, self._by_first
+        while True:
+            m = starts.search(text, pos, stop)
             if m is None:
-                break
-            begin, finish, entry = m.start(), m.end(), self._by_group[m.lastgroup]  # type: ignore[index]
-            for compiled, other in self._by_first.get(text[begin], ()):
-                alt = compiled.match(text, begin, stop)
-                if alt is not None and alt.end() > finish:
-                    finish, entry = alt.end(), other
-            if finish == begin:
+                return out
+            begin = m.start()
+            finish, entry = begin, None
+            for width, compiled, candidate in by_first[text[begin]]:
+                if width <= finish - begin:
+                    break  # the rest cannot match anything longer
+                hit = compiled.match(text, begin, stop)
+                if hit is not None and hit.end() > finish:
+                    finish, entry = hit.end(), candidate
+            if entry is None:
                 pos = begin + 1
-                continue
-            out.append(Token(begin, finish, entry))
-            pos = finish
-        return out
+            else:
+                out.append(Token(begin, finish, entry))
+                pos = finish
 
 
 def _entry(raw: dict[str, Any], kind: str) -> Entry:
@@ -200,6 +203,10 @@ def _first_chars(ops: list) -> set[str]:
                     chars.add(chr(value))
                 elif str(kind) == "RANGE" and value[1] - value[0] < 64:
                     chars.update(chr(c) for c in range(value[0], value[1] + 1))
+                elif str(kind) == "CATEGORY" and str(value) == "CATEGORY_DIGIT":
+                    chars.update("0123456789")
+                else:
+                    return set()  # a class we cannot list: refuse rather than miss matches
             return chars
         if name == "SUBPATTERN":
             chars |= _first_chars(list(arg[-1]))

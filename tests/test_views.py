@@ -40,6 +40,13 @@ def test_contract_views(seeds_db):
     assert bad == 0
 
 
+def test_frames_match_the_tables(tmp_path):
+    con = store.connect(tmp_path / "s.duckdb")
+    for table, schema in store.TABLE_COLUMNS.items():
+        assert [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()] == list(schema)
+    con.close()
+
+
 def _doc(doc_id: str, year: int) -> Document:
     return Document(
         doc_id=doc_id * 64,

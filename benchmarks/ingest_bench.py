@@ -1,0 +1,69 @@
+"""Ingest benchmark: a few hundred copies of the bundled reports into a fresh DuckDB file.
+
+    ./dev.sh bench [--copies 300]
+
+Each copy gets a distinct first line so that it is a distinct document (content hash).
+Prints documents per second, MB of text per second and peak memory; runs on one core.
+Not a test: the figures depend on the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from pipelines import store  # noqa: E402
+from pipelines.extract import Extractor  # noqa: E402
+from pipelines.ingest import ingest, process_file  # noqa: E402
+from pipelines.normalize import normalize_text  # noqa: E402
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--copies", type=int, default=300, help="documents to ingest")
+    args = parser.parse_args()
+    seeds = sorted((ROOT / "data" / "reports").glob("*.txt"))
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "reports"
+        folder.mkdir()
+        files = []
+        for i in range(args.copies):
+            seed = seeds[i % len(seeds)]
+            path = folder / f"{i:04d}_{seed.name}"
+            path.write_text(f"副本{i}\n" + seed.read_text(encoding="utf-8"), encoding="utf-8")
+            files.append(path)
+        megabytes = sum(p.stat().st_size for p in files) / 1e6
+        process_file(files[0])  # load vocabularies and region table before timing
+
+        t0 = time.perf_counter()
+        texts = [normalize_text(p.read_text(encoding="utf-8")) for p in files]
+        extractor = Extractor()
+        for text in texts:
+            extractor.extract(text)
+        extract_s = time.perf_counter() - t0
+
+        con = store.connect(Path(tmp) / "bench.duckdb")
+        t0 = time.perf_counter()
+        outcomes = ingest(con, files)
+        total_s = time.perf_counter() - t0
+        n_facts = con.execute("SELECT count(*) FROM fact").fetchone()[0]
+        con.close()
+    failed = sum(not o.ok for o in outcomes)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"documents           {len(files)} ({failed} failed), {n_facts} facts, {megabytes:.1f} MB of text")
+    print(f"extraction only     {len(files) / extract_s:8.1f} documents/s  {megabytes / extract_s:6.2f} MB/s")
+    print(f"full ingest         {len(files) / total_s:8.1f} documents/s  {megabytes / total_s:6.2f} MB/s")
+    print("                    (read + normalise + region + extract + validate + check + one transaction each)")
+    print(f"peak memory         {peak_mb:8.1f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
