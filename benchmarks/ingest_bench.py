@@ -60,7 +60,9 @@ def main() -> int:
     print(f"documents           {len(files)} ({failed} failed), {n_facts} facts, {megabytes:.1f} MB of text")
     print(f"extraction only     {len(files) / extract_s:8.1f} documents/s  {megabytes / extract_s:6.2f} MB/s")
     print(f"full ingest         {len(files) / total_s:8.1f} documents/s  {megabytes / total_s:6.2f} MB/s")
-    print("                    (read + normalise + region + extract + validate + check + one transaction each)")
+    print(
+        "                    (read + normalise + region + extract + validate + check + one transaction each)"
+    )
     print(f"peak memory         {peak_mb:8.1f} MB")
     return 0
 
