@@ -442,6 +442,12 @@ class _SentenceReader:
         for t in metric_tokens:  # 基本支出, 项目支出 exist only in a department's accounts
             if t.kind == "metric" and t.attr("department") == "only" and t.attr("default_fund"):
                 return _DEPARTMENT, [t.entry.id]
+        respective = self.respective_fund(q)
+        if respective is not None:
+            return respective, ["cue.respectively"]
+        for t in metric_tokens:  # 直接救助62.35万人次: 救助 is the assistance fund's own verb
+            if t.attr("implies_fund") and not any(x.kind == "fund" for x in lab.before):
+                return t.attr("implies_fund"), [t.entry.id]
         in_sentence = [
             t for t in self.tokens if t.kind in ("fund", "population") and t.end <= q.start and self.live(t)
         ]
@@ -470,6 +476,34 @@ class _SentenceReader:
             if t.attr("default_fund"):
                 return t.attr("default_fund"), [t.entry.id]
         return None, []
+
+    def respective_fund(self, q: Quantity) -> str | None:
+        """A、B…分别X、Y: the i-th value of a 、-joined run after 分别 belongs to the i-th fund."""
+        cue = next((t for t in reversed(self.tokens) if t.attr("cue") == "respectively" and t.end <= q.start), None)
+        if cue is None:
+            return None
+        funds = self.coordinated_funds(cue.start)
+        if len(funds) < 2:
+            return None
+        run = [x for x in self.run.quantities_in(cue.end, q.end)]
+        index = 0
+        for prev, nxt in zip(run, run[1:], strict=False):
+            if self.text[prev.end : nxt.start].strip() in ("、", "和", "与", "及"):
+                index += 1
+            else:
+                index = 0
+        return funds[index] if index < len(funds) else None
+
+    def coordinated_funds(self, before: int) -> list[str]:
+        """The funds of the last 职工医保、居民医保 run before ``before``."""
+        funds = [t for t in self.tokens if t.kind == "fund" and t.end <= before and t.attr("fund")]
+        run: list[Token] = []
+        for t in funds:
+            if run and _COORDINATOR.match(self.text[run[-1].end : t.start]):
+                run.append(t)
+            else:
+                run = [t]
+        return [t.attr("fund") for t in run] if len(run) > 1 else []
 
     def ambiguous(self, last: Token, specific: list[Token], q: Quantity) -> bool:
         """城镇职工、城乡居民的基本医疗保险… : two funds joined by 、/和 name neither."""

@@ -28,6 +28,7 @@ _SKIP_COLUMN = re.compile(r"增长|增幅|增减|同比|环比|占比|比重|执
 _TOTAL_LABEL = re.compile(r"^(?:合\s*计|总\s*计|小\s*计|全\s*市|全\s*县|全\s*省)$")
 _PREVIOUS = re.compile(r"上年|去年|上期")
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年?")
+_ROW_YEAR = re.compile(r"^((?:19|20)\d{2})\s*(?:年度?)?$")
 _UNIT_SCALE = {
     "亿元": (UnitClass.MONEY, 1e8),
     "万元": (UnitClass.MONEY, 1e4),
@@ -142,7 +143,7 @@ class TableReader:
             for t in tokens:
                 if t.kind == "fund" and t.attr("fund"):
                     col.fund = t.attr("fund")
-                elif t.kind == "metric":
+                elif t.kind == "metric" and not t.attr("basis"):
                     col.metric_tokens += (t,)
             for cue in run.vocab.basis_cues(run.text, cell.start, cell.end):
                 col.basis = cue.attr("basis")
@@ -185,9 +186,13 @@ class _TableRun:
 
     def read(self) -> None:
         parent_metric: Token | None = None
+        self.last_row_fund: str | None = None
         for para, row in self.data:
             label = row[0]
             tokens = self.run.tokens_in(label.start, label.end)
+            # 其中：保险费收入 under 一、职工医保基金收入 belongs to the row above's fund
+            self.last_row_fund = self.row_fund(row) or self.last_row_fund
+            self.row_year = int(m.group(1)) if (m := _ROW_YEAR.match(label.text.strip())) else None
             if any(t.kind == "exclusion" for t in tokens) or any(
                 t.kind == "fund" and t.attr("fund") is None for t in tokens
             ):
@@ -241,11 +246,11 @@ class _TableRun:
         metric_token, metric = self.pick_metric(candidates, unit_class)
         if metric is None:
             return None
-        fund = col.fund or self.row_fund(row) or self.title_fund or self.run.section.fund
+        fund = col.fund or self.row_fund(row) or self.last_row_fund or self.title_fund or self.run.section.fund
         if fund in (None, "excluded"):
             return None
         item = self.item_for(tokens, metric_token, fund, metric)
-        year_base = col.year or self.title_year or self.run.report_year
+        year_base = col.year or self.row_year or self.title_year or self.run.report_year
         year = year_base - 1 if col.previous and not col.year else year_base
         basis = col.basis or self.title_basis or "actual"
         return Candidate(
