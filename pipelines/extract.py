@@ -11,6 +11,7 @@ fact's ``rules`` (vocabulary ids and ``grammar.*`` ids for the steps in this mod
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
@@ -155,9 +156,12 @@ class Extractor:
         self.vocab = vocabulary or default_vocabulary()
         self.tables = TableReader(self)
 
-    def extract(self, text: str, report_year: int | None = None) -> Extraction:
+    def extract(
+        self, text: str, report_year: int | None = None, subjects: list[tuple[int, int]] | None = None
+    ) -> Extraction:
+        """Read ``text``.  ``subjects``: spans naming sub-regions (阜阳市…) whose figures are their own."""
         year, evidence = (report_year, "由调用方指定") if report_year else detect_report_year(text)
-        run = _Run(self, text, year or 0)
+        run = _Run(self, text, year or 0, subjects or [])
         run.walk()
         return Extraction(text, year, evidence, run.candidates, run.quantities, run.dropped, run.ambiguous)
 
@@ -187,13 +191,14 @@ def detect_report_year(text: str) -> tuple[int | None, str]:
 class _Run:
     """One pass over one document."""
 
-    def __init__(self, extractor: Extractor, text: str, report_year: int):
+    def __init__(self, extractor: Extractor, text: str, report_year: int, subjects: list[tuple[int, int]]):
         self.x = extractor
         self.vocab = extractor.vocab
         self.text = text
         self.report_year = report_year
         self.quantities = find_quantities(text)
         self.q_starts = [q.start for q in self.quantities]
+        self.subject_starts = sorted(s for s, _ in subjects)
         self.paragraphs = segment.paragraphs(text)
         self.tokens = self.scan_where_needed()
         self.token_starts = [t.start for t in self.tokens]
@@ -339,7 +344,10 @@ class _SentenceReader:
         self.noise = [t for t in tokens if t.kind == "noise"]
         self.asides = [(t.start, t.end) for t in tokens if t.attr("cue") == "aside"]
         self.state = state
-        self.bounds = segment.clause_bounds(self.text, sent)
+        # （含生育保险） is an aside: it does not end the clause it sits in
+        self.bounds = [
+            b for b in segment.clause_bounds(self.text, sent) if not any(s < b <= e for s, e in self.asides)
+        ]
         self.parens = segment.paren_spans(self.text, sent.start, sent.end)
         self.facts: list[Candidate] = []  # facts read from this sentence, in order
         self.previous: tuple[Quantity, Candidate | None, bool] | None = None  # last quantity, fact, excluded
@@ -369,7 +377,8 @@ class _SentenceReader:
         return start, end
 
     def live(self, t: Token) -> bool:
-        return not any(s <= t.start < e for s, e in self.asides)
+        """False for words inside an aside such as （含生育保险）."""
+        return t.attr("cue") == "aside" or not any(s <= t.start < e for s, e in self.asides)
 
     def label(self, q: Quantity) -> Label:
         c_start, c_end = self.clause_of(q.start)
@@ -479,15 +488,17 @@ class _SentenceReader:
 
     def respective_fund(self, q: Quantity) -> str | None:
         """A、B…分别X、Y: the i-th value of a 、-joined run after 分别 belongs to the i-th fund."""
-        cue = next((t for t in reversed(self.tokens) if t.attr("cue") == "respectively" and t.end <= q.start), None)
+        cue = next(
+            (t for t in reversed(self.tokens) if t.attr("cue") == "respectively" and t.end <= q.start), None
+        )
         if cue is None:
             return None
         funds = self.coordinated_funds(cue.start)
         if len(funds) < 2:
             return None
-        run = [x for x in self.run.quantities_in(cue.end, q.end)]
+        run = self.run.quantities_in(cue.end, q.end)
         index = 0
-        for prev, nxt in zip(run, run[1:], strict=False):
+        for prev, nxt in itertools.pairwise(run):
             if self.text[prev.end : nxt.start].strip() in ("、", "和", "与", "及"):
                 index += 1
             else:
@@ -589,8 +600,12 @@ class _SentenceReader:
         return not self.text[t.end : q.start].strip(" 为是达共计约")
 
     def bound_left(self, t: Token, left: list[Token]) -> bool:
-        """A bare 收入/支出 counts only right after a known word (not after 教育, 工资…)."""
+        """A bare 收入/支出 counts only right after a known word (not after 教育, 工资…), or as
+        a new list item after a figure (收入10.82亿元、支出10.65亿元)."""
         start = left[-1].end if left else self.clause_of(t.start)[0]
+        figures = self.run.quantities_in(start, t.start)
+        if figures:
+            start = figures[-1].end
         return bool(_FILLER.match(self.text[start : t.start]))
 
     def bound_to_department(self, t: Token, left: list[Token]) -> bool:
@@ -630,6 +645,17 @@ class _SentenceReader:
                 out.append(fact)
         return out
 
+    def subject_of(self, fact: Candidate) -> int | None:
+        """Where the sub-region this fact is about is named in its sentence, if any."""
+        starts = self.run.subject_starts
+        i = bisect.bisect_right(starts, fact.end) - 1
+        return starts[i] if i >= 0 and starts[i] >= self.sent.start else None
+
+    def new_subject_between(self, start: int, end: int) -> bool:
+        """其中阜阳市基金收入…: a sub-region named in a list makes its items figures of their own."""
+        i = bisect.bisect_left(self.run.subject_starts, start)
+        return i < len(self.run.subject_starts) and self.run.subject_starts[i] < end
+
     def names_medical_fund(self, lab: Label, metric_tokens: list[Token]) -> bool:
         if any(t.attr("department") == "only" for t in metric_tokens):
             return False
@@ -661,7 +687,7 @@ class _SentenceReader:
         # 3. an item that only ever goes with one measure (住院 8759 人次 -> visits)
         for t in reversed(lab.before):
             implied = (t.attr("implies") or {}).get(uc)
-            if t.kind in ("item", "population") and implied:
+            if t.kind in ("item", "population", "fund") and implied:
                 rules.append(t.entry.id)
                 return [(None, implied)]
         # 4. the measure of the previous figure in the sentence with the same unit
@@ -711,7 +737,13 @@ class _SentenceReader:
         item, item_rules, component_ok = self.item_for(q, lab, fund, metric, token)
         rules += item_rules
         year, year_rules, previous = self.year_for(q, lab)
-        component = parent is not None and parent.fund == fund and parent.metric == metric and not previous
+        component = (
+            parent is not None
+            and parent.fund == fund
+            and parent.metric == metric
+            and not previous
+            and not self.new_subject_between(parent.end, q.start)
+        )
         if component and q.start > parent.end:
             qualified = token is not None and not _FILLER.match(self.text[lab.clause_start : token.start])
             if (item == "total" and (token is None or qualified)) or not component_ok:
@@ -966,7 +998,7 @@ class _SentenceReader:
         groups: dict[tuple, list[Candidate]] = {}
         for f in self.facts:
             if f.listed_after is not None and not f.derived:
-                groups.setdefault((f.listed_after, f.year, *f.key), []).append(f)
+                groups.setdefault((f.listed_after, self.subject_of(f), f.year, *f.key), []).append(f)
         for rows in groups.values():
             if len({round(f.value, 2) for f in rows}) < 2:
                 continue

@@ -13,16 +13,17 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import yaml
 
 from pipelines import checks, store
-from pipelines.extract import Extractor
+from pipelines.extract import Extraction, Extractor
 from pipelines.models import CheckResult, Document, Fact, Rejection, validate_facts
 from pipelines.normalize import normalize_text
 from pipelines.readers import SUPPORTED_SUFFIXES, ReadError, read_document
-from pipelines.regions import RegionTable, detect_region
+from pipelines.regions import RegionGuess, RegionTable, detect_region, sub_region_at, sub_region_mentions
 
 RULES_DIR = Path(__file__).with_name("rules")
 
@@ -94,6 +95,22 @@ def expand_paths(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
     return files, skipped
 
 
+def read_facts(
+    text: str, report_year: int | None = None, table: RegionTable | None = None
+) -> tuple[RegionGuess, Extraction, list[dict[str, Any]]]:
+    """The region a normalised text covers, and its facts with their regions."""
+    guess = detect_region(text, table)
+    region = guess.region
+    subjects = sub_region_mentions(text, region, table) if region else []
+    extraction = _extractor().extract(text, report_year, subjects=subjects)
+    records = extraction.records()
+    if region is not None:
+        for rec in records:
+            own = sub_region_at(text, rec["end"], region, table) or region
+            rec.update(region_code=own.code, region_name=own.name, region_level=own.level)
+    return guess, extraction, records
+
+
 def process_file(path: Path, table: RegionTable | None = None) -> Processed:
     """Read, extract, validate and check one file. Raises ReadError for an unreadable file."""
     raw = read_document(path)
@@ -102,17 +119,12 @@ def process_file(path: Path, table: RegionTable | None = None) -> Processed:
     text = normalize_text(raw.text)
     if not text.strip():
         raise ReadError(path, "文件中没有文字内容")
-    guess = detect_region(text, table)
-    extraction = _extractor().extract(text)
+    guess, extraction, records = read_facts(text, table=table)
     region = guess.region
     warnings: list[str] = []
-    records = []
-    for i, rec in enumerate(extraction.records()):
+    for i, rec in enumerate(records):
         rec["fact_id"] = f"{doc_id[:16]}-{i:04d}"
         rec["doc_id"] = doc_id
-        if region is not None:
-            rec.update(region_code=region.code, region_name=region.name, region_level=region.level)
-        records.append(rec)
     facts, rejections = validate_facts(records)
     for rec, reason in extraction.ambiguous_records():
         rejections.append(

@@ -821,3 +821,39 @@ def _main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(_main())
+
+
+# --- figures about a named sub-region -------------------------------------------------------
+
+_SEGMENT_END = re.compile(r"[。；;！？\n]")
+
+
+def sub_region_mentions(
+    text: str, covered: Region, table: RegionTable | None = None
+) -> list[tuple[int, int]]:
+    """Spans where ``text`` names, unambiguously, a region inside ``covered``."""
+    table = table or _default_table()
+    spans = []
+    for mention in table.find_mentions(text):
+        inside = [r for r in mention.candidates if r.code != covered.code and table.is_within(r, covered)]
+        if len(inside) == 1:
+            spans.append((mention.start, mention.end))
+    return spans
+
+
+def sub_region_at(text: str, pos: int, covered: Region, table: RegionTable | None = None) -> Region | None:
+    """The region a figure at ``pos`` is about, when its sentence names one inside ``covered``.
+
+    A province bulletin's "其中阜阳市基金收入72.85亿元、支出76.31亿元，当期缺口3.46亿元" is about
+    阜阳市: the nearest unambiguous mention of a region within ``covered`` before the figure,
+    in the same sentence part (up to the last 。 or ；), decides.  None: the covered region.
+    """
+    table = table or _default_table()
+    stops = list(_SEGMENT_END.finditer(text, 0, pos))
+    start = stops[-1].end() if stops else 0
+    found: Region | None = None
+    for mention in table.find_mentions(text[start:pos]):
+        inside = [r for r in mention.candidates if r.code != covered.code and table.is_within(r, covered)]
+        if len(inside) == 1:
+            found = inside[0]
+    return found

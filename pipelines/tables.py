@@ -246,7 +246,9 @@ class _TableRun:
         metric_token, metric = self.pick_metric(candidates, unit_class)
         if metric is None:
             return None
-        fund = col.fund or self.row_fund(row) or self.last_row_fund or self.title_fund or self.run.section.fund
+        fund = (
+            col.fund or self.row_fund(row) or self.last_row_fund or self.title_fund or self.run.section.fund
+        )
         if fund in (None, "excluded"):
             return None
         item = self.item_for(tokens, metric_token, fund, metric)

@@ -13,9 +13,9 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pipelines.evaluate import Score, compare
-from pipelines.extract import Extractor, detect_report_year
+from pipelines.extract import detect_report_year
+from pipelines.ingest import read_facts
 from pipelines.normalize import normalize_text
-from pipelines.regions import detect_region
 
 PASSAGES = Path(__file__).resolve().parents[1] / "tests" / "passages"
 
@@ -27,7 +27,6 @@ def main() -> int:
     if "--dir" in args:
         folder = Path(args.pop(args.index("--dir") + 1)).resolve()
     pattern = next((a for a in args if not a.startswith("-")), "")
-    extractor = Extractor()
     total = Score()
     for path in sorted(folder.glob("*.yaml")):
         if pattern not in path.name:
@@ -36,9 +35,9 @@ def main() -> int:
         text = normalize_text(case["text"])
         # a steward supplies the year when the text never states it (as the upload page asks)
         year = None if detect_report_year(text)[0] else case.get("report_year")
-        facts = extractor.extract(text, year).records()
+        guess, _, facts = read_facts(text, year)
         score = compare(case["facts"], facts)
-        region = detect_region(text).region
+        region = guess.region
         region_ok = region is not None and region.code == str(case["region"]["code"])
         total.add(score)
         c = score.counts

@@ -191,3 +191,27 @@ def test_docx_tables_are_read_as_rows(tmp_path):
         ("resident", "expenditure", 3479182500.0),
         ("resident", "income", 3521068400.0),
     ]
+
+
+def test_figures_about_a_named_sub_region_belong_to_it(tmp_path):
+    bulletin = tmp_path / "anhui.txt"
+    write_text(
+        bulletin,
+        "安徽省医疗保障局关于2021年度全省城乡居民基本医疗保险基金运行情况的通报\n"
+        "2021年，全省城乡居民医保基金收入535.62亿元，支出541.38亿元。"
+        "其中阜阳市基金收入72.85亿元、支出76.31亿元，当期缺口3.46亿元；宿州市当期结余-1.92亿元。\n",
+        "utf-8",
+    )
+    db = tmp_path / "x.duckdb"
+    assert run_cli("ingest", "--db", str(db), str(bulletin)).returncode == 0
+    con = duckdb.connect(str(db), read_only=True)
+    rows = con.execute("SELECT region_name, metric, value FROM fund_facts ORDER BY quote_start").fetchall()
+    con.close()
+    assert rows == [
+        ("安徽省", "income", 53562000000.0),
+        ("安徽省", "expenditure", 54138000000.0),
+        ("阜阳市", "income", 7285000000.0),
+        ("阜阳市", "expenditure", 7631000000.0),
+        ("阜阳市", "balance", -346000000.0),
+        ("宿州市", "balance", -192000000.0),
+    ]

@@ -14,12 +14,15 @@ import yaml
 
 from pipelines.evaluate import Score, compare
 from pipelines.extract import detect_report_year
+from pipelines.ingest import read_facts
 from pipelines.normalize import normalize_text
 from pipelines.regions import detect_region
 
-PASSAGES = sorted((Path(__file__).parent / "passages").glob("*.yaml"))
-MIN_PRECISION = 0.95
-MIN_RECALL = 0.93
+HERE = Path(__file__).parent
+PASSAGES = sorted((HERE / "passages").glob("*.yaml"))
+# The second set was written after the extractor and scored blind first (P 0.741, R 0.680);
+# it is a regression guard now, with thresholds at the level reached since.
+SETS = {"passages": (0.95, 0.93), "passages_holdout": (0.90, 0.86)}
 
 
 def _load(path: Path) -> dict:
@@ -30,7 +33,7 @@ def _read(extractor, case: dict) -> tuple[str, list[dict]]:
     text = normalize_text(case["text"])
     # a steward gives the year when the text never states it (the upload page asks)
     year = None if detect_report_year(text)[0] else case.get("report_year")
-    return text, extractor.extract(text, year).records()
+    return text, read_facts(text, year)[2]  # the same path as ingest: region, sub-regions, extraction
 
 
 def test_there_are_enough_passages():
@@ -59,9 +62,11 @@ def _number_in(fact: dict, snippet: str) -> bool:
     return fact["quote"].endswith(snippet[-6:]) or snippet in fact["quote"]
 
 
-def test_passages_overall(extractor):
+@pytest.mark.parametrize("folder", list(SETS))
+def test_passages_overall(extractor, folder):
+    min_precision, min_recall = SETS[folder]
     total = Score()
-    for path in PASSAGES:
+    for path in sorted((HERE / folder).glob("*.yaml")):
         case = _load(path)
         _, facts = _read(extractor, case)
         score = compare(case["facts"], facts)
@@ -73,8 +78,8 @@ def test_passages_overall(extractor):
         f"{row['basis']} = {row['value']} «{str(row.get('quote', ''))[:30]}»"
         for kind, row in total.misses
     )
-    assert total.precision >= MIN_PRECISION, f"precision {total.precision:.3f}\n{misses}"
-    assert total.recall >= MIN_RECALL, f"recall {total.recall:.3f}\n{misses}"
+    assert total.precision >= min_precision, f"precision {total.precision:.3f}\n{misses}"
+    assert total.recall >= min_recall, f"recall {total.recall:.3f}\n{misses}"
 
 
 @pytest.mark.parametrize("path", PASSAGES, ids=[p.stem for p in PASSAGES])
