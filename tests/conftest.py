@@ -44,3 +44,29 @@ def report_copy(tmp_path) -> Path:
     folder = tmp_path / "reports"
     shutil.copytree(REPORTS, folder)
     return folder
+
+
+def make_fact(metric: str, value: float, **fields):
+    """A valid Fact with test defaults (荆州市 2023, employee, total, actual); ``fields`` override."""
+    from itertools import count
+
+    from pipelines.models import METRIC_UNIT, Fact, Metric
+
+    make_fact.ids = getattr(make_fact, "ids", count(1))
+    defaults = {
+        "fact_id": f"f{next(make_fact.ids)}",
+        "doc_id": "d",
+        "region_code": "421000",
+        "region_name": "荆州市",
+        "region_level": "city",
+        "year": 2023,
+        "fund": "employee",
+        "item": "total",
+        "basis": "actual",
+        "derived": False,
+        "quote": f"{metric}{value}",
+        "start": 0,
+        "end": 5,
+        "rule_id": "test",
+    }
+    return Fact(metric=metric, value=value, unit=METRIC_UNIT[Metric(metric)].value, **(defaults | fields))

@@ -3,35 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from conftest import make_fact
 
 from pipelines.checks import check_document
-from pipelines.models import METRIC_UNIT, Fact, Metric
 from pipelines.numbers import find_quantities
 
 
-def fact(
-    metric: str, value: float, *, fund="employee", item="total", year=2023, basis="actual", derived=False
-):
-    n = fact.counter = getattr(fact, "counter", 0) + 1
-    return Fact(
-        fact_id=f"f{n}",
-        doc_id="d",
-        region_code="421000",
-        region_name="荆州市",
-        region_level="city",
-        year=year,
-        fund=fund,
-        metric=metric,
-        item=item,
-        basis=basis,
-        value=value,
-        unit=METRIC_UNIT[Metric(metric)].value,
-        derived=derived,
-        quote=f"{metric}{value}",
-        start=0,
-        end=5,
-        rule_id="test",
-    )
+def fact(metric: str, value: float, **fields):
+    return make_fact(metric, value, **fields)
 
 
 def ids(facts, text="", level="city"):

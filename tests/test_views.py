@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import duckdb
 import pytest
+from conftest import make_fact
 
 from pipelines import store
 from pipelines.models import Document, Fact
@@ -70,37 +71,10 @@ def _doc(doc_id: str, year: int) -> Document:
     )
 
 
-def _fact(
-    doc: Document,
-    n: int,
-    metric: str,
-    value: float,
-    *,
-    year=2023,
-    fund="resident",
-    item="total",
-    basis="actual",
-    derived=False,
-) -> Fact:
-    unit = {"insured": "person", "visits": "visit"}.get(metric, "yuan")
-    return Fact(
-        fact_id=f"{doc.doc_id[:4]}-{n}",
-        doc_id=doc.doc_id,
-        region_code="421000",
-        region_name="荆州市",
-        region_level="city",
-        year=year,
-        fund=fund,
-        metric=metric,
-        item=item,
-        basis=basis,
-        value=value,
-        unit=unit,
-        derived=derived,
-        quote="报告",
-        start=0,
-        end=2,
-        rule_id="test",
+def _fact(doc: Document, n: int, metric: str, value: float, **fields) -> Fact:
+    fields.setdefault("fund", "resident")
+    return make_fact(
+        metric, value, fact_id=f"{doc.doc_id[:4]}-{n}", doc_id=doc.doc_id, quote="报告", end=2, **fields
     )
 
 
