@@ -25,7 +25,8 @@ _HEADING_END = re.compile(r"[。：:]")
 _MAX_HEADING = 40
 _MAX_FREE_HEADING = 30
 SENTENCE_END = re.compile(r"[。！？!?]")
-CLAUSE_BREAK = re.compile(r"[，,；;：:（）()\t]|\s{2,}")
+# An ASCII comma between digits (40,612.45) is a thousands separator, not a clause break.
+CLAUSE_BREAK = re.compile(r"[，；;：:（）()\t]|,(?!\d{3}(?!\d))|(?<!\d),|\s{2,}")
 
 
 @dataclass(frozen=True)
