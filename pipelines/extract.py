@@ -109,8 +109,11 @@ class Section:
     levels: dict[str, int] = field(default_factory=dict)
     stack: list[tuple[int, str | None]] = field(default_factory=list)
     schemes: dict[int, str | None] = field(default_factory=dict)
+    years: dict[int, int | None] = field(default_factory=dict)
 
-    def enter(self, style: str | None, state: str | None, scheme: str | None = None) -> None:
+    def enter(
+        self, style: str | None, state: str | None, scheme: str | None = None, year: int | None = None
+    ) -> None:
         if style is None:
             if state is None:
                 return
@@ -118,9 +121,20 @@ class Section:
         else:
             level = self.levels.setdefault(style, len(self.levels) + 1)
         while self.stack and self.stack[-1][0] >= level:
-            self.schemes.pop(self.stack.pop()[0], None)
+            popped = self.stack.pop()[0]
+            self.schemes.pop(popped, None)
+            self.years.pop(popped, None)
         self.stack.append((level, state))
         self.schemes[level] = scheme
+        self.years[level] = year
+
+    @property
+    def year(self) -> int | None:
+        """（二）2024年预算草案: the year a heading names governs its section."""
+        for level, _ in reversed(self.stack):
+            if self.years.get(level):
+                return self.years[level]
+        return None
 
     @property
     def scheme(self) -> str | None:
@@ -236,7 +250,12 @@ class _Run:
         while i < len(paragraphs):
             para = paragraphs[i]
             if para.heading is not None:
-                self.section.enter(para.heading.style, self.heading_state(para), self.heading_scheme(para))
+                self.section.enter(
+                    para.heading.style,
+                    self.heading_state(para),
+                    self.heading_scheme(para),
+                    self.heading_year(para),
+                )
             if is_table_line(self.text[para.start : para.end]):
                 block = [para]
                 while i + 1 < len(paragraphs) and is_table_line(
@@ -248,6 +267,13 @@ class _Run:
             else:
                 self.read_paragraph(para)
             i += 1
+
+    def heading_year(self, para: Paragraph) -> int | None:
+        assert para.heading is not None
+        if para.heading.style is None:
+            return None  # an unnumbered line is a title or caption, not a section
+        years = [int(m.group(1)) for m in YEAR_RE.finditer(self.text, para.start, para.heading.end)]
+        return years[-1] if len(set(years)) == 1 else None
 
     def heading_scheme(self, para: Paragraph) -> str | None:
         assert para.heading is not None
@@ -878,7 +904,7 @@ class _SentenceReader:
 
     def year_for(self, q: Quantity, lab: Label) -> tuple[int, list[str], bool]:
         explicit = [(p, y) for p, y in self.years if p < q.start and self.same_parens(p, q.start)]
-        base = explicit[-1][1] if explicit else self.run.report_year
+        base = explicit[-1][1] if explicit else (self.run.section.year or self.run.report_year)
         rules = ["grammar.explicit_year"] if explicit else []
         cues = {t.attr("cue"): t for t in lab.before if t.kind == "cue"}
         sentence_cues = [t for t in self.tokens if t.kind == "cue" and t.end <= q.start]

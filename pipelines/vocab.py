@@ -100,7 +100,8 @@ class Vocabulary:
                 if not first:
                     raise ValueError(f"{entry.id}: cannot tell how «{alt}» starts; begin it with a character")
                 ranked.append((-min(hi, 64), -lo, len(ranked), re.compile(alt), entry, first))
-        for neg_width, _, _, compiled, entry, first in sorted(ranked, key=lambda r: r[:3]):
+        # equal widths: the entry listed first in the YAML wins (funds before measures)
+        for neg_width, _, _, compiled, entry, first in sorted(ranked, key=lambda r: (r[0], r[2])):
             for ch in first:
                 self._by_first.setdefault(ch, []).append((-neg_width, compiled, entry))
         self._starts = re.compile("[" + "".join(re.escape(c) for c in sorted(self._by_first)) + "]")
