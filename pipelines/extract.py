@@ -110,9 +110,15 @@ class Section:
     stack: list[tuple[int, str | None]] = field(default_factory=list)
     schemes: dict[int, str | None] = field(default_factory=dict)
     years: dict[int, int | None] = field(default_factory=dict)
+    budgets: dict[int, str | None] = field(default_factory=dict)  # the heading cue's rule id
 
     def enter(
-        self, style: str | None, state: str | None, scheme: str | None = None, year: int | None = None
+        self,
+        style: str | None,
+        state: str | None,
+        scheme: str | None = None,
+        year: int | None = None,
+        budget: str | None = None,
     ) -> None:
         if style is None:
             if state is None:
@@ -124,9 +130,16 @@ class Section:
             popped = self.stack.pop()[0]
             self.schemes.pop(popped, None)
             self.years.pop(popped, None)
+            self.budgets.pop(popped, None)
         self.stack.append((level, state))
         self.schemes[level] = scheme
         self.years[level] = year
+        self.budgets[level] = budget
+
+    @property
+    def budget(self) -> str | None:
+        """（二）2024年预算草案: every figure of the section is budgeted (the rule that says so)."""
+        return next((self.budgets[lv] for lv, _ in reversed(self.stack) if self.budgets.get(lv)), None)
 
     @property
     def year(self) -> int | None:
@@ -255,6 +268,7 @@ class _Run:
                     self.heading_state(para),
                     self.heading_scheme(para),
                     self.heading_year(para),
+                    self.heading_budget(para),
                 )
             if is_table_line(self.text[para.start : para.end]):
                 block = [para]
@@ -267,6 +281,17 @@ class _Run:
             else:
                 self.read_paragraph(para)
             i += 1
+
+    def heading_budget(self, para: Paragraph) -> str | None:
+        assert para.heading is not None
+        end = para.heading.end
+        noise = [(t.start, t.end) for t in self.tokens_in(para.start, end) if t.kind == "noise"]
+        cues = [
+            c
+            for c in self.vocab.basis_cues(self.text, para.start, end)
+            if c.attr("scope") == "heading" and not any(s < c.end and c.start < e for s, e in noise)
+        ]
+        return cues[0].entry.id if cues else None
 
     def heading_year(self, para: Paragraph) -> int | None:
         assert para.heading is not None
@@ -937,6 +962,8 @@ class _SentenceReader:
             return token.attr("basis"), []
         if self.budget is not None:
             return "budget", [self.budget.entry.id]
+        if self.run.section.budget:
+            return "budget", [self.run.section.budget]
         for c in self.basis_cues:
             if c.attr("basis") == "estimate" and c.start < q.start:
                 return "estimate", [c.entry.id]

@@ -96,6 +96,7 @@ class Column:
     unit: str | None = None
     skip: bool = False
     total: bool = False
+    units: bool = False  # a 计量单位 column: each row's unit
 
 
 class TableReader:
@@ -134,6 +135,10 @@ class TableReader:
             if j == 0:
                 continue
             col = Column(j)
+            if re.fullmatch(r"(?:计量)?单位", cell.text.strip()):
+                col.units = col.skip = True
+                out[j] = col
+                continue
             tokens = run.tokens_in(cell.start, cell.end)
             col.skip = bool(_SKIP_COLUMN.search(cell.text)) and not any(t.kind == "metric" for t in tokens)
             if m := _YEAR.search(cell.text):
@@ -240,7 +245,7 @@ class _TableRun:
         candidates = list(col.metric_tokens) + list(metric_tokens)
         if not candidates:
             return None
-        unit_class, scale = self.unit_for(row[0].text, col, candidates, unit_class)
+        unit_class, scale = self.unit_for(row[0].text + self.row_unit(row), col, candidates, unit_class)
         if unit_class is None:
             return None
         metric_token, metric = self.pick_metric(candidates, unit_class)
@@ -290,6 +295,13 @@ class _TableRun:
             if len(counts) == 1 and len(t.attr("metrics")) == 1:
                 return counts[0], 1.0
         return None, 1.0
+
+    def row_unit(self, row: list[Cell]) -> str:
+        """The row's own unit from a 计量单位 column, written as （万元） for unit_for."""
+        for j, col in self.columns.items():
+            if col.units and j < len(row) and row[j].text.strip() in _UNIT_SCALE:
+                return f"（{row[j].text.strip()}）"
+        return ""
 
     def pick_metric(self, tokens: list, unit_class: UnitClass) -> tuple[Token | None, str | None]:
         for t in tokens:
