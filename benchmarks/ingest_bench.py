@@ -70,7 +70,7 @@ def main() -> int:
     print(f"extraction only     {len(files) / extract_s:8.1f} documents/s  {megabytes / extract_s:6.2f} MB/s")
     print(f"full ingest         {len(files) / total_s:8.1f} documents/s  {megabytes / total_s:6.2f} MB/s")
     print(
-        "                    (read + normalise + region + extract + validate + check + one transaction each)"
+        "                    (read + normalise + region + extract + validate + check + write, 50 documents per transaction)"
     )
     print(f"peak memory         {peak_mb:8.1f} MB")
     return 0

@@ -182,38 +182,70 @@ def ingest(
     con: duckdb.DuckDBPyConnection,
     paths: Iterable[Path],
     progress: Callable[[Outcome], None] | None = None,
+    batch_size: int = 50,
 ) -> list[Outcome]:
-    """Load every file; one file's failure never stops the others or leaves rows behind."""
+    """Load every file; one file's failure never stops the others or leaves rows behind.
+
+    Files are read and checked one by one (a file that fails there never reaches the
+    database); those that pass are written in batches, one transaction each, and a batch
+    the database refuses is retried one document per transaction.
+    """
     outcomes: list[Outcome] = []
+    pending: list[tuple[Outcome, Processed]] = []
     existing = store.document_ids(con)
+
+    def flush() -> None:
+        _write(con, pending)
+        for outcome, _ in pending:
+            if progress:
+                progress(outcome)
+        pending.clear()
+
     for path in paths:
-        outcome = _ingest_one(con, path, existing)
+        try:
+            p = process_file(path)
+        except ReadError as exc:
+            outcome = Outcome(path, ok=False, error=str(exc))
+        except Exception as exc:  # an extractor bug must not take the batch down; say which file
+            outcome = Outcome(path, ok=False, error=f"{path.name}: 处理时出错（{type(exc).__name__}: {exc}）")
+        else:
+            if any(q.doc.doc_id == p.doc.doc_id for _, q in pending):
+                flush()  # the same file twice: the second reading replaces the first
+            outcome = Outcome(
+                path,
+                ok=True,
+                doc_id=p.doc.doc_id,
+                n_facts=len(p.facts),
+                n_rejections=len(p.rejections),
+                n_checks=len(p.checks),
+                replaced=p.doc.doc_id in existing,
+                warnings=list(p.doc.warnings),
+            )
+            existing.add(p.doc.doc_id)
+            outcomes.append(outcome)
+            pending.append((outcome, p))
+            if len(pending) >= batch_size:
+                flush()
+            continue
         outcomes.append(outcome)
         if progress:
             progress(outcome)
+    flush()
     return outcomes
 
 
-def _ingest_one(con: duckdb.DuckDBPyConnection, path: Path, existing: set[str]) -> Outcome:
+def _write(con: duckdb.DuckDBPyConnection, pending: list[tuple[Outcome, Processed]]) -> None:
+    def rows(p: Processed) -> store.DocumentRows:
+        return store.DocumentRows(p.doc, p.facts, p.rejections, p.checks)
+
     try:
-        p = process_file(path)
-    except ReadError as exc:
-        return Outcome(path, ok=False, error=str(exc))
-    except Exception as exc:  # an extractor bug must not take the batch down; say which file
-        return Outcome(path, ok=False, error=f"{path.name}: 处理时出错（{type(exc).__name__}: {exc}）")
-    try:
-        store.replace_document(con, p.doc, p.facts, p.rejections, p.checks, extractor_version())
-    except duckdb.Error as exc:
-        return Outcome(path, ok=False, error=f"{path.name}: 写入数据库失败，已回滚（{exc}）")
-    replaced = p.doc.doc_id in existing
-    existing.add(p.doc.doc_id)
-    return Outcome(
-        path,
-        ok=True,
-        doc_id=p.doc.doc_id,
-        n_facts=len(p.facts),
-        n_rejections=len(p.rejections),
-        n_checks=len(p.checks),
-        replaced=replaced,
-        warnings=list(p.doc.warnings),
-    )
+        store.replace_documents(con, [rows(p) for _, p in pending], extractor_version())
+        return
+    except duckdb.Error:
+        pass  # retry one by one so that only the documents the database refuses fail
+    for outcome, p in pending:
+        try:
+            store.replace_documents(con, [rows(p)], extractor_version())
+        except duckdb.Error as exc:
+            outcome.ok = False
+            outcome.error = f"{outcome.path.name}: 写入数据库失败，已回滚（{exc}）"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,29 @@ from pipelines.models import CheckResult, Document, Fact, Rejection
 SQL_DIR = Path(__file__).with_name("sql")
 SCHEMA_FILES = ("schema.sql", "indicators.sql")
 
+_REPORT_COLUMNS = {
+    "doc_id": pl.String,
+    "file_name": pl.String,
+    "source_path": pl.String,
+    "text": pl.String,
+    "reader": pl.String,
+    "encoding": pl.String,
+    "size_bytes": pl.Int64,
+    "report_year": pl.Int32,
+    "year_evidence": pl.String,
+    "genre": pl.String,
+    "region_code": pl.String,
+    "region_name": pl.String,
+    "region_level": pl.String,
+    "region_parent_code": pl.String,
+    "region_confidence": pl.String,
+    "region_evidence": pl.List(pl.String),
+    "n_facts": pl.Int32,
+    "n_rejections": pl.Int32,
+    "warnings": pl.List(pl.String),
+    "extractor_version": pl.String,
+    "ingested_at": pl.Datetime("us"),
+}
 _FACT_COLUMNS = {
     "fact_id": pl.String,
     "doc_id": pl.String,
@@ -83,6 +107,44 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     con.execute("COMMIT")
 
 
+@dataclass(frozen=True)
+class DocumentRows:
+    """One document and everything read from it."""
+
+    doc: Document
+    facts: list[Fact]
+    rejections: list[Rejection]
+    checks: list[CheckResult]
+
+
+def replace_documents(
+    con: duckdb.DuckDBPyConnection, batch: list[DocumentRows], extractor_version: str
+) -> None:
+    """Write documents in one transaction, each replacing any earlier copy of itself.
+
+    Either every document of the batch is written whole or nothing is; callers that want
+    one document's failure not to affect others retry the batch one document at a time.
+    """
+    if not batch:
+        return
+    ids = [rows.doc.doc_id for rows in batch]
+    if len(set(ids)) != len(ids):
+        raise ValueError("a batch must not hold the same document twice")
+    previous = dict(
+        con.execute("SELECT doc_id, ingested_at FROM report WHERE list_contains(?, doc_id)", [ids]).fetchall()
+    )
+    now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    with transaction(con):
+        if previous:  # re-ingest: the new reading replaces the old one whole
+            for table in ("fact", "rejections", "checks", "report"):
+                con.execute(f"DELETE FROM {table} WHERE list_contains(?, doc_id)", [list(previous)])
+        reports = [_report_row(r.doc, extractor_version, previous.get(r.doc.doc_id, now)) for r in batch]
+        _insert_frame(con, "report", pl.DataFrame(reports, schema=_REPORT_COLUMNS))
+        _insert_frame(con, "fact", _fact_frame([f for r in batch for f in r.facts]))
+        _insert_frame(con, "rejections", pl.concat([_rejection_frame(r.rejections) for r in batch]))
+        _insert_frame(con, "checks", pl.concat([_check_frame(r.checks) for r in batch]))
+
+
 def replace_document(
     con: duckdb.DuckDBPyConnection,
     doc: Document,
@@ -92,38 +154,18 @@ def replace_document(
     extractor_version: str,
 ) -> None:
     """Write one document and everything read from it, replacing any earlier copy, atomically."""
-    previous = con.execute("SELECT ingested_at FROM report WHERE doc_id = ?", [doc.doc_id]).fetchone()
-    ingested_at = previous[0] if previous else datetime.now(UTC).replace(tzinfo=None, microsecond=0)
-    with transaction(con):
-        if previous:  # re-ingest: the new reading replaces the old one whole
-            for table in ("fact", "rejections", "checks", "report"):
-                con.execute(f"DELETE FROM {table} WHERE doc_id = ?", [doc.doc_id])
-        _insert_report(con, doc, extractor_version, ingested_at)
-        _insert_frame(con, "fact", _fact_frame(facts))
-        _insert_frame(con, "rejections", _rejection_frame(rejections))
-        _insert_frame(con, "checks", _check_frame(checks))
+    replace_documents(con, [DocumentRows(doc, facts, rejections, checks)], extractor_version)
 
 
-def _insert_report(
-    con: duckdb.DuckDBPyConnection, doc: Document, version: str, ingested_at: datetime
-) -> None:
-    row = doc.model_dump()
-    con.execute(
-        """
-        INSERT INTO report (doc_id, file_name, source_path, text, reader, encoding, size_bytes, report_year,
-                            year_evidence, genre, region_code, region_name, region_level, region_parent_code,
-                            region_confidence, region_evidence, n_facts, n_rejections, warnings,
-                            extractor_version, ingested_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        """,
-        [
-            row["doc_id"], row["file_name"], row["source_path"], row["text"], row["reader"], row["encoding"],
-            row["size_bytes"], row["report_year"], row["year_evidence"], row["genre"], row["region_code"],
-            row["region_name"], row["region_level"], row["region_parent_code"], row["region_confidence"],
-            list(row["region_evidence"]), row["n_facts"], row["n_rejections"], list(row["warnings"]),
-            version, ingested_at,
-        ],
-    )  # fmt: skip
+def _report_row(doc: Document, version: str, ingested_at: datetime) -> dict[str, Any]:
+    row = doc.model_dump(exclude={"region_evidence", "warnings"})
+    row.update(
+        region_evidence=list(doc.region_evidence),
+        warnings=list(doc.warnings),
+        extractor_version=version,
+        ingested_at=ingested_at,
+    )
+    return {name: row[name] for name in _REPORT_COLUMNS}
 
 
 def _insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
@@ -153,7 +195,12 @@ _REJECTION_COLUMNS = {
     "rule_id": pl.String,
     "candidate": pl.String,
 }
-TABLE_COLUMNS = {"fact": _FACT_COLUMNS, "rejections": _REJECTION_COLUMNS, "checks": _CHECK_COLUMNS}
+TABLE_COLUMNS = {
+    "report": _REPORT_COLUMNS,
+    "fact": _FACT_COLUMNS,
+    "rejections": _REJECTION_COLUMNS,
+    "checks": _CHECK_COLUMNS,
+}
 
 
 def _rejection_frame(rejections: list[Rejection]) -> pl.DataFrame:
