@@ -90,6 +90,7 @@ def db(tmp_path):
             _fact(old, 2, "expenditure", 38e8, year=2022),
             _fact(old, 3, "income", 45e8, basis="budget"),
             _fact(old, 4, "cumulative_balance", 20e8, year=2022),
+            _fact(old, 5, "income", 43e8),  # an older report's different actual figure
         ],
         [],
         [],
@@ -152,4 +153,5 @@ def test_agreement_counts(db):
     n_candidates, n_disagree = db.execute(
         "SELECT n_candidates, n_disagree FROM indicator_values WHERE metric = 'income' AND year = 2023"
     ).fetchone()
-    assert n_candidates == 3 and n_disagree == 2
+    assert n_candidates == 4  # two budgets, two actuals
+    assert n_disagree == 1  # only the other actual disagrees; budgets are not outcomes

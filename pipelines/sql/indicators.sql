@@ -52,13 +52,15 @@ SELECT r.region_code, r.region_name, r.region_level, r.year, r.fund, r.metric, r
        (SELECT count(*) FROM indicator_candidates o
          WHERE o.region_code = r.region_code AND o.year = r.year AND o.fund = r.fund AND o.metric = r.metric
        ) AS n_candidates,
+       -- agreement is counted among facts of the chosen basis (a budget differing from the
+       -- outcome is no disagreement)
        (SELECT count(DISTINCT o.doc_id) FROM indicator_candidates o
          WHERE o.region_code = r.region_code AND o.year = r.year AND o.fund = r.fund AND o.metric = r.metric
-           AND abs(o.value - r.value) <= greatest(1e-4 * abs(r.value), 0.5)
+           AND o.basis = r.basis AND abs(o.value - r.value) <= greatest(1e-4 * abs(r.value), 0.5)
        ) AS n_sources_agree,
        (SELECT count(*) FROM indicator_candidates o
          WHERE o.region_code = r.region_code AND o.year = r.year AND o.fund = r.fund AND o.metric = r.metric
-           AND abs(o.value - r.value) > greatest(1e-4 * abs(r.value), 0.5)
+           AND o.basis = r.basis AND abs(o.value - r.value) > greatest(1e-4 * abs(r.value), 0.5)
        ) AS n_disagree
 FROM ranked r
 WHERE r.rank = 1;
