@@ -193,6 +193,11 @@ class Extractor:
         return Extraction(text, year, evidence, run.candidates, run.quantities, run.dropped, run.ambiguous)
 
 
+def _decided_by(fact: Candidate, *prefixes: str) -> list[str]:
+    """The rules of ``fact`` that decided what a later figure inherits from it."""
+    return [r for r in fact.rules if r.startswith(prefixes)]
+
+
 def _is_title(line: str) -> bool:
     """A document's first line that names it: short, no sentence, no figures."""
     line = line.strip()
@@ -508,6 +513,12 @@ class _SentenceReader:
         for t in metric_tokens:  # 直接救助62.35万人次: 救助 is the assistance fund's own verb
             if t.attr("implies_fund") and not any(x.kind == "fund" for x in lab.before):
                 return t.attr("implies_fund"), [t.entry.id]
+        carried = self.fund_of_previous_figure(q, lab)
+        if carried is not None:
+            return carried.fund, [
+                "grammar.previous_fund",
+                *_decided_by(carried, "fund.", "population.", "cue."),
+            ]
         in_sentence = [
             t for t in self.tokens if t.kind in ("fund", "population") and t.end <= q.start and self.live(t)
         ]
@@ -536,6 +547,16 @@ class _SentenceReader:
             if t.attr("default_fund"):
                 return t.attr("default_fund"), [t.entry.id]
         return None, []
+
+    def fund_of_previous_figure(self, q: Quantity, lab: Label) -> Candidate | None:
+        """实施住院救助1.86万人次，支出1512.33万元: a clause naming no fund goes on with the last figure's."""
+        if not self.facts or any(t.kind in ("fund", "population") for t in lab.before):
+            return None
+        prev = self.facts[-1]
+        between = [
+            t for t in self.tokens if prev.end <= t.start < q.start and t.kind in ("fund", "population")
+        ]
+        return None if between or prev.derived else prev
 
     def respective_fund(self, q: Quantity) -> str | None:
         """A、B…分别X、Y: the i-th value of a 、-joined run after 分别 belongs to the i-th fund."""
@@ -787,7 +808,7 @@ class _SentenceReader:
             rules.insert(0, token.entry.id)
         item, item_rules, component_ok = self.item_for(q, lab, fund, metric, token)
         rules += item_rules
-        year, year_rules, previous = self.year_for(q, lab)
+        year, year_rules, previous = self.year_for(q, lab, token)
         component = (
             parent is not None
             and parent.fund == fund
@@ -860,7 +881,8 @@ class _SentenceReader:
         prev = self.previous[1] if self.previous else None
         pair = prev is not None and prev.metric == "visits" and metric == "expenditure" and prev.fund == fund
         if best is not None and best.attr("priority", 1) == 0 and pair and prev.item != "total":
-            return prev.item, ["grammar.count_amount_pair"], True  # 住院12.86万人次，统筹基金支出18.47亿元
+            # 住院12.86万人次，统筹基金支出18.47亿元
+            return prev.item, ["grammar.count_amount_pair", *_decided_by(prev, "item.", "population.")], True
         if best is not None and self.coordinated_items(lab.before, best):
             return "total", ["grammar.coordinated_items"], True  # 门诊和住院救助11829万人次
         if best is not None:
@@ -875,7 +897,11 @@ class _SentenceReader:
         if self.previous and self.previous[1] is not None:
             prev = self.previous[1]
             if prev.metric == "visits" and metric == "expenditure" and prev.fund == fund:
-                return prev.item, ["grammar.count_amount_pair"], True
+                return (
+                    prev.item,
+                    ["grammar.count_amount_pair", *_decided_by(prev, "item.", "population.")],
+                    True,
+                )
         part = self.resident_part(q, lab, fund)
         if part:
             return part
@@ -927,7 +953,7 @@ class _SentenceReader:
         metrics = t.attr("metrics")
         return (not funds or fund in funds) and (not metrics or metric in metrics)
 
-    def year_for(self, q: Quantity, lab: Label) -> tuple[int, list[str], bool]:
+    def year_for(self, q: Quantity, lab: Label, token: Token | None = None) -> tuple[int, list[str], bool]:
         explicit = [(p, y) for p, y in self.years if p < q.start and self.same_parens(p, q.start)]
         base = explicit[-1][1] if explicit else (self.run.section.year or self.run.report_year)
         rules = ["grammar.explicit_year"] if explicit else []
@@ -949,6 +975,8 @@ class _SentenceReader:
             if inner:
                 return inner[-1], ["cue.from", "grammar.explicit_year"], inner[-1] < target_year
             return target_year - 1, ["cue.from"], True
+        if token is not None and token.attr("previous_year"):  # 上年结余 names last year itself
+            return base - 1, [token.entry.id], True
         prev_cue = cues.get("previous_year")
         if prev_cue is not None and (not explicit or explicit[-1][0] < prev_cue.start):
             return base - 1, [prev_cue.entry.id], True
