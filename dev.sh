@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # MedFund developer entry point.
-#   ./dev.sh run     set up .venv, build data/medfund.duckdb from data/reports on first start, show it
+#   ./dev.sh run     set up .venv, load data/reports into data/medfund.duckdb (idempotent), show it
 #   ./dev.sh test    set up .venv (with test tools) and run ruff and the whole test suite
 #   ./dev.sh bench   ingest benchmark (prints documents/s, MB/s, peak memory)
 #   ./dev.sh setup   only create/refresh the virtual environment
@@ -31,8 +31,9 @@ case "${1:-run}" in
         setup
         if [ ! -f "$DB" ]; then
             echo "首次启动：从 data/reports 建立数据库 $DB"
-            "$VENV/bin/python" -m pipelines ingest --db "$DB" data/reports
         fi
+        # idempotent: unchanged reports are rewritten identically, new ones are added
+        "$VENV/bin/python" -m pipelines ingest --quiet --db "$DB" data/reports
         "$VENV/bin/python" -m pipelines summary --db "$DB"
         ;;
     test)

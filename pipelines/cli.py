@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+import duckdb
+
 from pipelines import store
 from pipelines.ingest import Outcome, expand_paths, ingest
 
@@ -31,8 +33,8 @@ def _ingest(db: Path, paths: list[Path], quiet: bool) -> int:
         if not quiet:
             print(f"跳过 {s.name}：不是支持的报告格式", file=sys.stderr)
     if not files:
-        print("没有找到可读取的报告文件", file=sys.stderr)
-        return 1
+        print("没有找到可读取的报告文件（txt、docx、pdf、html）", file=sys.stderr)
+        return 2
 
     def report(o: Outcome) -> None:
         if not o.ok:
@@ -45,7 +47,11 @@ def _ingest(db: Path, paths: list[Path], quiet: bool) -> int:
             for w in o.warnings:
                 print(f"  提示：{w}")
 
-    con = store.connect(db)
+    try:
+        con = store.connect(db)
+    except (duckdb.Error, OSError) as exc:
+        print(f"无法打开数据库 {db}：{exc}", file=sys.stderr)
+        return 2
     try:
         outcomes = ingest(con, files, progress=report)
     finally:

@@ -193,6 +193,10 @@ class Extractor:
         return Extraction(text, year, evidence, run.candidates, run.quantities, run.dropped, run.ambiguous)
 
 
+def _leading_space(text: str, pos: int) -> int:
+    return len(text[pos:]) - len(text[pos:].lstrip(" \t"))
+
+
 def _decided_by(fact: Candidate, *prefixes: str) -> list[str]:
     """The rules of ``fact`` that decided what a later figure inherits from it."""
     return [r for r in fact.rules if r.startswith(prefixes)]
@@ -1128,18 +1132,21 @@ class _SentenceReader:
                         fund = specific[-1].attr("fund")
                 if fund in (None, _EXCLUDED):
                     continue
-                explicit = [y for p, y in self.years if p < m.start()]
-                year = explicit[-1] if explicit else self.run.report_year
+                # the year and basis of the place, as for any figure there (预算草案 sections …)
+                here = Quantity(m.start(), m.end(), m.group(0), 0.0, UnitClass.MONEY, "")
+                lab = self.label(here)
+                year, _, _ = self.year_for(here, lab)
+                basis, _ = self.basis_for(here, lab, None)
                 self.emit(
                     Candidate(
                         year=year,
                         fund=fund,
                         metric=attrs["metric"],
                         item=attrs.get("item", "total"),
-                        basis="actual",
+                        basis=basis,
                         value=0.0,
                         derived=False,
-                        start=max(self.sent.start, m.start() - 8),
+                        start=min(m.start(), lab.clause_start + _leading_space(self.text, lab.clause_start)),
                         end=m.end(),
                         rule_id=rule.entry.id,
                         rules=[rule.entry.id],

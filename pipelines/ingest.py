@@ -20,20 +20,13 @@ import yaml
 
 from pipelines import checks, store
 from pipelines.extract import Extraction, Extractor
-from pipelines.models import CheckResult, Document, Fact, Rejection, validate_facts
+from pipelines.models import Document, Rejection, validate_facts
 from pipelines.normalize import normalize_text
 from pipelines.readers import SUPPORTED_SUFFIXES, ReadError, read_document
-from pipelines.regions import RegionGuess, RegionTable, detect_region, sub_region_at, sub_region_mentions
+from pipelines.regions import RegionGuess, RegionTable, SubRegions, detect_region
+from pipelines.store import DocumentRows
 
 RULES_DIR = Path(__file__).with_name("rules")
-
-
-@dataclass
-class Processed:
-    doc: Document
-    facts: list[Fact]
-    rejections: list[Rejection]
-    checks: list[CheckResult]
 
 
 @dataclass
@@ -101,21 +94,20 @@ def read_facts(
     """The region a normalised text covers, and its facts with their regions."""
     guess = detect_region(text, table)
     region = guess.region
-    subjects = sub_region_mentions(text, region, table) if region else []
-    extraction = _extractor().extract(text, report_year, subjects=subjects)
+    subs = SubRegions.find(text, region, table) if region else None
+    extraction = _extractor().extract(text, report_year, subjects=subs.spans if subs else [])
     records = extraction.records()
-    if region is not None:
+    if region is not None and subs is not None:
         for rec in records:
-            own = sub_region_at(text, rec["end"], region, table) or region
+            own = subs.at(rec["end"]) or region
             rec.update(region_code=own.code, region_name=own.name, region_level=own.level)
     return guess, extraction, records
 
 
-def process_file(path: Path, table: RegionTable | None = None) -> Processed:
+def process_file(path: Path, table: RegionTable | None = None) -> DocumentRows:
     """Read, extract, validate and check one file. Raises ReadError for an unreadable file."""
     raw = read_document(path)
-    data = path.read_bytes() if raw.size_bytes == path.stat().st_size else None
-    doc_id = hashlib.sha256(data if data is not None else raw.text.encode("utf-8")).hexdigest()
+    doc_id = raw.sha256
     text = normalize_text(raw.text)
     if not text.strip():
         raise ReadError(path, "文件中没有文字内容")
@@ -125,19 +117,13 @@ def process_file(path: Path, table: RegionTable | None = None) -> Processed:
     for i, rec in enumerate(records):
         rec["fact_id"] = f"{doc_id[:16]}-{i:04d}"
         rec["doc_id"] = doc_id
+    undated = [r for r in records if extraction.report_year is None and not _dated(r)]
+    records = [r for r in records if r not in undated]
     facts, rejections = validate_facts(records)
+    rejections += [_rejection(r, _NO_YEAR) for r in undated]
     for rec, reason in extraction.ambiguous_records():
-        rejections.append(
-            Rejection(
-                doc_id=doc_id,
-                reason=reason,
-                quote=rec["quote"],
-                start=rec["start"],
-                end=rec["end"],
-                rule_id=rec["rule_id"],
-                candidate={k: v for k, v in rec.items() if k != "quote"},
-            )
-        )
+        rec["doc_id"] = doc_id
+        rejections.append(_rejection(rec, reason))
     if region is None:
         warnings.append("无法判断报告所属地区，识别出的数据已放入待核查（rejections）")
     elif guess.confidence in ("low", "medium"):
@@ -157,7 +143,7 @@ def process_file(path: Path, table: RegionTable | None = None) -> Processed:
     doc = Document(
         doc_id=doc_id,
         file_name=path.name,
-        source_path=str(path),
+        source_path=str(path.resolve()),
         text=text,
         reader=raw.reader,
         encoding=raw.encoding,
@@ -175,7 +161,27 @@ def process_file(path: Path, table: RegionTable | None = None) -> Processed:
         n_rejections=len(rejections),
         warnings=tuple(warnings),
     )
-    return Processed(doc, facts, rejections, check_results)
+    return DocumentRows(doc, facts, rejections, check_results)
+
+
+_NO_YEAR = "报告没有写明年度，无法确定这个数字属于哪一年；请在导入时指定报告年度"
+
+
+def _dated(rec: dict[str, Any]) -> bool:
+    """A figure with its own year (2016年…) keeps it even when the report's year is unknown."""
+    return rec["year"] >= 1980
+
+
+def _rejection(rec: dict[str, Any], reason: str) -> Rejection:
+    return Rejection(
+        doc_id=rec["doc_id"],
+        reason=reason,
+        quote=rec["quote"],
+        start=rec["start"],
+        end=rec["end"],
+        rule_id=rec["rule_id"],
+        candidate={k: v for k, v in rec.items() if k != "quote"},
+    )
 
 
 def ingest(
@@ -188,15 +194,18 @@ def ingest(
 
     Files are read and checked one by one (a file that fails there never reaches the
     database); those that pass are written in batches, one transaction each, and a batch
-    the database refuses is retried one document per transaction.
+    that fails to write is retried one document per transaction, so each document is
+    written whole or not at all and only the documents that cannot be written fail.
     """
     outcomes: list[Outcome] = []
-    pending: list[tuple[Outcome, Processed]] = []
+    pending: list[tuple[Outcome, DocumentRows]] = []
     existing = store.document_ids(con)
 
     def flush() -> None:
         _write(con, pending)
         for outcome, _ in pending:
+            if outcome.ok:
+                existing.add(outcome.doc_id or "")
             if progress:
                 progress(outcome)
         pending.clear()
@@ -221,7 +230,6 @@ def ingest(
                 replaced=p.doc.doc_id in existing,
                 warnings=list(p.doc.warnings),
             )
-            existing.add(p.doc.doc_id)
             outcomes.append(outcome)
             pending.append((outcome, p))
             if len(pending) >= batch_size:
@@ -234,18 +242,15 @@ def ingest(
     return outcomes
 
 
-def _write(con: duckdb.DuckDBPyConnection, pending: list[tuple[Outcome, Processed]]) -> None:
-    def rows(p: Processed) -> store.DocumentRows:
-        return store.DocumentRows(p.doc, p.facts, p.rejections, p.checks)
-
+def _write(con: duckdb.DuckDBPyConnection, pending: list[tuple[Outcome, DocumentRows]]) -> None:
     try:
-        store.replace_documents(con, [rows(p) for _, p in pending], extractor_version())
+        store.replace_documents(con, [p for _, p in pending], extractor_version())
         return
-    except duckdb.Error:
-        pass  # retry one by one so that only the documents the database refuses fail
+    except Exception:
+        pass
     for outcome, p in pending:
         try:
-            store.replace_documents(con, [rows(p)], extractor_version())
-        except duckdb.Error as exc:
+            store.replace_documents(con, [p], extractor_version())
+        except Exception as exc:
             outcome.ok = False
-            outcome.error = f"{outcome.path.name}: 写入数据库失败，已回滚（{exc}）"
+            outcome.error = f"{outcome.path.name}: 写入数据库失败，已回滚（{type(exc).__name__}: {exc}）"

@@ -94,13 +94,13 @@ def _continues(line: str, nxt: str) -> bool:
     last = body[-1]
     if _TITLE_END.search(body) or not re.search(r"[，,、。；]", body):
         return False  # a title, not a sentence cut by a page break
-    if last in _END_CHARS or not (_is_cjk(last) or last.isdigit()):
+    if last in _END_CHARS or not (is_cjk(last) or last.isdigit()):
         return False
     first = nxt.lstrip()[:1]
     if not first or _ENUMERATOR.match(nxt):
         return False
-    return _is_cjk(first) or first.isdigit()
+    return is_cjk(first) or first.isdigit()
 
 
-def _is_cjk(ch: str) -> bool:
+def is_cjk(ch: str) -> bool:
     return "\u4e00" <= ch <= "\u9fff"

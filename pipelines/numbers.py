@@ -13,6 +13,8 @@ from enum import StrEnum
 
 import cn2an
 
+from pipelines.normalize import is_cjk as _is_cjk
+
 
 class UnitClass(StrEnum):
     MONEY = "money"  # 元
@@ -123,7 +125,3 @@ def parse_bare_number(surface: str) -> float | None:
     if not re.fullmatch(r"-?\d+(?:\.\d+)?", s):
         return None
     return float(Decimal(s))
-
-
-def _is_cjk(ch: str) -> bool:
-    return "\u4e00" <= ch <= "\u9fff"

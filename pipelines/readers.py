@@ -13,6 +13,7 @@ file and what the user can do about it.
 
 import codecs
 import contextlib
+import hashlib
 import io
 import re
 import stat
@@ -93,6 +94,7 @@ class RawDocument:
     reader: str  # "txt" | "docx" | "pdf" | "html"
     encoding: str | None  # detected encoding for txt/html, else None
     size_bytes: int
+    sha256: str = ""  # of exactly the bytes that were read: the document's id
 
 
 def read_document(path: Path, *, max_bytes: int = MAX_BYTES_DEFAULT) -> RawDocument:
@@ -133,7 +135,14 @@ def read_document(path: Path, *, max_bytes: int = MAX_BYTES_DEFAULT) -> RawDocum
     text = _CONTROL_CHARS.sub("", _LINE_BREAKS.sub("\n", text))
     if not text.strip():
         raise ReadError(path, "文件中没有文字内容（只有空白字符），请确认是否选错了文件")
-    return RawDocument(path=path, text=text, reader=reader, encoding=encoding, size_bytes=len(data))
+    return RawDocument(
+        path=path,
+        text=text,
+        reader=reader,
+        encoding=encoding,
+        size_bytes=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+    )
 
 
 def _too_large(path: Path, size: int, max_bytes: int) -> ReadError:

@@ -42,6 +42,7 @@ also mentioned in a reliable way. Evidence strings are short Chinese sentences f
 
 from __future__ import annotations
 
+import bisect
 import csv
 import re
 from collections import Counter, defaultdict
@@ -49,6 +50,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+
+from pipelines.normalize import is_cjk as _is_cjk
 
 DEFAULT_CSV = Path(__file__).resolve().parents[1] / "data" / "regions" / "gb2260.csv"
 
@@ -369,10 +372,6 @@ def _level_words(text: str, mentions: list[RegionMention]) -> tuple[Counter[str]
         counts[unit] += 1
         surfaces[unit][word] += 1
     return counts, surfaces
-
-
-def _is_cjk(ch: str) -> bool:
-    return "\u4e00" <= ch <= "\u9fff"
 
 
 @dataclass
@@ -826,34 +825,51 @@ if __name__ == "__main__":
 # --- figures about a named sub-region -------------------------------------------------------
 
 _SEGMENT_END = re.compile(r"[。；;！？\n]")
+# 全市 / 我县 … speak of the covered region again, whatever was named before
+_LEVEL_SUBJECT = re.compile(r"[全我本](?:国|省|市|州|盟|县|区|旗)")
 
 
-def sub_region_mentions(
-    text: str, covered: Region, table: RegionTable | None = None
-) -> list[tuple[int, int]]:
-    """Spans where ``text`` names, unambiguously, a region inside ``covered``."""
-    table = table or _default_table()
-    spans = []
-    for mention in table.find_mentions(text):
-        inside = [r for r in mention.candidates if r.code != covered.code and table.is_within(r, covered)]
-        if len(inside) == 1:
-            spans.append((mention.start, mention.end))
-    return spans
-
-
-def sub_region_at(text: str, pos: int, covered: Region, table: RegionTable | None = None) -> Region | None:
-    """The region a figure at ``pos`` is about, when its sentence names one inside ``covered``.
+@dataclass(frozen=True)
+class SubRegions:
+    """Where a text names regions inside the one it covers, so that figures about them are theirs.
 
     A province bulletin's "其中阜阳市基金收入72.85亿元、支出76.31亿元，当期缺口3.46亿元" is about
-    阜阳市: the nearest unambiguous mention of a region within ``covered`` before the figure,
-    in the same sentence part (up to the last 。 or ；), decides.  None: the covered region.
+    阜阳市: the nearest unambiguous mention of a region within the covered one before a figure
+    decides, unless a sentence part ends (。；) or a level word (全省, 全市 …) comes in between.
+    Computed once per text; lookups are binary searches.
     """
-    table = table or _default_table()
-    stops = list(_SEGMENT_END.finditer(text, 0, pos))
-    start = stops[-1].end() if stops else 0
-    found: Region | None = None
-    for mention in table.find_mentions(text[start:pos]):
-        inside = [r for r in mention.candidates if r.code != covered.code and table.is_within(r, covered)]
-        if len(inside) == 1:
-            found = inside[0]
-    return found
+
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
+    regions: tuple[Region, ...]
+    stops: tuple[int, ...]
+
+    @classmethod
+    def find(cls, text: str, covered: Region, table: RegionTable | None = None) -> SubRegions:
+        table = table or _default_table()
+        found = []
+        for mention in table.find_mentions(text):
+            inside = [r for r in mention.candidates if r.code != covered.code and table.is_within(r, covered)]
+            if len(inside) == 1:
+                found.append((mention.start, mention.end, inside[0]))
+        stops = sorted(
+            [m.end() for m in _SEGMENT_END.finditer(text)]
+            + [m.start() for m in _LEVEL_SUBJECT.finditer(text)]
+        )
+        return cls(
+            tuple(f[0] for f in found), tuple(f[1] for f in found), tuple(f[2] for f in found), tuple(stops)
+        )
+
+    @property
+    def spans(self) -> list[tuple[int, int]]:
+        return list(zip(self.starts, self.ends, strict=True))
+
+    def at(self, pos: int) -> Region | None:
+        """The sub-region a figure ending at ``pos`` is about; None: the covered region."""
+        i = bisect.bisect_right(self.ends, pos) - 1
+        if i < 0:
+            return None
+        j = bisect.bisect_right(self.stops, pos) - 1
+        if j >= 0 and self.stops[j] >= self.ends[i]:
+            return None
+        return self.regions[i]

@@ -145,18 +145,6 @@ def replace_documents(
         _insert_frame(con, "checks", pl.concat([_check_frame(r.checks) for r in batch]))
 
 
-def replace_document(
-    con: duckdb.DuckDBPyConnection,
-    doc: Document,
-    facts: list[Fact],
-    rejections: list[Rejection],
-    checks: list[CheckResult],
-    extractor_version: str,
-) -> None:
-    """Write one document and everything read from it, replacing any earlier copy, atomically."""
-    replace_documents(con, [DocumentRows(doc, facts, rejections, checks)], extractor_version)
-
-
 def _report_row(doc: Document, version: str, ingested_at: datetime) -> dict[str, Any]:
     row = doc.model_dump(exclude={"region_evidence", "warnings"})
     row.update(

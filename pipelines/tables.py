@@ -25,7 +25,7 @@ _SPACE_SPLIT = re.compile(r"\s{2,}")
 _UNIT_LINE = re.compile(r"单位[：:]\s*([^\n]{1,30})")
 _UNIT_WORD = re.compile(r"亿元|万元|千元|元|万人次|人次|万人|人|%|％")
 _SKIP_COLUMN = re.compile(r"增长|增幅|增减|同比|环比|占比|比重|执行率|完成率|比例|%|％|排名|备注|说明")
-_TOTAL_LABEL = re.compile(r"^(?:合\s*计|总\s*计|小\s*计|全\s*市|全\s*县|全\s*省)$")
+_TOTAL_LABEL = re.compile(r"^(?:合\s*计|总\s*计|小\s*计|全\s*[国省市州盟县区旗])$")
 _PREVIOUS = re.compile(r"上年|去年|上期")
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年?")
 _ROW_YEAR = re.compile(r"^((?:19|20)\d{2})\s*(?:年度?)?$")
@@ -123,9 +123,10 @@ class TableReader:
             for p in block:  # not a table after all: read it as prose
                 run.read_paragraph(p)
             return
-        before = run.text[: block[0].start].rstrip("\n").split("\n")[-3:]
-        context = "\n".join(before)
-        title_start = block[0].start - len(context) - 1 if context else block[0].start
+        # the caption: up to three non-empty lines right above the table
+        lines = [m for m in re.finditer(r"[^\n]+", run.text[: block[0].start]) if m.group(0).strip()][-3:]
+        title_start = lines[0].start() if lines else block[0].start
+        context = run.text[title_start : block[0].start]
         columns = self.columns(run, rows[header_i] if header_i is not None else [], context)
         _TableRun(run, columns, context, title_start, data).read()
 
@@ -306,8 +307,6 @@ class _TableRun:
     def pick_metric(self, tokens: list, unit_class: UnitClass) -> tuple[Token | None, str | None]:
         for t in tokens:
             metric = (t.attr("metrics") or {}).get(unit_class.value)
-            if metric is None and unit_class is UnitClass.VISIT:
-                metric = (t.attr("adjacent_metrics") or {}).get(unit_class.value)
             if metric:
                 return t, metric
         return None, None

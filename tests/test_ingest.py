@@ -106,6 +106,69 @@ def test_a_report_without_figures_loads_with_a_warning(tmp_path):
     assert len(snapshot(tmp_path / "x.duckdb")["report"]) == 1
 
 
+def test_one_document_the_database_refuses_fails_alone(tmp_path, monkeypatch):
+    """A batch that fails to write is retried per document: only the document at fault fails."""
+    bad = (REPORTS / "003_a15d490633ad3696.txt").read_bytes()
+    import hashlib
+
+    bad_id = hashlib.sha256(bad).hexdigest()
+    real = store._insert_frame
+
+    def fail_for_one(con, table, frame):
+        if table == "fact" and bad_id in frame["doc_id"].to_list():
+            raise ValueError("simulated failure for one document")
+        return real(con, table, frame)
+
+    monkeypatch.setattr(store, "_insert_frame", fail_for_one)
+    con = store.connect(tmp_path / "x.duckdb")
+    outcomes = ingest(con, sorted(REPORTS.glob("*.txt")), batch_size=10)
+    con.close()
+    assert [o.path.name[:3] for o in outcomes if not o.ok] == ["003"]
+    assert "回滚" in next(o.error for o in outcomes if not o.ok)
+    names = {r[1] for r in snapshot(tmp_path / "x.duckdb")["report"]}
+    assert names == {p.name for p in REPORTS.glob("*.txt")} - {"003_a15d490633ad3696.txt"}
+
+
+def test_batches_and_repeated_files_give_the_same_tables(tmp_path):
+    files = sorted(REPORTS.glob("*.txt"))
+    con = store.connect(tmp_path / "one.duckdb")
+    ingest(con, files)
+    con.close()
+    con = store.connect(tmp_path / "many.duckdb")
+    outcomes = ingest(con, [*files, files[0], files[3]], batch_size=2)  # small batches, a file twice
+    con.close()
+    assert all(o.ok for o in outcomes) and [o.replaced for o in outcomes][-2:] == [True, True]
+
+    def content(db):  # all but the ingest time
+        snap = snapshot(db)
+        snap["report"] = [row[:-1] for row in snap["report"]]
+        return snap
+
+    assert content(tmp_path / "one.duckdb") == content(tmp_path / "many.duckdb")
+
+
+def test_unusable_database_or_no_files_is_a_usage_error(tmp_path):
+    folder = tmp_path / "adir"
+    folder.mkdir()
+    result = run_cli("ingest", "--db", str(folder), str(REPORTS / "000_1745bc2bbbdaa61a.txt"))
+    assert result.returncode == 2 and "数据库" in result.stderr
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert run_cli("ingest", "--db", str(tmp_path / "x.duckdb"), str(empty)).returncode == 2
+
+
+def test_figures_of_a_report_without_a_year_are_set_aside_with_the_reason(tmp_path):
+    news = tmp_path / "news.txt"
+    write_text(
+        news, "上半年我市医保基金运行平稳\n全市基本医疗保险基金总收入68.42亿元，总支出52.17亿元。", "utf-8"
+    )
+    db = tmp_path / "x.duckdb"
+    assert run_cli("ingest", "--db", str(db), str(news)).returncode == 0
+    snap = snapshot(db)
+    assert snap["fact"] == []
+    assert len(snap["rejections"]) == 2 and all("年度" in r[2] for r in snap["rejections"])
+
+
 def test_a_database_error_rolls_the_document_back(tmp_path, monkeypatch):
     db = tmp_path / "x.duckdb"
     con = store.connect(db)
@@ -141,7 +204,6 @@ def test_encodings_give_the_same_facts(tmp_path, encoding):
 
 def test_docx_pdf_and_html_reports(tmp_path):
     lines = PASSAGE.strip().split("\n")
-    make_docx(tmp_path / "a.docx", lines[:2], tables=None)
     make_docx(tmp_path / "b.docx", lines)
     make_text_pdf(tmp_path / "c.pdf", lines)
     html = (
@@ -207,6 +269,8 @@ def test_figures_about_a_named_sub_region_belong_to_it(tmp_path):
     con = duckdb.connect(str(db), read_only=True)
     rows = con.execute("SELECT region_name, metric, value FROM fund_facts ORDER BY quote_start").fetchall()
     con.close()
+    checks = snapshot(db)["checks"]
+    assert not [c for c in checks if c[2] in ("duplicate_key_conflict", "balance_identity")], checks
     assert rows == [
         ("安徽省", "income", 53562000000.0),
         ("安徽省", "expenditure", 54138000000.0),
@@ -215,3 +279,18 @@ def test_figures_about_a_named_sub_region_belong_to_it(tmp_path):
         ("阜阳市", "balance", -346000000.0),
         ("宿州市", "balance", -192000000.0),
     ]
+
+
+def test_level_words_bring_a_figure_back_to_the_covered_region(tmp_path):
+    report = tmp_path / "city.txt"
+    write_text(
+        report,
+        "益阳市医疗保障局2020年工作总结\n在赫山区召开现场会后，全市城乡居民医保基金收入30.5亿元，支出28.1亿元。\n",
+        "utf-8",
+    )
+    db = tmp_path / "x.duckdb"
+    assert run_cli("ingest", "--db", str(db), str(report)).returncode == 0
+    con = duckdb.connect(str(db), read_only=True)
+    regions = {r[0] for r in con.execute("SELECT region_name FROM fund_facts").fetchall()}
+    con.close()
+    assert regions == {"益阳市"}

@@ -50,8 +50,7 @@ def test_passage_quotes_and_distractors(extractor, path):
         assert text[f["start"] : f["end"]] == f["quote"]
     for snippet in case.get("not_facts", []):
         start = text.find(normalize_text(snippet))
-        if start < 0:
-            continue
+        assert start >= 0, f"not_facts snippet «{snippet}» is not in the text"
         end = start + len(normalize_text(snippet))
         inside = [
             f for f in facts if start <= f["end"] - 1 < end and f["start"] >= start - 40 and not f["derived"]

@@ -7,13 +7,14 @@ import subprocess
 import sys
 
 import duckdb
-import pytest
 from conftest import SHARED
 
 SCORER = SHARED / "checks" / "score_facts.py"
 GOLD = SHARED / "gold" / "seeds.csv"
 
-pytestmark = pytest.mark.skipif(not SCORER.exists(), reason="../shared is not beside the project")
+
+def test_the_shared_scorer_is_beside_the_project():
+    assert SCORER.exists() and GOLD.exists(), "../shared must be beside the project (see README)"
 
 
 def _score(db, tmp_path, *extra: str) -> dict:

@@ -43,7 +43,7 @@ WITH ranked AS (
            row_number() OVER (
                PARTITION BY region_code, year, fund, metric
                ORDER BY CASE basis WHEN 'actual' THEN 0 WHEN 'estimate' THEN 1 ELSE 2 END,
-                        derived, computed, doc_year DESC NULLS LAST, ingested_at DESC, doc_id, quote_start
+                        derived, computed, doc_year DESC NULLS LAST, ingested_at DESC, doc_id, quote_start, fact_id
            ) AS rank
     FROM indicator_candidates c
 )
