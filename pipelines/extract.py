@@ -1039,8 +1039,7 @@ class _SentenceReader:
         if subject is None:
             self.run.drop(q, "变化量找不到本年数值")
             return
-        sign = -1 if re.match(r"减少|下降|降低|减收|少", self.text[lab.before[-1].start : q.start]) else 1
-        value = subject.value - sign * q.value
+        value = subject.value - lab.before[-1].attr("direction", 1) * q.value
         cue = cues[-1]
         start = cue.start if cue.start >= lab.clause_start else lab.clause_start
         named = [y for p, y in self.years if cue.start <= p < q.start]

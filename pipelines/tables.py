@@ -11,7 +11,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING
+
+import yaml
 
 from pipelines.numbers import UnitClass, find_quantities, parse_bare_number
 
@@ -22,11 +26,23 @@ if TYPE_CHECKING:
 
 _STRONG_SPLIT = re.compile(r"\t+|\s*\|\s*")
 _SPACE_SPLIT = re.compile(r"\s{2,}")
-_UNIT_LINE = re.compile(r"单位[：:]\s*([^\n]{1,30})")
-_UNIT_WORD = re.compile(r"亿元|万元|千元|元|万人次|人次|万人|人|%|％")
-_SKIP_COLUMN = re.compile(r"增长|增幅|增减|同比|环比|占比|比重|执行率|完成率|比例|%|％|排名|备注|说明")
-_TOTAL_LABEL = re.compile(r"^(?:合\s*计|总\s*计|小\s*计|全\s*[国省市州盟县区旗])$")
-_PREVIOUS = re.compile(r"上年|去年|上期")
+TABLE_WORDS_FILE = Path(__file__).with_name("rules") / "tables.yaml"
+
+
+@cache
+def table_words() -> dict[str, re.Pattern[str]]:
+    """The patterns of rules/tables.yaml, compiled."""
+    with TABLE_WORDS_FILE.open(encoding="utf-8") as f:
+        return {name: re.compile(spec["pattern"]) for name, spec in yaml.safe_load(f).items()}
+
+
+_WORDS = table_words()
+_UNIT_LINE = _WORDS["unit_line"]
+_SKIP_COLUMN = _WORDS["skip_column"]
+_TOTAL_LABEL = _WORDS["total_label"]
+_PREVIOUS = _WORDS["previous_period"]
+_UNIT_COLUMN = _WORDS["unit_column"]
+_UNIT_WORD = re.compile(r"亿元|万元|千元|元|万人次|人次|万人|人|%|％")  # the units this module scales
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年?")
 _ROW_YEAR = re.compile(r"^((?:19|20)\d{2})\s*(?:年度?)?$")
 _UNIT_SCALE = {
@@ -136,7 +152,7 @@ class TableReader:
             if j == 0:
                 continue
             col = Column(j)
-            if re.fullmatch(r"(?:计量)?单位", cell.text.strip()):
+            if _UNIT_COLUMN.search(cell.text.strip()):
                 col.units = col.skip = True
                 out[j] = col
                 continue

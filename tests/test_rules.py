@@ -66,3 +66,24 @@ def _show(facts):
         (f["year"], f["fund"], f["metric"], f["item"], f["basis"], f["value"], f["derived"], f["rules"])
         for f in facts
     ]
+
+
+def _table_words():
+    import yaml
+
+    from pipelines.tables import TABLE_WORDS_FILE
+
+    return yaml.safe_load(TABLE_WORDS_FILE.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("name", list(_table_words()))
+def test_table_words(name):
+    import re
+
+    spec = _table_words()[name]
+    pattern = re.compile(spec["pattern"])
+    assert spec["matches"] and spec["misses"]
+    for text in spec["matches"]:
+        assert pattern.search(text), f"{name} should match «{text}»"
+    for text in spec["misses"]:
+        assert not pattern.search(text), f"{name} should not match «{text}»"
