@@ -165,3 +165,22 @@ def test_agreement_counts(db):
     ).fetchone()
     assert n_candidates == 4  # two budgets, two actuals
     assert n_disagree == 1  # only the other actual disagrees; budgets are not outcomes
+
+
+def test_cumulative_roll_forward_across_reports(db):
+    doc = _doc("c", 2023)
+    store.replace_documents(
+        db,
+        [
+            store.DocumentRows(
+                doc, [_fact(doc, 1, "balance", 3e8), _fact(doc, 2, "cumulative_balance", 21e8)], [], []
+            )
+        ],
+        "t",
+    )
+    # 2022 累计 20亿 (report a) + 2023 当期 3亿 (report c) ≠ 2023 累计 22亿 (report b, the newer)
+    rows = db.execute("SELECT year, expected, actual, message, doc_ids FROM indicator_checks").fetchall()
+    assert len(rows) == 1
+    year, expected, actual, message, doc_ids = rows[0]
+    assert (year, expected, actual) == (2023, 23e8, 22e8)
+    assert "累计结余" in message and len(set(doc_ids)) == 3

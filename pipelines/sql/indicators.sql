@@ -104,3 +104,27 @@ SELECT r.*,
        round(100 * (r.expenditure / nullif(p.expenditure, 0) - 1), 2) AS expenditure_growth
 FROM ratios r
 LEFT JOIN ratios p ON p.region_code = r.region_code AND p.fund = r.fund AND p.year = r.year - 1;
+
+-- Checks across documents, on the chosen values: this year's cumulative balance against
+-- last year's (often from last year's report) plus this year's balance.  Same tolerance as
+-- rules/checks.yaml (0.01 % or 250 元).
+CREATE OR REPLACE VIEW indicator_checks AS
+SELECT cur.region_code, cur.region_name, cur.year, cur.fund,
+       'cumulative_roll_forward' AS check_id,
+       'warning' AS severity,
+       prev.value + bal.value AS expected,
+       cur.value AS actual,
+       printf('%d年累计结余%.2f万元，但%d年累计结余%.2f万元 + %d年当期结余%.2f万元 = %.2f万元',
+              cur.year, cur.value / 1e4, prev.year, prev.value / 1e4, cur.year, bal.value / 1e4,
+              (prev.value + bal.value) / 1e4) AS message,
+       [prev.fact_id, bal.fact_id, cur.fact_id] AS fact_ids,
+       [prev.doc_id, bal.doc_id, cur.doc_id] AS doc_ids
+FROM indicator_values cur
+JOIN indicator_values prev
+  ON prev.region_code = cur.region_code AND prev.fund = cur.fund AND prev.year = cur.year - 1
+ AND prev.metric = 'cumulative_balance'
+JOIN indicator_values bal
+  ON bal.region_code = cur.region_code AND bal.fund = cur.fund AND bal.year = cur.year
+ AND bal.metric = 'balance'
+WHERE cur.metric = 'cumulative_balance'
+  AND abs(prev.value + bal.value - cur.value) > greatest(1e-4 * abs(cur.value), 250);
