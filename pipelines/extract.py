@@ -319,8 +319,12 @@ class _Run:
     def heading_state(self, para: Paragraph) -> str | None:
         end = para.heading.end if para.heading is not None else para.end
         tokens = self.tokens_in(para.start, end)
+        asides = [(t.start, t.end) for t in tokens if t.attr("cue") == "aside"]
+        tokens = [t for t in tokens if not any(s < t.start < e for s, e in asides)]  # （含生育保险）
         funds = set()
         for t in tokens:
+            if t.kind == "fund" and t.attr("neutral_in_heading"):
+                continue
             if t.kind == "fund":
                 if t.attr("fund") is None:
                     return _EXCLUDED
@@ -844,6 +848,7 @@ class _SentenceReader:
         if token is not None and token.start >= q.end:
             end = token.end
         markers = [t.start for t in self.tokens if t.attr("cue") == "component" and t.end <= q.start]
+        unit_class = UnitClass.PERSON if metric == "insured" else q.unit_class  # 参保389245人次 counts people
         return Candidate(
             year=year,
             fund=fund,
@@ -856,7 +861,7 @@ class _SentenceReader:
             end=end,
             rule_id=rules[0] if rules else "grammar.unlabelled",
             rules=rules + year_rules + basis_rules,
-            unit_class=q.unit_class,
+            unit_class=unit_class,
             quantity=q,
             previous_year=previous,
             listed_after=markers[-1] if markers else None,
