@@ -26,7 +26,7 @@ from pipelines.vocab import Token, Vocabulary, default_vocabulary
 
 YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*(?:年|年度)")
 _BRACKETED = re.compile(r"《[^》\n]{0,120}》|〔[^〕\n]{0,12}〕|\[[^\]\n]{0,12}\]")
-_FILLER = re.compile(r"^(?:[\s\d年度全本当实际的共计为是达到约总额合计累计、]|预计|预算|执行|完成)*$")
+_FILLER = re.compile(r"^(?:[\s\d年度全本当实际的共计为是达到约总额合计累计、初末]|预计|预算|执行|完成)*$")
 _COORDINATOR = re.compile(r"^\s*[、和及与]\s*$")
 _DEPARTMENT = "department"
 _EXCLUDED = "excluded"
@@ -484,7 +484,7 @@ class _SentenceReader:
             if t.kind != "exclusion" or (t.start >= q.start and t.attr("scope") == "sentence"):
                 continue
             if t.attr("scope") == "sentence":
-                limit = self.paren_end(t.start)
+                limit = self.sent.end if t.attr("whole_sentence") else self.paren_end(t.start)
                 if t.start < q.start < limit:
                     return f"关于特定人群/项目（{t.entry.id}: {self.text[t.start : t.end]}）"
             elif lab.clause_start <= t.start < lab.clause_end:
@@ -836,7 +836,7 @@ class _SentenceReader:
         ):
             self.run.drop(q, "在职/退休人数前没有参保总人数，可能是单位人员")
             return None
-        basis, basis_rules = self.basis_for(q, lab, token)
+        basis, basis_rules = self.basis_for(q, lab, token, previous)
         value = q.value
         if token is not None and token.attr("sign") == -1:
             value = -abs(value)
@@ -991,12 +991,16 @@ class _SentenceReader:
             return base - 1, [prev_cue.entry.id], True
         return base, rules, False
 
-    def basis_for(self, q: Quantity, lab: Label, token: Token | None) -> tuple[str, list[str]]:
+    def basis_for(
+        self, q: Quantity, lab: Label, token: Token | None, previous: bool = False
+    ) -> tuple[str, list[str]]:
         for c in reversed(self.basis_cues):
             if lab.clause_start <= c.start and c.end <= q.start and c.attr("scope") == "clause":
                 return c.attr("basis"), [c.entry.id]
         if token is not None and token.attr("basis"):
             return token.attr("basis"), []
+        if previous:  # 比2022年的44,207万元 in a budget sentence: last year's outcome
+            return "actual", []
         if self.budget is not None:
             return "budget", [self.budget.entry.id]
         if self.run.section.budget:
