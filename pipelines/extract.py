@@ -325,6 +325,8 @@ class _Run:
         for t in tokens:
             if t.kind == "fund" and t.attr("neutral_in_heading"):
                 continue
+            if t.kind == "exclusion" and t.attr("excludes_section"):
+                return _EXCLUDED
             if t.kind == "fund":
                 if t.attr("fund") is None:
                     return _EXCLUDED
@@ -508,8 +510,10 @@ class _SentenceReader:
 
     def fund_for(self, q: Quantity, lab: Label, metric_tokens: list[Token]) -> tuple[str | None, list[str]]:
         section = self.run.section.fund
+        if section == _DEPARTMENT and q.unit_class in (UnitClass.MONEY, UnitClass.PER_CAPITA):
+            return _DEPARTMENT, ["grammar.section_fund"]  # department accounts count money only
         if section == _DEPARTMENT:
-            return _DEPARTMENT, ["grammar.section_fund"]
+            section = None
         if section == _EXCLUDED:
             return None, []
         for t in metric_tokens:  # 基本支出, 项目支出 exist only in a department's accounts
@@ -963,8 +967,9 @@ class _SentenceReader:
         return (not funds or fund in funds) and (not metrics or metric in metrics)
 
     def year_for(self, q: Quantity, lab: Label, token: Token | None = None) -> tuple[int, list[str], bool]:
+        current = self.run.section.year or self.run.report_year
         explicit = [(p, y) for p, y in self.years if p < q.start and self.same_parens(p, q.start)]
-        base = explicit[-1][1] if explicit else (self.run.section.year or self.run.report_year)
+        base = explicit[-1][1] if explicit else current
         rules = ["grammar.explicit_year"] if explicit else []
         cues = {t.attr("cue"): t for t in lab.before if t.kind == "cue"}
         sentence_cues = [t for t in self.tokens if t.kind == "cue" and t.end <= q.start]
@@ -989,7 +994,7 @@ class _SentenceReader:
         prev_cue = cues.get("previous_year")
         if prev_cue is not None and (not explicit or explicit[-1][0] < prev_cue.start):
             return base - 1, [prev_cue.entry.id], True
-        return base, rules, False
+        return base, rules, "previous_year" in cues  # 比2022年的44,207万元: a comparison figure
 
     def basis_for(
         self, q: Quantity, lab: Label, token: Token | None, previous: bool = False
