@@ -20,7 +20,8 @@ import yaml
 from pipelines.numbers import UnitClass, find_quantities, parse_bare_number
 
 if TYPE_CHECKING:
-    from pipelines.extract import Candidate, Extractor, _Run
+    from pipelines.context import Candidate
+    from pipelines.extract import Extractor, _Run
     from pipelines.segment import Paragraph
     from pipelines.vocab import Token
 
@@ -249,7 +250,7 @@ class _TableRun:
         tokens: list[Token],
         metric_tokens: list,
     ) -> Candidate | None:
-        from pipelines.extract import Candidate
+        from pipelines.context import Candidate
 
         value = parse_bare_number(cell.text)
         unit_class: UnitClass | None = None

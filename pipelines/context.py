@@ -1,0 +1,171 @@
+"""What the extractor keeps while it reads: candidate facts, outline and paragraph context.
+
+Shared by :mod:`pipelines.extract` (the walk over a document), :mod:`pipelines.sentence`
+(reading one sentence's figures) and :mod:`pipelines.tables`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from pipelines.models import METRIC_UNIT, Metric
+from pipelines.numbers import Quantity, UnitClass
+from pipelines.vocab import Token
+
+if TYPE_CHECKING:
+    from pipelines.extract import _Run
+
+YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*(?:年|年度)")
+FILLER = re.compile(r"^(?:[\s\d年度全本当实际的共计为是达到约总额合计累计、初末]|预计|预算|执行|完成)*$")
+COORDINATOR = re.compile(r"^\s*[、和及与]\s*$")
+DEPARTMENT = "department"
+EXCLUDED = "excluded"
+CHANGE_UNITS = (UnitClass.MONEY, UnitClass.PERSON, UnitClass.VISIT, UnitClass.PER_CAPITA)
+
+
+@dataclass
+class Candidate:
+    """A fact before validation (no document or region yet)."""
+
+    year: int
+    fund: str
+    metric: str
+    item: str
+    basis: str
+    value: float
+    derived: bool
+    start: int
+    end: int
+    rule_id: str
+    rules: list[str]
+    unit_class: UnitClass
+    quantity: Quantity | None = None
+    previous_year: bool = False
+    listed_after: int | None = None  # position of the 其中/包括 that lists it, if any
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        return (self.fund, self.metric, self.item, self.basis)
+
+    def as_record(self, text: str) -> dict[str, Any]:
+        return {
+            "year": self.year,
+            "fund": self.fund,
+            "metric": self.metric,
+            "item": self.item,
+            "basis": self.basis,
+            "value": self.value,
+            "unit": METRIC_UNIT[Metric(self.metric)].value,
+            "derived": self.derived,
+            "quote": text[self.start : self.end],
+            "start": self.start,
+            "end": self.end,
+            "rule_id": self.rule_id,
+            "rules": tuple(dict.fromkeys(self.rules)),
+        }
+
+
+@dataclass
+class Dropped:
+    quantity: Quantity
+    reason: str
+
+
+@dataclass
+class Section:
+    """Outline context: the fund governed by the enclosing headings."""
+
+    levels: dict[str, int] = field(default_factory=dict)
+    stack: list[tuple[int, str | None]] = field(default_factory=list)
+    schemes: dict[int, str | None] = field(default_factory=dict)
+    years: dict[int, int | None] = field(default_factory=dict)
+    budgets: dict[int, str | None] = field(default_factory=dict)  # the heading cue's rule id
+
+    def enter(
+        self,
+        style: str | None,
+        state: str | None,
+        scheme: str | None = None,
+        year: int | None = None,
+        budget: str | None = None,
+    ) -> None:
+        if style is None:
+            if state is None:
+                return
+            level = (self.stack[-1][0] if self.stack else 0) + 1
+        else:
+            level = self.levels.setdefault(style, len(self.levels) + 1)
+        while self.stack and self.stack[-1][0] >= level:
+            popped = self.stack.pop()[0]
+            self.schemes.pop(popped, None)
+            self.years.pop(popped, None)
+            self.budgets.pop(popped, None)
+        self.stack.append((level, state))
+        self.schemes[level] = scheme
+        self.years[level] = year
+        self.budgets[level] = budget
+
+    @property
+    def budget(self) -> str | None:
+        """（二）2024年预算草案: every figure of the section is budgeted (the rule that says so)."""
+        return next((self.budgets[lv] for lv, _ in reversed(self.stack) if self.budgets.get(lv)), None)
+
+    @property
+    def year(self) -> int | None:
+        """（二）2024年预算草案: the year a heading names governs its section."""
+        for level, _ in reversed(self.stack):
+            if self.years.get(level):
+                return self.years[level]
+        return None
+
+    @property
+    def scheme(self) -> str | None:
+        for level, state in reversed(self.stack):
+            if state is not None:
+                return self.schemes.get(level)
+        return None
+
+    @property
+    def fund(self) -> str | None:
+        for _, state in reversed(self.stack):
+            if state is not None:
+                return state
+        return None
+
+
+@dataclass
+class Label:
+    """The tokens around one quantity."""
+
+    before: list[Token]  # clause tokens before the quantity, nearest last
+    after: list[Token]  # clause tokens after it
+    sentence_before: list[Token]  # sentence tokens before the clause
+    clause_start: int
+    clause_end: int
+
+
+@dataclass
+class ParagraphState:
+    fund: str | None = None  # last specific fund named in the paragraph
+    scheme: str | None = None  # rural / urban when the last resident fund named was a scheme
+    generic: bool = False  # a generic 医保/基本医疗保险 was named
+    last_facts: list[Candidate] = field(default_factory=list)  # facts of the previous sentence
+
+    def absorb(self, tokens: list[Token], run: _Run) -> None:
+        for t in tokens:
+            if t.kind == "fund" and t.attr("strength") != "generic":
+                self.fund = run.fund_of(t, self.fund) or EXCLUDED
+                self.scheme = t.attr("scheme_item")
+            elif t.kind == "fund":
+                self.generic = True
+
+
+def leading_space(text: str, pos: int) -> int:
+    return len(text[pos:]) - len(text[pos:].lstrip(" \t"))
+
+
+def decided_by(fact: Candidate, *prefixes: str) -> list[str]:
+    """The rules of ``fact`` that decided what a later figure inherits from it."""
+    return [r for r in fact.rules if r.startswith(prefixes)]
