@@ -148,15 +148,26 @@ class _Run:
                 )
             if is_table_line(self.text[para.start : para.end]):
                 block = [para]
-                while i + 1 < len(paragraphs) and is_table_line(
-                    self.text[paragraphs[i + 1].start : paragraphs[i + 1].end]
-                ):
+                while i + 1 < len(paragraphs) and self.continues_table(paragraphs, i + 1):
                     i += 1
                     block.append(paragraphs[i])
                 self.x.tables.read_block(self, block)
             else:
                 self.read_paragraph(para)
             i += 1
+
+    def continues_table(self, paragraphs: list[Paragraph], j: int) -> bool:
+        """A table row, or a group label (一、城镇职工基本医疗保险基金) between table rows."""
+        line = self.text[paragraphs[j].start : paragraphs[j].end]
+        if is_table_line(line):
+            return True
+        nxt = paragraphs[j + 1] if j + 1 < len(paragraphs) else None
+        return (
+            nxt is not None
+            and is_table_line(self.text[nxt.start : nxt.end])
+            and len(line.strip()) <= 30
+            and not self.quantities_in(paragraphs[j].start, paragraphs[j].end)
+        )
 
     def heading_budget(self, para: Paragraph) -> str | None:
         assert para.heading is not None

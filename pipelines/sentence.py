@@ -462,11 +462,14 @@ class SentenceReader:
             and parent.fund == fund
             and parent.metric == metric
             and not previous
+            and year == parent.year  # …；2016年基金支出为12104万元 is no part of 2017's total
             and not self.new_subject_between(parent.end, q.start)
         )
         if component and q.start > parent.end:
             qualified = token is not None and not FILLER.match(self.text[lab.clause_start : token.start])
-            if (item == "total" and (token is None or qualified)) or not component_ok:
+            # 财政补贴收入…，其中县级财政补助4368万元: a further split of the same part has no code
+            split_again = item != "total" and item == parent.item
+            if (item == "total" and (token is None or qualified)) or not component_ok or split_again:
                 self.run.drop(q, "其中所列组成部分没有可识别的分项")
                 return None
             rules.append("cue.component")

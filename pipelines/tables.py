@@ -134,8 +134,10 @@ class TableReader:
             (p, r)
             for i, (p, r) in enumerate(zip(block, rows, strict=True))
             if (header_i is None or i > header_i)
-            and any(parse_bare_number(c.text) is not None for c in r[1:])
+            and (len(r) == 1 or any(parse_bare_number(c.text) is not None for c in r[1:]))
         ]
+        if all(len(r) == 1 for _, r in data):
+            data = []  # group labels alone are no table
         if not data:
             for p in block:  # not a table after all: read it as prose
                 run.read_paragraph(p)
@@ -215,6 +217,9 @@ class _TableRun:
             tokens = self.run.tokens_in(label.start, label.end)
             # 其中：保险费收入 under 一、职工医保基金收入 belongs to the row above's fund
             self.last_row_fund = self.row_fund(row) or self.last_row_fund
+            if len(row) == 1:  # a group label such as 一、城镇职工基本医疗保险基金
+                parent_metric = None
+                continue
             self.row_year = int(m.group(1)) if (m := _ROW_YEAR.match(label.text.strip())) else None
             if any(t.kind == "exclusion" for t in tokens) or any(
                 t.kind == "fund" and t.attr("fund") is None for t in tokens

@@ -22,7 +22,8 @@ HERE = Path(__file__).parent
 PASSAGES = sorted((HERE / "passages").glob("*.yaml"))
 # Later sets were written after the extractor by people who had not seen it, and scored
 # blind before anything was changed for them: passages_holdout P 0.741 R 0.680,
-# passages_final P 0.902 R 0.790, passages_blind4 (full-length reports) P 0.831 R 0.859.
+# passages_final P 0.902 R 0.790, passages_blind4 (full-length reports) P 0.831 R 0.859,
+# passages_blind5 (full-length reports) P 0.830 R 0.823.
 # They are regression guards now, with thresholds at the level reached since; a fresh,
 # unseen set is the only honest measure of generality.
 SETS = {
@@ -30,6 +31,7 @@ SETS = {
     "passages_holdout": (0.90, 0.90),
     "passages_final": (0.95, 0.92),
     "passages_blind4": (0.93, 0.92),
+    "passages_blind5": (0.88, 0.87),
 }
 
 

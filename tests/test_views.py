@@ -173,7 +173,7 @@ def test_cumulative_roll_forward_across_reports(db):
         db,
         [
             store.DocumentRows(
-                doc, [_fact(doc, 1, "balance", 3e8), _fact(doc, 2, "cumulative_balance", 21e8)], [], []
+                doc, [_fact(doc, 1, "balance", 3e8), _fact(doc, 2, "cumulative_balance", 22e8)], [], []
             )
         ],
         "t",
@@ -183,4 +183,5 @@ def test_cumulative_roll_forward_across_reports(db):
     assert len(rows) == 1
     year, expected, actual, message, doc_ids = rows[0]
     assert (year, expected, actual) == (2023, 23e8, 22e8)
-    assert "累计结余" in message and len(set(doc_ids)) == 3
+    # the two 2023 reports agree on 22亿, so the check does not depend on which one is chosen
+    assert "累计结余" in message and doc_ids[0] == "a" * 64 and doc_ids[1] == "c" * 64
