@@ -397,9 +397,10 @@ class SentenceReader:
         if any(lab.clause_start <= t.start < q.start for t in self.noise):
             return []  # 完成年度预算的101.36%: a ratio or process named in the label, nothing to inherit
         # 2. the measure of the figure just before it in the sentence (…收入34.58亿元，上年同期为32.91亿元)
-        if self.facts and self.facts[-1].unit_class is q.unit_class and not self.facts[-1].derived:
+        before = self.facts_outside_asides(q)
+        if before and before[-1].unit_class is q.unit_class and not before[-1].derived:
             rules.append("grammar.previous_metric")
-            return [(None, self.facts[-1].metric)]
+            return [(None, before[-1].metric)]
         # 3. a component of the figure before 其中 has that figure's measure
         if parent is not None and parent.unit_class is q.unit_class:
             rules.append("grammar.component_metric")
@@ -543,8 +544,9 @@ class SentenceReader:
         if carried:
             return carried, ["grammar.fund_part_carry"], True
         unfit = any(t.kind == "item" for t in lab.before)
-        if token is None and self.bare_label(q, lab) and self.facts and self.facts[-1].metric == metric:
-            return self.facts[-1].item, ["grammar.previous_item"], True
+        before = self.facts_outside_asides(q)
+        if token is None and self.bare_label(q, lab) and before and before[-1].metric == metric:
+            return before[-1].item, ["grammar.previous_item"], True
         # 住院补偿153219人次，统筹支出50345.54万元: the money pairs with the count before it
         if self.previous and self.previous[1] is not None:
             prev = self.previous[1]
@@ -587,6 +589,12 @@ class SentenceReader:
             return None
         gap = self.text[prev.end : lab.clause_start]
         return None if re.search(r"[；;]", gap) else prev.item
+
+    def facts_outside_asides(self, q: Quantity) -> list[Candidate]:
+        """Facts read so far, less those inside parentheses that ``q`` is not in:
+        …770元（其中个人缴费250元、财政补助520元），比上年710元 compares with 770元."""
+        closed = [(s, e) for s, e in self.parens if not s <= q.start < e]
+        return [f for f in self.facts if not any(s <= f.start < e for s, e in closed)]
 
     def bare_label(self, q: Quantity, lab: Label) -> bool:
         """Nothing but cues and filler before the number (执行110.94亿元, 上年同期为32.91亿元)."""
