@@ -122,11 +122,17 @@ class TableReader:
 
     def read_block(self, run: _Run, block: list[Paragraph]) -> None:
         rows = [split_cells(run.text, p.start, p.end) for p in block]
+        # the header: the last all-text row above the first row with numbers (a 填报单位 line
+        # above the real header is not it)
+        first_data = next(
+            (i for i, r in enumerate(rows) if any(parse_bare_number(c.text) is not None for c in r[1:])),
+            len(rows),
+        )
         header_i = next(
             (
                 i
-                for i, r in enumerate(rows)
-                if len(r) >= 2 and all(parse_bare_number(c.text) is None for c in r[1:])
+                for i in range(first_data - 1, -1, -1)
+                if len(rows[i]) >= 2 and all(parse_bare_number(c.text) is None for c in rows[i][1:])
             ),
             None,
         )

@@ -23,7 +23,8 @@ PASSAGES = sorted((HERE / "passages").glob("*.yaml"))
 # Later sets were written after the extractor by people who had not seen it, and scored
 # blind before anything was changed for them: passages_holdout P 0.741 R 0.680,
 # passages_final P 0.902 R 0.790, passages_blind4 (full-length reports) P 0.831 R 0.859,
-# passages_blind5 (full-length reports) P 0.830 R 0.823.
+# passages_blind5 (full-length reports) P 0.830 R 0.823, passages_blind6 P 0.903 R 0.693
+# (recall lost on one disclosure table whose 填报单位 line was taken for its header).
 # They are regression guards now, with thresholds at the level reached since; a fresh,
 # unseen set is the only honest measure of generality.
 SETS = {
@@ -32,6 +33,7 @@ SETS = {
     "passages_final": (0.95, 0.92),
     "passages_blind4": (0.93, 0.92),
     "passages_blind5": (0.92, 0.89),
+    "passages_blind6": (0.90, 0.88),
 }
 
 
