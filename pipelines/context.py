@@ -166,6 +166,13 @@ def leading_space(text: str, pos: int) -> int:
     return len(text[pos:]) - len(text[pos:].lstrip(" \t"))
 
 
+def item_fits(token: Token, fund: str, metric: str) -> bool:
+    """An item word applies only to the funds and measures its vocabulary entry names
+    (统筹基金 is a part of the employee fund only; 个人自缴 of a financing standard only)."""
+    funds, metrics = token.attr("funds"), token.attr("metrics")
+    return (not funds or fund in funds) and (not metrics or metric in metrics)
+
+
 def decided_by(fact: Candidate, *prefixes: str) -> list[str]:
     """The rules of ``fact`` that decided what a later figure inherits from it."""
     return [r for r in fact.rules if r.startswith(prefixes)]

@@ -25,6 +25,7 @@ from pipelines.context import (
     Label,
     ParagraphState,
     decided_by,
+    item_fits,
     leading_space,
 )
 from pipelines.numbers import Quantity, UnitClass
@@ -257,7 +258,7 @@ class SentenceReader:
             metric = self.metric_of(t, q, fund, lab.before[:idx], adjacent=idx == len(lab.before) - 1)
             if metric is None:
                 continue
-            if t.attr("verb") and self.modifies_fund_noun(t, lab.before[idx + 1 :]):
+            if t.attr("verb") and self.modifies_fund_noun(lab.before[idx + 1 :]):
                 continue
             earlier = self.renamed(lab.before, idx, q, fund)
             if earlier is not None:
@@ -334,7 +335,7 @@ class SentenceReader:
         c_start = self.clause_of(t.start)[0]
         return not left and bool(FILLER.match(self.text[c_start : t.start]))
 
-    def modifies_fund_noun(self, verb: Token, right: list[Token]) -> bool:
+    def modifies_fund_noun(self, right: list[Token]) -> bool:
         """住院补偿统筹基金31270万元: the verb qualifies a fund, the number is an allocation."""
         return any(t.attr("cue") == "fund_noun" or t.entry.id == "item.pooled" for t in right) and not any(
             t.kind == "metric" for t in right
@@ -527,7 +528,7 @@ class SentenceReader:
                 return t.attr("item"), [t.entry.id], True
         best: Token | None = None
         for t in reversed(lab.before):
-            if t.kind != "item" or not self.item_fits(t, fund, metric):
+            if t.kind != "item" or not item_fits(t, fund, metric):
                 continue
             if best is None or (best.attr("priority", 1) < t.attr("priority", 1)):
                 best = t
@@ -607,11 +608,6 @@ class SentenceReader:
             if lab.clause_start <= c.start and c.end <= q.start:
                 words[c.start - lab.clause_start : c.end - lab.clause_start] = [" "] * (c.end - c.start)
         return bool(FILLER.match("".join(words)))
-
-    def item_fits(self, t: Token, fund: str, metric: str) -> bool:
-        funds = t.attr("funds")
-        metrics = t.attr("metrics")
-        return (not funds or fund in funds) and (not metrics or metric in metrics)
 
     def year_for(self, q: Quantity, lab: Label, token: Token | None = None) -> tuple[int, list[str], bool]:
         current = self.run.section.year or self.run.report_year

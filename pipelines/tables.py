@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING
 
 import yaml
 
+from pipelines.context import EXCLUDED, Candidate, item_fits
 from pipelines.numbers import UnitClass, find_quantities, parse_bare_number
 
 if TYPE_CHECKING:
-    from pipelines.context import Candidate
     from pipelines.extract import Extractor, _Run
     from pipelines.segment import Paragraph
     from pipelines.vocab import Token
@@ -261,8 +261,6 @@ class _TableRun:
         tokens: list[Token],
         metric_tokens: list,
     ) -> Candidate | None:
-        from pipelines.context import Candidate
-
         value = parse_bare_number(cell.text)
         unit_class: UnitClass | None = None
         scale = 1.0
@@ -283,7 +281,7 @@ class _TableRun:
         fund = (
             col.fund or self.row_fund(row) or self.last_row_fund or self.title_fund or self.run.section.fund
         )
-        if fund in (None, "excluded"):
+        if fund in (None, EXCLUDED):
             return None
         item = self.item_for(tokens, metric_token, fund, metric)
         year_base = col.year or self.row_year or self.title_year or self.run.report_year
@@ -343,10 +341,8 @@ class _TableRun:
         if metric_token is not None and metric_token.attr("item") and metric_token in tokens:
             return metric_token.attr("item")
         for t in reversed(tokens):
-            if t.kind == "item":
-                funds, metrics = t.attr("funds"), t.attr("metrics")
-                if (not funds or fund in funds) and (not metrics or metric in metrics):
-                    return t.attr("item")
+            if t.kind == "item" and item_fits(t, fund, metric):
+                return t.attr("item")
         return "total"
 
 
