@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # MedFund developer entry point.
-#   ./dev.sh run     set up .venv, load data/reports into data/medfund.duckdb (idempotent), show it
-#   ./dev.sh test    set up .venv (with test tools) and run ruff and the whole test suite
-#   ./dev.sh bench   ingest benchmark (prints documents/s, MB/s, peak memory)
+#   ./dev.sh run     set up .venv, load data/reports into data/medfund.duckdb (idempotent), start the dashboard
+#   ./dev.sh test    set up .venv (with test tools and Debian's chromium) and run ruff and the whole test suite
+#   ./dev.sh bench   benchmarks: ingest (prints documents/s) and dashboard (synthetic national-scale database)
 #   ./dev.sh setup   only create/refresh the virtual environment
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -10,6 +10,7 @@ cd "$(dirname "$0")"
 PYTHON=${PYTHON:-python3}
 VENV=.venv
 DB=${MEDFUND_DB:-data/medfund.duckdb}
+PORT=${MEDFUND_PORT:-8501}
 
 setup() {
     if [ ! -x "$VENV/bin/python" ]; then
@@ -23,6 +24,19 @@ setup() {
     fi
 }
 
+# The browser test drives Debian's chromium through Playwright; Playwright's own browser
+# downloads are not used (they fail without internet).
+browser() {
+    if command -v chromium >/dev/null 2>&1; then
+        return
+    fi
+    local sudo=""
+    if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
+    echo "安装 chromium（Debian 软件包，浏览器测试用）"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
+}
+
 case "${1:-run}" in
     setup)
         setup
@@ -33,18 +47,22 @@ case "${1:-run}" in
             echo "首次启动：从 data/reports 建立数据库 $DB"
         fi
         # idempotent: unchanged reports are rewritten identically, new ones are added
-        "$VENV/bin/python" -m pipelines ingest --quiet --db "$DB" data/reports
-        "$VENV/bin/python" -m pipelines summary --db "$DB"
+        "$VENV/bin/python" -m pipelines ingest --quiet --db "$DB" data/reports || true
+        echo "启动仪表盘：http://localhost:$PORT"
+        MEDFUND_DB="$DB" exec "$VENV/bin/streamlit" run app.py --server.port "$PORT" \
+            --server.headless true --browser.gatherUsageStats false
         ;;
     test)
         setup
+        browser
         "$VENV/bin/ruff" check .
         "$VENV/bin/ruff" format --check .
         "$VENV/bin/python" -m pytest -q
         ;;
     bench)
         setup
-        "$VENV/bin/python" benchmarks/ingest_bench.py "${@:2}"
+        "$VENV/bin/python" benchmarks/ingest_bench.py
+        "$VENV/bin/python" benchmarks/dashboard_bench.py "${@:2}"
         ;;
     *)
         echo "usage: ./dev.sh [run|test|bench|setup]" >&2

@@ -37,38 +37,58 @@ WHERE NOT EXISTS (
       AND s.metric = p.metric AND s.basis = p.basis
 );
 
-CREATE OR REPLACE VIEW indicator_values AS
-WITH ranked AS (
-    SELECT c.*,
+-- Indicators are computed for several views of the basis (`view_basis`):
+--   any       every basis, actual over estimate over budget (the `indicator_values` and
+--             `indicators` views);
+--   actual    outcomes; where a year has no outcome yet its estimate (预计) stands in,
+--             listed in `estimated_metrics`;
+--   budget    budgets (预算) only;
+--   estimate  estimates (预计) only.
+CREATE OR REPLACE VIEW indicator_values_by_basis AS
+WITH views(view_basis) AS (VALUES ('any'), ('actual'), ('budget'), ('estimate')),
+admitted AS (
+    SELECT v.view_basis, c.*,
+           count(*) OVER (PARTITION BY v.view_basis, c.region_code, c.year, c.fund, c.metric) AS n_candidates
+    FROM indicator_candidates c
+    JOIN views v
+      ON v.view_basis = 'any' OR v.view_basis = c.basis OR (v.view_basis = 'actual' AND c.basis = 'estimate')
+),
+ranked AS (
+    SELECT a.*,
            row_number() OVER (
-               PARTITION BY region_code, year, fund, metric
+               PARTITION BY view_basis, region_code, year, fund, metric
                ORDER BY CASE basis WHEN 'actual' THEN 0 WHEN 'estimate' THEN 1 ELSE 2 END,
                         derived, computed, doc_year DESC NULLS LAST, ingested_at DESC, doc_id, quote_start, fact_id
            ) AS rank
-    FROM indicator_candidates c
+    FROM admitted a
+),
+chosen AS (SELECT * FROM ranked WHERE rank = 1),
+-- agreement is counted among facts of the chosen basis (a budget differing from the
+-- outcome is no disagreement)
+agreement AS (
+    SELECT ch.view_basis, ch.region_code, ch.year, ch.fund, ch.metric,
+           count(DISTINCT o.doc_id) FILTER (WHERE abs(o.value - ch.value) <= greatest(1e-4 * abs(ch.value), 0.5))
+               AS n_sources_agree,
+           count(*) FILTER (WHERE abs(o.value - ch.value) > greatest(1e-4 * abs(ch.value), 0.5)) AS n_disagree
+    FROM chosen ch
+    JOIN indicator_candidates o
+      ON o.region_code = ch.region_code AND o.year = ch.year AND o.fund = ch.fund
+     AND o.metric = ch.metric AND o.basis = ch.basis
+    GROUP BY ALL
 )
-SELECT r.region_code, r.region_name, r.region_level, r.year, r.fund, r.metric, r.value, r.basis,
-       r.derived, r.computed, r.fact_id, r.doc_id, r.quote,
-       (SELECT count(*) FROM indicator_candidates o
-         WHERE o.region_code = r.region_code AND o.year = r.year AND o.fund = r.fund AND o.metric = r.metric
-       ) AS n_candidates,
-       -- agreement is counted among facts of the chosen basis (a budget differing from the
-       -- outcome is no disagreement)
-       (SELECT count(DISTINCT o.doc_id) FROM indicator_candidates o
-         WHERE o.region_code = r.region_code AND o.year = r.year AND o.fund = r.fund AND o.metric = r.metric
-           AND o.basis = r.basis AND abs(o.value - r.value) <= greatest(1e-4 * abs(r.value), 0.5)
-       ) AS n_sources_agree,
-       (SELECT count(*) FROM indicator_candidates o
-         WHERE o.region_code = r.region_code AND o.year = r.year AND o.fund = r.fund AND o.metric = r.metric
-           AND o.basis = r.basis AND abs(o.value - r.value) > greatest(1e-4 * abs(r.value), 0.5)
-       ) AS n_disagree
-FROM ranked r
-WHERE r.rank = 1;
+SELECT ch.view_basis, ch.region_code, ch.region_name, ch.region_level, ch.year, ch.fund, ch.metric, ch.value,
+       ch.basis, ch.derived, ch.computed, ch.fact_id, ch.doc_id, ch.quote, ch.n_candidates,
+       a.n_sources_agree, a.n_disagree
+FROM chosen ch
+JOIN agreement a USING (view_basis, region_code, year, fund, metric);
 
-CREATE OR REPLACE VIEW indicators AS
+CREATE OR REPLACE VIEW indicator_values AS
+SELECT * EXCLUDE (view_basis) FROM indicator_values_by_basis WHERE view_basis = 'any';
+
+CREATE OR REPLACE VIEW indicators_by_basis AS
 WITH wide AS (
-    SELECT region_code, any_value(region_name) AS region_name, any_value(region_level) AS region_level,
-           year, fund,
+    SELECT view_basis, region_code, any_value(region_name) AS region_name,
+           any_value(region_level) AS region_level, year, fund,
            max(value) FILTER (WHERE metric = 'insured')                AS insured,
            max(value) FILTER (WHERE metric = 'income')                 AS income,
            max(value) FILTER (WHERE metric = 'expenditure')            AS expenditure,
@@ -86,8 +106,8 @@ WITH wide AS (
            list(fact_id ORDER BY metric)                                AS fact_ids,
            min(n_sources_agree)                                          AS min_sources_agree,
            sum(n_disagree)                                               AS n_disagreeing_facts
-    FROM indicator_values
-    GROUP BY region_code, year, fund
+    FROM indicator_values_by_basis
+    GROUP BY view_basis, region_code, year, fund
 ),
 ratios AS (
     SELECT w.*,
@@ -103,7 +123,11 @@ SELECT r.*,
        round(100 * (r.income / nullif(p.income, 0) - 1), 2)           AS income_growth,
        round(100 * (r.expenditure / nullif(p.expenditure, 0) - 1), 2) AS expenditure_growth
 FROM ratios r
-LEFT JOIN ratios p ON p.region_code = r.region_code AND p.fund = r.fund AND p.year = r.year - 1;
+LEFT JOIN ratios p
+  ON p.view_basis = r.view_basis AND p.region_code = r.region_code AND p.fund = r.fund AND p.year = r.year - 1;
+
+CREATE OR REPLACE VIEW indicators AS
+SELECT * EXCLUDE (view_basis) FROM indicators_by_basis WHERE view_basis = 'any';
 
 -- Checks across documents, on the chosen values: this year's cumulative balance against
 -- last year's (often from last year's report) plus this year's balance.  Same tolerance as

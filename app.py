@@ -1,0 +1,11 @@
+"""医保基金运行分析 — the dashboard's entry point: page setup, shared filters, navigation."""
+
+import streamlit as st
+
+from dashboard import bootstrap, filters, navigation, ui
+
+st.set_page_config(page_title="医保基金运行分析", page_icon="🏥", layout="wide")
+ui.apply_style()
+bootstrap.ensure_database()
+filters.sidebar()
+st.navigation(navigation.pages()).run()

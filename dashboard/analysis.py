@@ -1,0 +1,187 @@
+"""Pure computations over query results (polars in, polars out): series with their marks,
+growth, rankings, alerts and the national benchmark.  No Streamlit, no SQL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from dashboard.config import settings
+
+# metrics that, when computed rather than stated, make an indicator "derived"
+_BALANCE_INDICATORS = ("balance", "balance_rate")
+
+
+def _any_listed(column: str, metrics: tuple[str, ...]) -> pl.Expr:
+    if not metrics:
+        return pl.lit(False)
+    return pl.any_horizontal([pl.col(column).list.contains(m) for m in metrics]).fill_null(False)
+
+
+def series(ind: pl.DataFrame, indicator: str) -> pl.DataFrame:
+    """The rows of `indicators` with `value` = the chosen indicator and how it is marked.
+
+    estimated: a figure behind it is a budget or estimate, not an outcome;
+    derived:   a figure behind it was not stated (computed from a stated change, summed from
+               rural + urban, or the balance computed as income − expenditure).
+    """
+    cfg = settings()
+    sources = cfg.indicators[indicator].sources
+    if indicator in _BALANCE_INDICATORS:
+        # a stated balance stands alone; otherwise it is income − expenditure
+        stated = pl.col("balance_stated").is_not_null()
+        estimated = (
+            pl.when(stated)
+            .then(_any_listed("estimated_metrics", ("balance",)))
+            .otherwise(_any_listed("estimated_metrics", ("income", "expenditure")))
+        )
+        derived = pl.col("balance_computed").fill_null(False) | _any_listed("derived_metrics", sources)
+        if indicator == "balance_rate":
+            estimated = estimated | _any_listed("estimated_metrics", ("income",))
+    else:
+        estimated = _any_listed("estimated_metrics", sources)
+        derived = _any_listed("derived_metrics", sources) | _any_listed("summed_metrics", sources)
+    return (
+        ind.with_columns(
+            value=pl.col(indicator).cast(pl.Float64),
+            estimated=estimated,
+            derived=derived,
+            fund_name=pl.col("fund").replace_strict(
+                {k: f.short for k, f in cfg.funds.items()}, default=pl.col("fund")
+            ),
+        )
+        .filter(pl.col("value").is_not_null())
+        .sort(["region_code", "fund", "year"])
+    )
+
+
+def with_growth(s: pl.DataFrame) -> pl.DataFrame:
+    """Year-on-year growth (%) of `value`, only between consecutive years."""
+    prev = pl.col("value").shift(1).over(["region_code", "fund"])
+    prev_year = pl.col("year").shift(1).over(["region_code", "fund"])
+    return s.with_columns(
+        growth=pl.when((prev_year == pl.col("year") - 1) & (prev != 0))
+        .then(100 * (pl.col("value") / prev - 1))
+        .otherwise(None)
+    )
+
+
+def ranking(s: pl.DataFrame, year: int) -> tuple[pl.DataFrame, float | None]:
+    """Regions × funds of one year ranked on `value`, with the difference to the median."""
+    rows = s.filter(pl.col("year") == year)
+    if rows.is_empty():
+        return rows.with_columns(diff=pl.lit(None, pl.Float64), rank=pl.lit(None, pl.Int64)), None
+    median = float(rows["value"].median())
+    ranked = rows.sort("value", descending=True).with_columns(
+        diff=pl.col("value") - median,
+        rank=pl.int_range(1, pl.len() + 1),
+    )
+    return ranked, median
+
+
+@dataclass(frozen=True)
+class Alert:
+    severity: str  # error | warning | info
+    kind: str  # deficit | reserves | disagreement | quality
+    title: str
+    detail: str
+    fact_ids: tuple[str, ...] = field(default_factory=tuple)
+    doc_id: str | None = None
+
+
+_SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+# checks that compare a stated figure with the one computed from others
+STATED_VS_COMPUTED = frozenset(
+    {"balance_identity", "balance_rate", "per_capita", "components_sum", "cumulative_roll_forward"}
+)
+
+
+def alerts(ind: pl.DataFrame, checks: pl.DataFrame) -> list[Alert]:
+    """The alerts for one region and year: deficits, reserves outside the reasonable band,
+    stated figures that disagree with computed ones, and data-quality findings."""
+    from dashboard.units import format_value
+
+    cfg = settings()
+    found: list[Alert] = []
+    for row in ind.iter_rows(named=True):
+        fund = cfg.fund_name(row["fund"])
+        ids = tuple(row["fact_ids"] or ())
+        if row["balance"] is not None and row["balance"] < 0:
+            rate = f"，结余率 {row['balance_rate']:.1f}%" if row["balance_rate"] is not None else ""
+            how = "（按收入−支出计算）" if row["balance_computed"] else ""
+            found.append(
+                Alert(
+                    "error",
+                    "deficit",
+                    f"{fund}当期收不抵支",
+                    f"{row['year']}年当期结余 {format_value(row['balance'], 'money')}{how}{rate}",
+                    ids,
+                )
+            )
+        months = row["months_of_reserves"]
+        if months is not None:
+            band = cfg.band_for(months)
+            if band.status != "good":
+                found.append(
+                    Alert(
+                        "error" if band.status == "bad" else "warning",
+                        "reserves",
+                        f"{fund}累计结余可支付 {months:.1f} 个月：{band.label}",
+                        "合理区间为 6–9 个月（累计结余 ÷ 月均支出）",
+                        ids,
+                    )
+                )
+        if row["n_disagreeing_facts"]:
+            found.append(
+                Alert(
+                    "warning",
+                    "disagreement",
+                    f"{fund}有 {row['n_disagreeing_facts']} 个数值与所采用的数值不一致",
+                    "同一指标在不同报告或段落中数值不同，请核对来源",
+                    ids,
+                )
+            )
+    for row in checks.iter_rows(named=True):
+        kind = "disagreement" if row["check_id"] in STATED_VS_COMPUTED else "quality"
+        found.append(
+            Alert(
+                row["severity"],
+                kind,
+                ("表述值与计算值不符" if kind == "disagreement" else "数据质量")
+                + f"：{row['file_name'] or ''}",
+                row["message"],
+                tuple(row["fact_ids"] or ()),
+                row["doc_id"],
+            )
+        )
+    return sorted(found, key=lambda a: _SEVERITY_ORDER.get(a.severity, 3))
+
+
+def national_reference(path: Path | None = None) -> pl.DataFrame:
+    """National totals (统计公报) by year and fund: income, expenditure and insured, with the
+    per-capita figures, their status and sources."""
+    path = path or settings().national_path
+    raw = pl.read_csv(path, schema_overrides={"value": pl.Float64, "published_value": pl.Utf8})
+    totals = raw.filter(
+        pl.col("item") == "total", pl.col("metric").is_in(["income", "expenditure", "insured"])
+    )
+    wide = totals.pivot(on="metric", index=["year", "fund"], values="value", aggregate_function="first")
+    meta = totals.group_by(["year", "fund"]).agg(
+        status=pl.when((pl.col("status") == "verified").all())
+        .then(pl.lit("已核实"))
+        .otherwise(pl.lit("单一来源")),
+        source=pl.col("source").str.split(" via ").list.first().unique().sort().str.join("；"),
+    )
+    for col in ("income", "expenditure", "insured"):
+        if col not in wide.columns:
+            wide = wide.with_columns(pl.lit(None, pl.Float64).alias(col))
+    return (
+        wide.join(meta, on=["year", "fund"], how="left")
+        .with_columns(
+            income_per_capita=pl.col("income") / pl.col("insured"),
+            expenditure_per_capita=pl.col("expenditure") / pl.col("insured"),
+        )
+        .sort(["fund", "year"])
+    )

@@ -1,0 +1,40 @@
+"""The dashboard's pages: file, Chinese title, URL path and icon, in menu order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    path: str
+    title: str
+    url_path: str
+    icon: str
+    has_charts: bool
+
+
+PAGES = (
+    PageSpec("pages/overview.py", "总览", "overview", ":material/dashboard:", True),
+    PageSpec("pages/trends.py", "趋势", "trends", ":material/show_chart:", True),
+    PageSpec("pages/balance.py", "结余分析", "balance", ":material/savings:", True),
+    PageSpec("pages/per_capita.py", "人均收支", "per_capita", ":material/scatter_plot:", True),
+    PageSpec("pages/compare.py", "地区对比", "compare", ":material/leaderboard:", True),
+    PageSpec("pages/facts.py", "数据明细", "facts", ":material/table_view:", False),
+    PageSpec("pages/quality.py", "数据质量", "quality", ":material/rule:", False),
+    PageSpec("pages/reports.py", "报告库", "reports", ":material/description:", False),
+)
+
+
+def pages() -> list[st.Page]:
+    return [
+        st.Page(p.path, title=p.title, url_path=p.url_path, icon=p.icon, default=(i == 0))
+        for i, p in enumerate(PAGES)
+    ]
+
+
+def page_path(url_path: str) -> str:
+    """The file of a page, for st.page_link and st.switch_page."""
+    return next(p.path for p in PAGES if p.url_path == url_path)

@@ -1,0 +1,114 @@
+-- Named, parametrised queries of the dashboard.  Each starts with `-- name: NAME`; pages
+-- call them through dashboard.db.query(NAME, **params) and never write SQL.
+-- Tables in the `main` schema are materialised when the database is opened (see db.py);
+-- `src` is the MedFund file, attached read-only.
+
+-- name: region_options
+-- Regions with indicators, with the province and city they belong to (for grouping).
+SELECT i.region_code, any_value(i.region_name) AS region_name, any_value(i.region_level) AS region_level,
+       coalesce(any_value(p.name), '') AS province_name,
+       coalesce(any_value(c.name), '') AS city_name,
+       count(*) AS n_rows
+FROM ind i
+LEFT JOIN region_table p ON p.code = left(i.region_code, 2) || '0000' AND i.region_level <> 'province'
+LEFT JOIN region_table c ON c.code = left(i.region_code, 4) || '00' AND i.region_level = 'county'
+GROUP BY i.region_code
+ORDER BY i.region_code;
+
+-- name: year_span
+SELECT min(year) AS first_year, max(year) AS last_year FROM ind;
+
+-- name: indicators
+-- One row per region, year and fund for the chosen basis view.
+SELECT *
+FROM ind
+WHERE view_basis = $basis
+  AND list_contains($regions, region_code)
+  AND list_contains($funds, fund)
+  AND year BETWEEN $first_year AND $last_year
+ORDER BY region_code, fund, year;
+
+-- name: indicator_sources
+-- The facts an indicator's values were chosen from, with their quotes and documents.
+SELECT v.region_code, v.region_name, v.year, v.fund, v.metric, v.value, v.basis, v.derived, v.computed,
+       v.fact_id, v.doc_id, v.quote, v.n_sources_agree, v.n_disagree, d.file_name
+FROM ind_values v
+LEFT JOIN docs d USING (doc_id)
+WHERE v.view_basis = $basis
+  AND list_contains($regions, v.region_code)
+  AND list_contains($funds, v.fund)
+  AND list_contains($metrics, v.metric)
+  AND v.year BETWEEN $first_year AND $last_year
+ORDER BY v.region_code, v.fund, v.metric, v.year;
+
+-- name: facts
+-- Every extracted fact within the filters (all items and bases), with its document.
+SELECT f.fact_id, f.region_code, f.region_name, f.year, f.fund, f.metric, f.item, f.basis, f.value, f.unit,
+       f.derived, f.quote, f.doc_id, d.file_name, f.rule_id
+FROM src.fund_facts f
+LEFT JOIN docs d USING (doc_id)
+WHERE list_contains($regions, f.region_code)
+  AND list_contains($funds, f.fund)
+  AND f.year BETWEEN $first_year AND $last_year
+ORDER BY f.region_code, f.year, f.fund, f.metric, f.item, f.basis, f.doc_id, f.quote_start;
+
+-- name: facts_by_id
+SELECT f.fact_id, f.region_code, f.region_name, f.year, f.fund, f.metric, f.item, f.basis, f.value, f.unit,
+       f.derived, f.quote, f.quote_start, f.quote_end, f.doc_id, d.file_name
+FROM src.fund_facts f
+LEFT JOIN docs d USING (doc_id)
+WHERE list_contains($fact_ids, f.fact_id)
+ORDER BY f.doc_id, f.quote_start;
+
+-- name: document_text
+SELECT doc_id, file_name, text FROM src.documents WHERE doc_id = $doc_id;
+
+-- name: document_facts
+-- The facts of one document with their spans, in reading order.
+SELECT fact_id, region_name, year, fund, metric, item, basis, value, unit, derived, quote,
+       quote_start, quote_end
+FROM src.fund_facts
+WHERE doc_id = $doc_id
+ORDER BY quote_start, fact_id;
+
+-- name: documents
+-- The report library: reports about the chosen regions (or their sub-regions' parents).
+SELECT d.doc_id, d.file_name, d.report_year, d.genre, d.region_code, d.region_name, d.region_level,
+       d.region_confidence, d.reader, d.encoding, d.size_bytes, d.n_facts, d.n_rejections,
+       len(d.warnings) AS n_warnings, d.warnings,
+       coalesce(c.n_errors, 0) AS n_errors, coalesce(c.n_check_warnings, 0) AS n_check_warnings,
+       d.ingested_at
+FROM docs d
+LEFT JOIN (
+    SELECT doc_id, count(*) FILTER (WHERE severity = 'error') AS n_errors,
+           count(*) FILTER (WHERE severity = 'warning') AS n_check_warnings
+    FROM src.checks GROUP BY doc_id
+) c USING (doc_id)
+WHERE list_contains($regions, d.region_code)
+   OR d.doc_id IN (SELECT doc_id FROM src.fund_facts WHERE list_contains($regions, region_code))
+ORDER BY d.region_code, d.report_year DESC, d.file_name;
+
+-- name: checks
+-- Checks within one document and across documents, for the chosen regions and years.
+SELECT c.severity, c.check_id, c.message, c.region_code, r.name AS region_name, c.year, c.fund, c.metric, c.item,
+       c.basis, c.expected, c.actual, c.fact_ids, c.quote, c.doc_id, d.file_name
+FROM src.checks c
+LEFT JOIN docs d USING (doc_id)
+LEFT JOIN region_table r ON r.code = c.region_code
+WHERE list_contains($regions, c.region_code)
+  AND (c.year IS NULL OR c.year BETWEEN $first_year AND $last_year)
+UNION ALL
+SELECT x.severity, x.check_id, x.message, x.region_code, x.region_name, x.year, x.fund,
+       'cumulative_balance' AS metric, 'total' AS item, NULL AS basis, x.expected, x.actual, x.fact_ids,
+       NULL AS quote, x.doc_ids[3] AS doc_id, '（跨报告）' AS file_name
+FROM src.indicator_checks x
+WHERE list_contains($regions, x.region_code)
+  AND x.year BETWEEN $first_year AND $last_year
+ORDER BY 1, 4, 6, 7;
+
+-- name: rejections
+SELECT r.doc_id, d.file_name, d.region_name, d.report_year, r.reason, r.quote, r.rule_id
+FROM src.rejections r
+JOIN docs d USING (doc_id)
+WHERE list_contains($regions, d.region_code)
+ORDER BY d.file_name, r.seq;

@@ -1,0 +1,123 @@
+"""Streamlit pieces the pages share: style, chart display, empty states, cards and sources."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import polars as pl
+import streamlit as st
+
+from dashboard import db, trace
+from dashboard.charts import PLOTLY_CONFIG
+from dashboard.config import settings
+from dashboard.filters import Filters
+from dashboard.units import format_value
+
+_STYLE = """
+<style>
+[data-testid="stMetricValue"] { font-size: 1.9rem; }
+[data-testid="stMetricLabel"] p { font-size: 1.0rem; }
+.medfund-scope { color: #546E7A; font-size: 0.95rem; margin-top: -0.6rem; }
+</style>
+"""
+
+
+def apply_style() -> None:
+    st.html(_STYLE)
+
+
+def header(title: str, f: Filters | None, note: str | None = None) -> None:
+    """Page title and the scope the filters give it."""
+    st.title(title)
+    if f is not None:
+        basis = settings().bases[f.basis].name
+        funds = "、".join(settings().fund_name(x) for x in f.funds) or "未选险种"
+        years = f"{f.first_year}年" if f.first_year == f.last_year else f"{f.first_year}–{f.last_year}年"
+        st.html(f'<div class="medfund-scope">{years} · {funds} · 口径：{basis}</div>')
+    if note:
+        st.caption(note)
+
+
+def empty(message: str) -> None:
+    """An empty state that says what is missing."""
+    st.info(message, icon=":material/info:")
+
+
+def require_filters(f: Filters | None) -> bool:
+    """False (after saying why) when the filters leave nothing to show."""
+    if f is None:
+        empty("数据库中还没有数据。请先用 `python -m pipelines ingest` 导入报告。")
+        return False
+    if not f.regions:
+        empty("请在左侧选择至少一个地区。")
+        return False
+    if not f.funds:
+        empty("请在左侧选择至少一个险种。")
+        return False
+    return True
+
+
+def chart(fig: go.Figure, key: str) -> None:
+    config = dict(PLOTLY_CONFIG)
+    config["toImageButtonOptions"] = {**PLOTLY_CONFIG["toImageButtonOptions"], "filename": f"medfund-{key}"}
+    st.plotly_chart(fig, config=config, key=key, width="stretch")
+
+
+def marks_note() -> None:
+    st.caption(
+        "空心标记 / 斜线填充：预计、预算数或推算值（非报告直接披露的实际数）。比率与人均值按公式计算。"
+    )
+
+
+def fact_label(row: dict) -> str:
+    cfg = settings()
+    spec = cfg.indicators.get(row["metric"])
+    name = spec.name if spec else row["metric"]
+    return f"{row['region_name']} {row['year']}年 {cfg.fund_name(row['fund'])} {name}"
+
+
+def sources(fact_frame: pl.DataFrame, title: str = "数据来源") -> None:
+    """The facts behind what is shown: value, quote and report, in an expander."""
+    with st.expander(f"{title}（{fact_frame.height} 条）"):
+        if fact_frame.is_empty():
+            st.caption("没有可追溯的原文数据。")
+            return
+        cfg = settings()
+        table = fact_frame.select(
+            pl.col("region_name").alias("地区"),
+            pl.col("year").alias("年度"),
+            pl.col("fund")
+            .replace_strict({k: f.short for k, f in cfg.funds.items()}, default=pl.col("fund"))
+            .alias("险种"),
+            pl.col("metric")
+            .replace_strict({k: i.name for k, i in cfg.indicators.items()}, default=pl.col("metric"))
+            .alias("指标"),
+            pl.col("value").alias("数值（元/人/人次）"),
+            pl.col("basis")
+            .replace_strict({k: b.name for k, b in cfg.bases.items()}, default=pl.col("basis"))
+            .alias("口径"),
+            pl.col("quote").alias("原文"),
+            pl.col("file_name").alias("报告"),
+        )
+        st.dataframe(table, hide_index=True, width="stretch")
+
+
+def quote_in_document(fact_id: str) -> None:
+    """One fact's quote highlighted in the surrounding text of its report."""
+    rows = db.query("facts_by_id", fact_ids=[fact_id])
+    if rows.is_empty():
+        empty("找不到这条数据的原文（可能已重新导入）。")
+        return
+    fact = rows.row(0, named=True)
+    doc = db.query("document_text", doc_id=fact["doc_id"])
+    if doc.is_empty():
+        empty("找不到这条数据所在的报告。")
+        return
+    text = doc["text"][0]
+    st.markdown(
+        f"**{fact_label(fact)}：{format_value(fact['value'], _kind(fact['unit']))}** — 来自《{fact['file_name']}》"
+    )
+    st.html(trace.quote_html(text, fact["quote_start"], fact["quote_end"]))
+
+
+def _kind(unit: str) -> str:
+    return {"yuan": "money", "person": "people", "visit": "visits", "percent": "rate"}.get(unit, "per_capita")

@@ -1,0 +1,81 @@
+"""Units and number formatting: money in 万元 or 亿元, people in 人 or 万人, rates in %."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from dashboard.config import Kind, settings
+
+
+@dataclass(frozen=True)
+class Scale:
+    """How to show one kind of number: divide by `divisor`, `decimals` places, then `unit`."""
+
+    divisor: float
+    unit: str
+    decimals: int
+
+    def apply(self, value: float) -> float:
+        return value / self.divisor
+
+    def text(self, value: float | None, sign: bool = False) -> str:
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return "—"
+        spec = f"{'+' if sign else ''},.{self.decimals}f"
+        number = format(self.apply(value), spec)
+        return f"{number}{self.unit}" if self.unit in ("%",) else f"{number} {self.unit}"
+
+    @property
+    def d3_format(self) -> str:
+        """The same format for plotly hover templates and ticks."""
+        return f",.{self.decimals}f"
+
+
+_FIXED = {
+    Kind.rate: Scale(1, "%", 1),
+    Kind.months: Scale(1, "个月", 1),
+    Kind.per_capita: Scale(1, "元", 0),
+}
+
+
+def _largest(values: Iterable[float | None]) -> float:
+    finite = [abs(v) for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))]
+    return max(finite, default=0.0)
+
+
+def scale_for(kind: Kind | str, values: Iterable[float | None] = ()) -> Scale:
+    """The unit for a chart or table: chosen once from the largest magnitude in view."""
+    kind = Kind(kind)
+    if kind in _FIXED:
+        return _FIXED[kind]
+    largest = _largest(values)
+    cfg = settings()
+    if kind is Kind.money:
+        return Scale(1e8, "亿元", 2) if largest >= cfg.yi_threshold else Scale(1e4, "万元", 2)
+    noun = "人" if kind is Kind.people else "人次"
+    return Scale(1e4, f"万{noun}", 2) if largest >= cfg.wan_threshold else Scale(1, noun, 0)
+
+
+def format_value(value: float | None, kind: Kind | str) -> str:
+    """One number on its own (a card, a table cell): its unit chosen from its own size."""
+    return scale_for(kind, [value]).text(value)
+
+
+def format_change(current: float | None, previous: float | None, kind: Kind | str) -> str | None:
+    """Change on last year: points for rates and months, percent for amounts and counts."""
+    if current is None or previous is None:
+        return None
+    kind = Kind(kind)
+    if kind is Kind.rate:
+        return f"{current - previous:+.1f} 个百分点"
+    if kind is Kind.months:
+        return f"{current - previous:+.1f} 个月"
+    if previous == 0:
+        return None
+    return f"{100 * (current / previous - 1):+.1f}%"
+
+
+def is_missing(value: float | None) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))

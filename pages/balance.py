@@ -1,0 +1,76 @@
+"""结余分析: balance rate per region and year; months of reserves against the bands."""
+
+import polars as pl
+import streamlit as st
+
+from dashboard import analysis, charts, db, filters, ui
+from dashboard.config import settings
+from dashboard.units import format_value
+
+cfg = settings()
+f = filters.active()
+ui.header("结余分析", f)
+
+if ui.require_filters(f):
+    ind = db.query("indicators", basis=f.basis, **f.params)
+    c1, c2 = st.columns([1, 2])
+    by = c1.segmented_control(
+        "分组",
+        ["region", "fund"],
+        default="region",
+        required=True,
+        format_func={"region": "按地区（选一个险种）", "fund": "按险种（选一个地区）"}.__getitem__,
+        key="balance_by",
+    )
+    labels = dict(zip(*db.query("region_options").select("region_code", "region_name"), strict=True))
+    if by == "region":
+        fund = c2.selectbox("险种", f.funds, format_func=cfg.fund_name, key="balance_fund")
+        rows, scope = ind.filter(pl.col("fund") == fund), cfg.fund_name(fund)
+    else:
+        region = c2.selectbox("地区", f.regions, format_func=lambda c: labels.get(c, c), key="balance_region")
+        rows, scope = ind.filter(pl.col("region_code") == region), labels.get(region, region)
+
+    rate = analysis.series(rows, "balance_rate")
+    if rate.is_empty():
+        ui.empty(f"{scope}未披露可计算当期结余率的数据（需要基金收入和当期结余或支出）。")
+    else:
+        ui.chart(charts.balance_rate_chart(rate, by), "balance_rate")
+        deficits = rate.filter(pl.col("value") < 0)
+        if deficits.height:
+            st.error(
+                "收不抵支："
+                + "；".join(
+                    f"{r['region_name']} {r['year']}年 {r['fund_name']} 当期结余 "
+                    f"{format_value(r['balance'], 'money')}（{r['value']:.1f}%）"
+                    for r in deficits.iter_rows(named=True)
+                ),
+                icon=":material/trending_down:",
+            )
+        ui.marks_note()
+
+    st.subheader("累计结余可支付月数")
+    bands = "，".join(f"{band.label} {text}" for band, text in cfg.band_ranges())
+    st.caption(f"可支付月数 = 累计结余 ÷（当年基金支出 ÷ 12）。判断区间：{bands} 个月。")
+    months = analysis.series(rows, "months_of_reserves")
+    if months.is_empty():
+        ui.empty(f"{scope}未披露累计结余或基金支出，无法计算可支付月数。")
+    else:
+        ui.chart(charts.reserves_chart(months, by), "reserves")
+        table = months.select(
+            pl.col("region_name").alias("地区"),
+            pl.col("year").alias("年度"),
+            pl.col("fund_name").alias("险种"),
+            pl.col("value").round(1).alias("可支付月数"),
+            pl.col("value").map_elements(lambda v: cfg.band_for(v).label, return_dtype=pl.Utf8).alias("判断"),
+        )
+        st.dataframe(table, hide_index=True, width="stretch")
+    sources = db.query(
+        "indicator_sources",
+        basis=f.basis,
+        regions=rows["region_code"].unique().to_list(),
+        funds=rows["fund"].unique().to_list(),
+        metrics=["income", "expenditure", "balance", "cumulative_balance"],
+        first_year=f.first_year,
+        last_year=f.last_year,
+    )
+    ui.sources(sources)

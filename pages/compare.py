@@ -1,0 +1,57 @@
+"""地区对比: rank regions on an indicator for one year, against the median."""
+
+import polars as pl
+import streamlit as st
+
+from dashboard import analysis, charts, db, filters, ui
+from dashboard.config import settings
+from dashboard.units import scale_for
+
+cfg = settings()
+f = filters.active()
+ui.header("地区对比", f)
+
+if ui.require_filters(f):
+    ind = db.query("indicators", basis=f.basis, **f.params)
+    c1, c2, c3 = st.columns(3)
+    indicator = c1.selectbox(
+        "指标", list(cfg.indicators), format_func=lambda k: cfg.indicators[k].name, key="compare_indicator"
+    )
+    fund = c2.selectbox("险种", f.funds, format_func=cfg.fund_name, key="compare_fund")
+    spec = cfg.indicators[indicator]
+    s = analysis.series(ind.filter(pl.col("fund") == fund), indicator)
+    years = sorted(s["year"].unique().to_list(), reverse=True)
+    if not years:
+        ui.empty(f"所选地区未披露{cfg.fund_name(fund)}的{spec.name}数据。")
+    else:
+        year = c3.selectbox("年度", years, format_func=lambda y: f"{y}年", key="compare_year")
+        ranked, median = analysis.ranking(s, year)
+        ui.chart(charts.ranking_chart(ranked, indicator, median, year), "ranking")
+        if ranked.height == 1:
+            st.caption(f"{year}年只有一个地区披露了该指标，无法与其他地区比较。")
+        scale = scale_for(spec.kind, ranked["value"].to_list())
+        table = ranked.select(
+            pl.col("rank").alias("排名"),
+            pl.col("region_name").alias("地区"),
+            pl.col("value").map_elements(scale.text, return_dtype=pl.Utf8).alias(spec.name),
+            pl.col("diff")
+            .map_elements(lambda d: scale.text(d, sign=True), return_dtype=pl.Utf8)
+            .alias("与中位数之差"),
+            pl.when(pl.col("estimated") | pl.col("derived"))
+            .then(pl.lit("预计/推算"))
+            .otherwise(pl.lit(""))
+            .alias("说明"),
+        )
+        st.dataframe(table, hide_index=True, width="stretch")
+        ui.marks_note()
+        ui.sources(
+            db.query(
+                "indicator_sources",
+                basis=f.basis,
+                regions=ranked["region_code"].to_list(),
+                funds=[fund],
+                metrics=list(spec.sources),
+                first_year=year,
+                last_year=year,
+            )
+        )

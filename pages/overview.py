@@ -1,0 +1,89 @@
+"""总览: one region and year — headline cards per fund, with alerts and their sources."""
+
+import polars as pl
+import streamlit as st
+
+from dashboard import analysis, db, filters, ui
+from dashboard.config import settings
+from dashboard.navigation import page_path
+from dashboard.units import format_change, format_value
+
+cfg = settings()
+f = filters.active()
+ui.header("总览", f)
+
+if ui.require_filters(f):
+    ind = db.query("indicators", basis=f.basis, **f.params)
+    labels = dict(zip(*db.query("region_options").select("region_code", "region_name"), strict=True))
+    left, right = st.columns(2)
+    region = left.selectbox("地区", f.regions, format_func=lambda c: labels.get(c, c), key="overview_region")
+    mine = ind.filter(pl.col("region_code") == region)
+    years = sorted(mine["year"].unique().to_list(), reverse=True)
+    if not years:
+        ui.empty(f"{labels.get(region, region)}在{f.first_year}–{f.last_year}年未披露所选险种的基金数据。")
+    else:
+        year = right.selectbox("年度", years, format_func=lambda y: f"{y}年", key="overview_year")
+        st.subheader(f"{labels.get(region, region)} · {year}年")
+        for fund in [x for x in cfg.funds if x in f.funds]:
+            rows = mine.filter(pl.col("fund") == fund).sort("year")
+            now = rows.filter(pl.col("year") == year)
+            if now.is_empty():
+                continue
+            st.markdown(f"#### {cfg.funds[fund].name}")
+            cards = st.columns(4)
+            shown = 0
+            for key in cfg.headline:
+                spec = cfg.indicators[key]
+                s = analysis.series(rows, key)
+                current = s.filter(pl.col("year") == year)
+                if current.is_empty():
+                    continue
+                row = current.row(0, named=True)
+                previous = s.filter(pl.col("year") == year - 1)
+                prev_value = previous["value"][0] if previous.height else None
+                flag = "（预计）" if row["estimated"] else "（推算）" if row["derived"] else ""
+                trend = s.filter(pl.col("year") <= year)["value"].to_list()
+                cards[shown % 4].metric(
+                    spec.name + flag,
+                    format_value(row["value"], spec.kind),
+                    delta=format_change(row["value"], prev_value, spec.kind),
+                    delta_color="off" if key == "expenditure" else "normal",
+                    delta_description="较上年",
+                    chart_data=trend if len(trend) > 1 else None,
+                    border=True,
+                    help="较上年变化：比率与月数为差值，其余为增长率。"
+                    + ("" if prev_value is not None else "上年未披露。"),
+                )
+                shown += 1
+            if shown == 0:
+                ui.empty(f"{year}年{cfg.fund_name(fund)}没有可显示的指标。")
+            sources = db.query(
+                "indicator_sources",
+                basis=f.basis,
+                regions=[region],
+                funds=[fund],
+                metrics=list(dict.fromkeys(m for k in cfg.headline for m in cfg.indicators[k].sources)),
+                first_year=year - 1,
+                last_year=year,
+            )
+            ui.sources(sources, f"{cfg.fund_name(fund)}数据来源")
+        ui.marks_note()
+
+        st.subheader("提示")
+        checks = db.query("checks", regions=[region], first_year=year, last_year=year)
+        alerts = analysis.alerts(mine.filter(pl.col("year") == year), checks)
+        if not alerts:
+            st.success(f"{year}年没有赤字、结余异常或数据质量问题。", icon=":material/check_circle:")
+        icons = {"error": ":material/error:", "warning": ":material/warning:", "info": ":material/info:"}
+        for alert in alerts:
+            with st.expander(f"{alert.title}", icon=icons.get(alert.severity)):
+                st.write(alert.detail)
+                for fact_id in alert.fact_ids[:3] if alert.kind != "deficit" else alert.fact_ids[:2]:
+                    ui.quote_in_document(fact_id)
+                if alert.fact_ids:
+                    st.page_link(
+                        page_path("facts"),
+                        label="在数据明细中查看来源",
+                        icon=":material/open_in_new:",
+                        query_params={"fact": alert.fact_ids[0]},
+                    )

@@ -1,0 +1,65 @@
+"""人均收支: income per insured person against expenditure per insured person, with the
+national figures as a benchmark."""
+
+import polars as pl
+import streamlit as st
+
+from dashboard import analysis, charts, db, filters, ui
+from dashboard.config import settings
+
+cfg = settings()
+f = filters.active()
+ui.header("人均收支", f, "人均基金收入 = 基金收入 ÷ 参保人数；人均基金支出 = 基金支出 ÷ 参保人数。")
+
+if ui.require_filters(f):
+    ind = db.query("indicators", basis=f.basis, **f.params)
+    income = analysis.series(ind, "income_per_capita").rename({"estimated": "est_in", "derived": "der_in"})
+    both = (
+        analysis.series(ind, "expenditure_per_capita")
+        .join(
+            income.select("region_code", "fund", "year", "est_in", "der_in"),
+            on=["region_code", "fund", "year"],
+        )
+        .with_columns(
+            estimated=pl.col("estimated") | pl.col("est_in"), derived=pl.col("derived") | pl.col("der_in")
+        )
+        .filter(pl.col("income_per_capita").is_not_null(), pl.col("expenditure_per_capita").is_not_null())
+    )
+    national = analysis.national_reference().filter(
+        pl.col("fund").is_in(list(f.funds)),
+        pl.col("year").is_between(f.first_year, f.last_year),
+        pl.col("income_per_capita").is_not_null(),
+    )
+    if both.is_empty():
+        ui.empty("所选地区和险种未同时披露基金收入、基金支出和参保人数，无法计算人均收支。")
+    else:
+        show_national = st.toggle("显示全国水平（统计公报）", value=True, key="per_capita_national")
+        bench = national if show_national else national.clear()
+        ui.chart(charts.per_capita_scatter(both, bench), "per_capita_scatter")
+        st.caption(
+            "每个点为一个地区的一个年度，点的大小表示参保人数；虚线为收支平衡线，线上方为支出大于收入。"
+        )
+        ui.marks_note()
+        years = sorted(both["year"].unique().to_list(), reverse=True)
+        year = st.selectbox("柱状图年度", years, format_func=lambda y: f"{y}年", key="per_capita_year")
+        bars = both.filter(pl.col("year") == year)
+        ui.chart(charts.per_capita_bars(bars, bench.filter(pl.col("year") == year)), "per_capita_bars")
+        if show_national and national.is_empty():
+            st.caption("所选年度和险种没有全国人均数据可作对比。")
+        elif show_national:
+            st.caption(
+                "全国数据来源："
+                + "；".join(sorted(set(national["source"].to_list())))
+                + "。状态“单一来源”表示只找到一个出处。"
+            )
+        ui.sources(
+            db.query(
+                "indicator_sources",
+                basis=f.basis,
+                regions=both["region_code"].unique().to_list(),
+                funds=both["fund"].unique().to_list(),
+                metrics=["income", "expenditure", "insured"],
+                first_year=f.first_year,
+                last_year=f.last_year,
+            )
+        )

@@ -1,0 +1,76 @@
+"""数据质量: checks and rejections, by severity and by document."""
+
+import polars as pl
+import streamlit as st
+
+from dashboard import db, filters, ui
+
+SEVERITY = {"error": "错误", "warning": "警告", "info": "提示"}
+
+f = filters.active()
+ui.header(
+    "数据质量",
+    f,
+    "报告内的勾稽检查（收入−支出=结余、分项合计、比率复核、数量级）和跨报告检查（累计结余滚存）。",
+)
+
+if ui.require_filters(f):
+    checks = db.query("checks", regions=list(f.regions), first_year=f.first_year, last_year=f.last_year)
+    rejections = db.query("rejections", regions=list(f.regions))
+    counts = checks.group_by("severity").len()
+    count = dict(zip(counts["severity"], counts["len"], strict=True))
+    c = st.columns(4)
+    c[0].metric("错误", count.get("error", 0), border=True)
+    c[1].metric("警告", count.get("warning", 0), border=True)
+    c[2].metric("提示", count.get("info", 0), border=True)
+    c[3].metric("未采用的数值", rejections.height, border=True, help="读到但未通过校验、无法判定归属的数值")
+
+    st.subheader("检查结果")
+    if checks.is_empty():
+        st.success("所选地区和年度没有发现勾稽问题。", icon=":material/check_circle:")
+    else:
+        severities = st.segmented_control(
+            "严重程度",
+            list(SEVERITY),
+            selection_mode="multi",
+            default=["error", "warning"],
+            format_func=SEVERITY.__getitem__,
+            key="quality_severity",
+        )
+        shown = checks.filter(pl.col("severity").is_in(severities or list(SEVERITY)))
+        by_doc = (
+            shown.group_by("file_name")
+            .agg(
+                pl.col("severity").filter(pl.col("severity") == "error").len().alias("错误"),
+                pl.col("severity").filter(pl.col("severity") == "warning").len().alias("警告"),
+            )
+            .sort("file_name")
+        )
+        st.dataframe(by_doc.rename({"file_name": "报告"}), hide_index=True)
+        st.dataframe(
+            shown.select(
+                pl.col("severity").replace_strict(SEVERITY, default=pl.col("severity")).alias("严重程度"),
+                pl.col("region_name").alias("地区"),
+                pl.col("year").alias("年度"),
+                pl.col("message").alias("说明"),
+                pl.col("quote").alias("原文"),
+                pl.col("file_name").alias("报告"),
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+
+    st.subheader("未采用的数值")
+    if rejections.is_empty():
+        st.caption("所选地区的报告中没有未采用的数值。")
+    else:
+        st.dataframe(
+            rejections.select(
+                pl.col("file_name").alias("报告"),
+                pl.col("region_name").alias("地区"),
+                pl.col("reason").alias("原因"),
+                pl.col("quote").alias("原文"),
+            ),
+            hide_index=True,
+            width="stretch",
+        )

@@ -1,0 +1,55 @@
+"""报告库: the ingested reports; open one to read it with its facts highlighted."""
+
+import polars as pl
+import streamlit as st
+
+from dashboard import db, filters, trace, ui
+from dashboard.config import settings
+
+cfg = settings()
+f = filters.active()
+ui.header("报告库", f)
+
+if ui.require_filters(f):
+    docs = db.query("documents", regions=list(f.regions))
+    if docs.is_empty():
+        ui.empty("所选地区还没有导入任何报告。")
+    else:
+        table = docs.select(
+            pl.col("file_name").alias("报告"),
+            pl.col("region_name").alias("地区"),
+            pl.col("report_year").alias("报告年度"),
+            pl.col("genre").alias("类型"),
+            pl.col("n_facts").alias("数据条数"),
+            (pl.col("n_errors") + pl.col("n_check_warnings") + pl.col("n_warnings")).alias("警告"),
+            pl.col("n_rejections").alias("未采用"),
+        )
+        picked = st.dataframe(
+            table,
+            hide_index=True,
+            width="stretch",
+            on_select="rerun",
+            selection_mode="single-row",
+            key="reports_table",
+        )
+        rows = picked.selection.rows if picked else []
+        if not rows:
+            st.caption("选中一份报告，阅读全文并查看其中被提取的数据（黄色标出）。")
+        else:
+            doc = docs.row(rows[0], named=True)
+            st.subheader(doc["file_name"])
+            st.caption(
+                f"{doc['region_name'] or '地区未识别'} · {doc['report_year'] or '年度未识别'}年 · "
+                f"读取方式 {doc['reader']}{'（' + doc['encoding'] + '）' if doc['encoding'] else ''} · "
+                f"{doc['n_facts']} 条数据"
+            )
+            for warning in doc["warnings"] or []:
+                st.warning(warning)
+            text = db.query("document_text", doc_id=doc["doc_id"])["text"][0]
+            facts = db.query("document_facts", doc_id=doc["doc_id"])
+            spans = [
+                (r["quote_start"], r["quote_end"], f"{ui.fact_label(r)}：{r['value']:,.2f}")
+                for r in facts.iter_rows(named=True)
+            ]
+            with st.container(height=560, border=True):
+                st.html(trace.document_html(text, spans))
