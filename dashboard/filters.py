@@ -10,8 +10,10 @@ import streamlit as st
 from dashboard import db
 from dashboard.config import settings
 
-# widget keys double as query-parameter names
+# widget keys double as query-parameter names (values are codes)
 REGION, FUND, YEARS, BASIS = "region", "fund", "years", "basis"
+FROM, TO = "from", "to"  # the year range in the URL
+_SEEDED = "_filters_seeded"
 MAX_DEFAULT_REGIONS = 6
 _ACTIVE = "_active_filters"
 
@@ -35,6 +37,13 @@ class Filters:
         }
 
     @property
+    def year_text(self) -> str:
+        """2024年 or 2016–2024年."""
+        if self.first_year == self.last_year:
+            return f"{self.first_year}年"
+        return f"{self.first_year}–{self.last_year}年"
+
+    @property
     def years(self) -> range:
         return range(self.first_year, self.last_year + 1)
 
@@ -53,6 +62,47 @@ def default_regions(options: pl.DataFrame) -> list[str]:
     return sorted(top["region_code"].to_list())
 
 
+def _seed_from_url(codes: list[str], first: int, last: int) -> None:
+    """Once per session: widget values from the link the session was opened with."""
+    if st.session_state.get(_SEEDED):
+        return
+    st.session_state[_SEEDED] = True
+    params = st.query_params
+    cfg = settings()
+    regions = [c for c in params.get_all(REGION) if c in set(codes)]
+    if regions:
+        st.session_state[REGION] = regions
+    funds = [c for c in params.get_all(FUND) if c in cfg.funds]
+    if funds:
+        st.session_state[FUND] = funds
+    years = [_year(params.get(k), first, last) for k in (FROM, TO)]
+    if first < last and any(y is not None for y in years):
+        lo, hi = years[0] or first, years[1] or last
+        st.session_state[YEARS] = (min(lo, hi), max(lo, hi))
+    if params.get(BASIS) in cfg.bases:
+        st.session_state[BASIS] = params.get(BASIS)
+
+
+def _year(value: str | None, first: int, last: int) -> int | None:
+    if value is None or not value.isdigit():
+        return None
+    return min(max(int(value), first), last)
+
+
+def _write_url(f: Filters) -> None:
+    """The filters as query parameters (region and fund codes), so a link opens the same view."""
+    st.query_params[REGION] = list(f.regions)
+    st.query_params[FUND] = list(f.funds)
+    st.query_params[FROM] = str(f.first_year)
+    st.query_params[TO] = str(f.last_year)
+    st.query_params[BASIS] = f.basis
+
+
+def _default(key: str, value):
+    """A widget's default, unless the session (or the link) already set it."""
+    return {} if key in st.session_state else {"default": value}
+
+
 def sidebar() -> Filters | None:
     """Draw the filters; None when the database has no regions yet."""
     options = db.query("region_options")
@@ -64,42 +114,51 @@ def sidebar() -> Filters | None:
             st.info("数据库中还没有任何地区的数据。")
             st.session_state[_ACTIVE] = None
             return None
+        first, last = int(span["first_year"]), int(span["last_year"])
         labels = {r["region_code"]: region_label(r) for r in options.iter_rows(named=True)}
+        _seed_from_url(list(labels), first, last)
         st.multiselect(
             "地区",
             list(labels),
-            default=default_regions(options),
             format_func=labels.__getitem__,
             key=REGION,
-            bind="query-params",
             placeholder="输入名称筛选，如 益阳",
             help="按省 · 市 · 县排列；可输入名称查找",
+            **_default(REGION, default_regions(options)),
         )
         fund_codes = list(cfg.funds)
         st.multiselect(
             "险种",
             fund_codes,
-            default=[f for f in cfg.default_funds if f in fund_codes],
             format_func=cfg.fund_name,
             key=FUND,
-            bind="query-params",
+            **_default(FUND, [f for f in cfg.default_funds if f in fund_codes]),
         )
-        first, last = int(span["first_year"]), int(span["last_year"])
         if first < last:
-            st.slider("年度", first, last, (first, last), key=YEARS, bind="query-params", format="%d年")
+            if YEARS in st.session_state:
+                lo, hi = st.session_state[YEARS]
+                st.session_state[YEARS] = (max(first, min(lo, last)), min(last, max(hi, first)))
+            st.slider(
+                "年度",
+                first,
+                last,
+                key=YEARS,
+                format="%d年",
+                **({} if YEARS in st.session_state else {"value": (first, last)}),
+            )
         else:
             st.caption(f"年度：{first}年（仅一年数据）")
         st.segmented_control(
             "口径",
             list(cfg.bases),
-            default="actual",
             required=True,
             format_func=lambda b: cfg.bases[b].name,
             key=BASIS,
-            bind="query-params",
             help="；".join(f"{b.name}：{b.help}" for b in cfg.bases.values()),
+            **_default(BASIS, "actual"),
         )
     filters = _current(first, last)
+    _write_url(filters)
     st.session_state[_ACTIVE] = filters
     return filters
 

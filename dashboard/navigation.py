@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import streamlit as st
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass(frozen=True)
@@ -17,7 +20,7 @@ class PageSpec:
 
 
 PAGES = (
-    PageSpec("pages/overview.py", "总览", "overview", ":material/dashboard:", True),
+    PageSpec("pages/overview.py", "总览", "overview", ":material/dashboard:", False),
     PageSpec("pages/trends.py", "趋势", "trends", ":material/show_chart:", True),
     PageSpec("pages/balance.py", "结余分析", "balance", ":material/savings:", True),
     PageSpec("pages/per_capita.py", "人均收支", "per_capita", ":material/scatter_plot:", True),
@@ -30,11 +33,11 @@ PAGES = (
 
 def pages() -> list[st.Page]:
     return [
-        st.Page(p.path, title=p.title, url_path=p.url_path, icon=p.icon, default=(i == 0))
+        st.Page(ROOT / p.path, title=p.title, url_path=p.url_path, icon=p.icon, default=(i == 0))
         for i, p in enumerate(PAGES)
     ]
 
 
-def page_path(url_path: str) -> str:
+def page_path(url_path: str) -> Path:
     """The file of a page, for st.page_link and st.switch_page."""
-    return next(p.path for p in PAGES if p.url_path == url_path)
+    return next(ROOT / p.path for p in PAGES if p.url_path == url_path)

@@ -31,8 +31,7 @@ def header(title: str, f: Filters | None, note: str | None = None) -> None:
     if f is not None:
         basis = settings().bases[f.basis].name
         funds = "、".join(settings().fund_name(x) for x in f.funds) or "未选险种"
-        years = f"{f.first_year}年" if f.first_year == f.last_year else f"{f.first_year}–{f.last_year}年"
-        st.html(f'<div class="medfund-scope">{years} · {funds} · 口径：{basis}</div>')
+        st.html(f'<div class="medfund-scope">{f.year_text} · {funds} · 口径：{basis}</div>')
     if note:
         st.caption(note)
 

@@ -20,7 +20,7 @@ if ui.require_filters(f):
     mine = ind.filter(pl.col("region_code") == region)
     years = sorted(mine["year"].unique().to_list(), reverse=True)
     if not years:
-        ui.empty(f"{labels.get(region, region)}在{f.first_year}–{f.last_year}年未披露所选险种的基金数据。")
+        ui.empty(f"{labels.get(region, region)}在{f.year_text}未披露所选险种的基金数据。")
     else:
         year = right.selectbox("年度", years, format_func=lambda y: f"{y}年", key="overview_year")
         st.subheader(f"{labels.get(region, region)} · {year}年")

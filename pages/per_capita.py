@@ -31,7 +31,7 @@ if ui.require_filters(f):
         pl.col("income_per_capita").is_not_null(),
     )
     if both.is_empty():
-        ui.empty("所选地区和险种未同时披露基金收入、基金支出和参保人数，无法计算人均收支。")
+        ui.empty("所选地区和险种未披露可计算人均收支的数据（需同时有基金收入、基金支出和参保人数）。")
     else:
         show_national = st.toggle("显示全国水平（统计公报）", value=True, key="per_capita_national")
         bench = national if show_national else national.clear()

@@ -34,7 +34,7 @@ if ui.require_filters(f):
     name = cfg.indicators[indicator].name
     s = analysis.series(rows, indicator)
     if s.is_empty():
-        ui.empty(f"{scope}在{f.first_year}–{f.last_year}年未披露{name}数据（或无法计算）。")
+        ui.empty(f"{scope}在{f.year_text}未披露{name}数据（或无法计算）。")
     else:
         ui.chart(charts.trend_chart(s, indicator, by), "trend")
         if s["year"].n_unique() == 1:

@@ -100,7 +100,10 @@ WITH wide AS (
            max(value) FILTER (WHERE metric = 'expenditure_per_capita') AS expenditure_per_capita_stated,
            max(value) FILTER (WHERE metric = 'financing_per_capita')   AS financing_per_capita,
            max(value) FILTER (WHERE metric = 'coverage_rate')          AS coverage_rate,
-           list(metric ORDER BY metric) FILTER (WHERE basis <> 'actual') AS estimated_metrics,
+           -- figures standing in for the view's own basis (an estimate where no outcome is known)
+           list(metric ORDER BY metric) FILTER (
+               WHERE basis <> CASE WHEN view_basis IN ('budget', 'estimate') THEN view_basis ELSE 'actual' END
+           )                                                             AS estimated_metrics,
            list(metric ORDER BY metric) FILTER (WHERE derived)           AS derived_metrics,
            list(metric ORDER BY metric) FILTER (WHERE computed)          AS summed_metrics,
            list(fact_id ORDER BY metric)                                AS fact_ids,

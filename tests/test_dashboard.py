@@ -1,0 +1,358 @@
+"""The dashboard's read side without Streamlit: settings, units, queries, analysis, charts,
+tracing and exports."""
+
+from __future__ import annotations
+
+import io
+
+import duckdb
+import openpyxl
+import polars as pl
+import pytest
+import yaml
+from pydantic import ValidationError
+
+from dashboard import analysis, charts, db, export, trace
+from dashboard.config import SETTINGS_FILE, Settings, settings
+from dashboard.units import format_change, format_value, scale_for
+
+# ---------------------------------------------------------------- settings and units
+
+
+@pytest.mark.parametrize(
+    ("months", "label"),
+    [
+        (0, "结余不足"),
+        (2.99, "结余不足"),
+        (3, "偏低"),
+        (5.9, "偏低"),
+        (6, "合理"),
+        (8.99, "合理"),
+        (9, "偏高"),
+        (14.9, "偏高"),
+        (15, "结余过多"),
+        (40, "结余过多"),
+        (-1, "结余不足"),
+    ],
+)
+def test_reserve_bands_come_from_settings(months, label):
+    assert settings().band_for(months).label == label
+
+
+def test_settings_reject_bands_that_do_not_rise():
+    raw = yaml.safe_load(SETTINGS_FILE.read_text(encoding="utf-8"))
+    raw["reserve_bands"][1]["upto"] = 1
+    with pytest.raises(ValidationError):
+        Settings.model_validate(raw)
+    raw = yaml.safe_load(SETTINGS_FILE.read_text(encoding="utf-8"))
+    raw["headline"].append("no_such_indicator")
+    with pytest.raises(ValidationError):
+        Settings.model_validate(raw)
+
+
+def test_every_fund_has_its_own_colour():
+    colors = [f.color for f in settings().funds.values()]
+    assert len(set(colors)) == len(colors)
+
+
+@pytest.mark.parametrize(
+    ("value", "kind", "text"),
+    [
+        (1.51661e9, "money", "15.17 亿元"),
+        (9261700, "money", "926.17 万元"),
+        (-7876200, "money", "-787.62 万元"),
+        (388079, "people", "38.81 万人"),
+        (32542, "people", "32,542 人"),
+        (4410, "visits", "4,410 人次"),
+        (15.3, "rate", "15.3%"),
+        (9.36, "months", "9.4 个月"),
+        (3908.03, "per_capita", "3,908 元"),
+        (None, "money", "—"),
+    ],
+)
+def test_values_are_shown_in_chinese_units(value, kind, text):
+    assert format_value(value, kind) == text
+
+
+def test_one_unit_per_chart_from_the_largest_magnitude():
+    assert scale_for("money", [5e6, 2e8]).unit == "亿元"
+    assert scale_for("money", [5e6, 9e7]).unit == "万元"
+    assert scale_for("people", [900, 120000]).unit == "万人"
+
+
+def test_changes_are_points_for_rates_and_percent_for_amounts():
+    assert format_change(-2.1, 15.3, "rate") == "-17.4 个百分点"
+    assert format_change(9.4, 8.0, "months") == "+1.4 个月"
+    assert format_change(2.2e8, 2e8, "money") == "+10.0%"
+    assert format_change(1.0, None, "money") is None
+    assert format_change(1.0, 0.0, "money") is None
+
+
+# ---------------------------------------------------------------- queries
+
+
+def test_queries_file_names_each_query_once(tmp_path):
+    path = tmp_path / "q.sql"
+    path.write_text("-- name: a\nSELECT 1;\n-- name: a\nSELECT 2;\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="defined twice"):
+        db.load_queries(path)
+
+
+@pytest.fixture(scope="module")
+def con(seeds_db):
+    c = db.open_database(str(seeds_db))
+    yield c
+    c.close()
+
+
+PARAMS = {
+    "basis": "actual",
+    "regions": ["430900", "430903", "431124", "621026"],
+    "funds": list(settings().funds),
+    "metrics": ["income", "expenditure", "insured"],
+    "first_year": 2000,
+    "last_year": 2100,
+    "fact_ids": [],
+    "doc_id": "",
+}
+
+
+@pytest.mark.parametrize("name", sorted(db.QUERIES))
+def test_every_named_query_runs(con, name):
+    sql = db.QUERIES[name]
+    params = {k: v for k, v in PARAMS.items() if f"${k}" in sql}
+    frame = db.run_query(con, name, **params)
+    assert isinstance(frame, pl.DataFrame)
+
+
+def test_user_strings_are_parameters_not_sql(con):
+    hostile = "431124') OR 1=1 --"
+    params = {k: PARAMS[k] for k in ("basis", "funds", "first_year", "last_year")}
+    frame = db.run_query(con, "indicators", regions=[hostile], **params)
+    assert frame.is_empty()
+    assert db.run_query(con, "document_text", doc_id="' OR ''='").is_empty()
+
+
+def test_indicator_query_matches_the_pipeline_view(con, seeds_db):
+    frame = db.run_query(
+        con, "indicators", **{k: PARAMS[k] for k in ("basis", "regions", "funds", "first_year", "last_year")}
+    )
+    raw = duckdb.connect(str(seeds_db), read_only=True)
+    expected = raw.execute("SELECT count(*) FROM indicators_by_basis WHERE view_basis = 'actual'").fetchone()[
+        0
+    ]
+    raw.close()
+    assert frame.height == expected
+    assert set(frame["view_basis"]) == {"actual"}
+
+
+def test_budget_view_holds_budget_figures_only(seeds_db):
+    raw = duckdb.connect(str(seeds_db), read_only=True)
+    rows = raw.execute(
+        "SELECT DISTINCT v.basis FROM indicator_values_by_basis v WHERE view_basis = 'budget'"
+    ).fetchall()
+    filled = raw.execute(
+        "SELECT count(*) FROM indicators_by_basis WHERE view_basis = 'actual' AND len(estimated_metrics) > 0"
+    ).fetchone()[0]
+    no_outcome = raw.execute(
+        "SELECT count(*) FROM indicator_values_by_basis WHERE view_basis = 'actual' AND basis = 'budget'"
+    ).fetchone()[0]
+    raw.close()
+    assert rows == [("budget",)]
+    assert filled > 0  # estimates stand in for missing outcomes, and say so
+    assert no_outcome == 0  # a budget never passes for an outcome
+
+
+# ---------------------------------------------------------------- analysis
+
+
+def _ind(**columns) -> pl.DataFrame:
+    base = {
+        "region_code": ["431124"],
+        "region_name": ["道县"],
+        "year": [2024],
+        "fund": ["resident"],
+        "insured": [592322.0],
+        "income": [6.2e8],
+        "expenditure": [6.4e8],
+        "balance_stated": [None],
+        "balance": [-2e7],
+        "balance_computed": [True],
+        "balance_rate": [-3.2],
+        "cumulative_balance": [2.0e8],
+        "months_of_reserves": [3.75],
+        "income_per_capita": [1046.7],
+        "expenditure_per_capita": [1080.5],
+        "estimated_metrics": [["expenditure"]],
+        "derived_metrics": [None],
+        "summed_metrics": [None],
+        "fact_ids": [["f1", "f2"]],
+        "n_disagreeing_facts": [0],
+    }
+    base.update(columns)
+    return pl.DataFrame(
+        base,
+        schema_overrides={
+            "balance_stated": pl.Float64,
+            "derived_metrics": pl.List(pl.Utf8),
+            "summed_metrics": pl.List(pl.Utf8),
+        },
+    )
+
+
+def test_series_marks_estimated_and_derived_values():
+    s = analysis.series(_ind(), "balance")
+    assert s["estimated"][0] and s["derived"][0]  # income − expenditure, with an estimated expenditure
+    s = analysis.series(_ind(), "insured")
+    assert not s["estimated"][0] and not s["derived"][0]
+    s = analysis.series(_ind(summed_metrics=[["insured"]]), "income_per_capita")
+    assert s["derived"][0]
+
+
+def test_growth_only_between_consecutive_years():
+    s = pl.DataFrame(
+        {
+            "region_code": ["a"] * 3,
+            "fund": ["x"] * 3,
+            "year": [2019, 2020, 2022],
+            "value": [100.0, 110.0, 121.0],
+        }
+    )
+    assert analysis.with_growth(s)["growth"].to_list() == [None, pytest.approx(10.0), None]
+
+
+def test_ranking_against_the_median():
+    s = pl.DataFrame(
+        {
+            "region_code": list("abc"),
+            "region_name": list("甲乙丙"),
+            "fund": ["x"] * 3,
+            "year": [2024] * 3,
+            "value": [3.0, 9.0, 5.0],
+        }
+    )
+    ranked, median = analysis.ranking(s, 2024)
+    assert median == 5.0
+    assert ranked["region_name"].to_list() == ["乙", "丙", "甲"]
+    assert ranked["diff"].to_list() == [4.0, 0.0, -2.0]
+    assert analysis.ranking(s, 2000)[1] is None
+
+
+def test_alerts_name_deficits_reserves_and_checks():
+    checks = pl.DataFrame(
+        {
+            "severity": ["warning"],
+            "check_id": ["balance_identity"],
+            "message": ["收入减支出不等于结余"],
+            "fact_ids": [["f9"]],
+            "doc_id": ["d1"],
+            "file_name": ["r.txt"],
+        }
+    )
+    found = analysis.alerts(_ind(n_disagreeing_facts=[2]), checks)
+    kinds = [a.kind for a in found]
+    assert kinds.count("deficit") == 1 and kinds.count("reserves") == 1 and kinds.count("disagreement") == 2
+    reserves = next(a for a in found if a.kind == "reserves")
+    assert "偏低" in reserves.title and reserves.severity == "warning"
+    assert found[0].severity == "error"  # errors first
+    assert analysis.alerts(_ind(balance=[1e6], months_of_reserves=[7.0]), checks.clear()) == []
+
+
+def test_national_per_capita_is_income_over_insured():
+    nat = analysis.national_reference()
+    raw = pl.read_csv(settings().national_path)
+    pick = raw.filter(pl.col("year") == 2023, pl.col("fund") == "resident", pl.col("item") == "total")
+    value = dict(zip(pick["metric"], pick["value"].cast(pl.Float64), strict=True))
+    row = nat.filter(pl.col("year") == 2023, pl.col("fund") == "resident").row(0, named=True)
+    assert row["income_per_capita"] == pytest.approx(value["income"] / value["insured"])
+    assert row["status"] in ("已核实", "单一来源") and "统计公报" in row["source"]
+
+
+# ---------------------------------------------------------------- charts
+
+
+def _series() -> pl.DataFrame:
+    return analysis.series(
+        pl.concat([_ind(), _ind(year=[2023], estimated_metrics=[None], income=[2.1e8], fund=["employee"])]),
+        "income",
+    )
+
+
+def test_trend_chart_marks_estimates_hollow_and_keeps_fund_colours():
+    s = _series().with_columns(estimated=pl.Series([False, True]))
+    fig = charts.trend_chart(s, "income", "fund")
+    by_name = {t.name: t for t in fig.data}
+    assert by_name["居民医保"].marker.color == settings().fund_color("resident")
+    assert by_name["职工医保"].marker.color == settings().fund_color("employee")
+    assert list(by_name["居民医保"].marker.symbol) == ["circle-open"]
+    assert fig.layout.yaxis.title.text == "基金收入（亿元）"
+
+
+def test_reserves_chart_draws_every_band():
+    s = analysis.series(_ind(), "months_of_reserves")
+    fig = charts.reserves_chart(s, "region")
+    labels = [a.text for a in fig.layout.annotations]
+    assert labels == [b.label for b in settings().reserve_bands]
+
+
+def test_per_capita_scatter_has_break_even_line_and_national_points():
+    s = analysis.series(_ind(), "income_per_capita").with_columns(
+        income_per_capita=pl.lit(1046.7), expenditure_per_capita=pl.lit(1080.5)
+    )
+    national = analysis.national_reference().filter(
+        pl.col("fund") == "resident", pl.col("income_per_capita").is_not_null()
+    )
+    fig = charts.per_capita_scatter(s, national)
+    line = fig.data[0]
+    assert list(line.x) == list(line.y)  # y = x
+    assert any(t.name == "全国·居民医保" for t in fig.data)
+    assert "来源" in next(t for t in fig.data if t.name == "全国·居民医保").hovertemplate
+
+
+# ---------------------------------------------------------------- tracing and exports
+
+
+def test_quote_is_highlighted_in_its_context_and_escaped():
+    text = "第一段。\n\n2024年<居民>医保基金收入62389.85万元，支出62217.22万元。\n\n第三段。"
+    start = text.index("基金收入")
+    end = start + len("基金收入62389.85万元")
+    html = trace.quote_html(text, start, end)
+    assert "基金收入62389.85万元</mark>" in html
+    assert "&lt;居民&gt;" in html and "第一段" not in html and "第三段" not in html
+
+
+def test_document_marks_every_fact_once():
+    text = "收入100万元，支出90万元。"
+    html = trace.document_html(text, [(0, 7, "收入"), (8, 14, "支出"), (2, 5, "overlap")])
+    assert html.count("<mark") == 2
+    assert 'title="收入"' in html
+
+
+def test_excel_and_csv_exports_keep_numbers_and_chinese_headers(seeds_db):
+    facts = pl.DataFrame(
+        {
+            "fact_id": ["f1"],
+            "region_code": ["431124"],
+            "region_name": ["道县"],
+            "year": [2024],
+            "fund": ["resident"],
+            "metric": ["income"],
+            "item": ["total"],
+            "basis": ["actual"],
+            "value": [623898500.0],
+            "unit": ["yuan"],
+            "derived": [False],
+            "quote": ["本年基金收入合计62389.85万元"],
+            "doc_id": ["d"],
+            "file_name": ["r.txt"],
+        }
+    )
+    table = export.facts_table(facts)
+    assert table.columns[:4] == ["地区", "区划代码", "年度", "险种"]
+    book = openpyxl.load_workbook(io.BytesIO(export.excel_bytes(table)))
+    sheet = book["数据明细"]
+    header = [c.value for c in sheet[1]]
+    row = dict(zip(header, [c.value for c in sheet[2]], strict=True))
+    assert row["数值"] == 623898500.0 and row["险种"] == "居民医保" and row["指标"] == "基金收入"
+    csv = export.csv_bytes(table)
+    assert csv.startswith("\ufeff".encode()) and "本年基金收入合计62389.85万元" in csv.decode("utf-8-sig")

@@ -1,0 +1,183 @@
+"""Every page in AppTest: loads on the bundled reports, follows the filters, shows empty states.
+
+AppTest runs the real app.py, copied into a folder of its own: next to a `pages/` folder
+Streamlit's test runner falls back to the old pages-directory mode on every rerun, which
+runs a page without its entry point (so without the shared sidebar).  The page files are
+registered by absolute path, so the copy runs the same app."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import ROOT
+from streamlit.testing.v1 import AppTest
+
+from dashboard.navigation import PAGES
+
+CHART_PAGES = [p for p in PAGES if p.has_charts]
+
+
+@pytest.fixture(scope="module")
+def entry(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("entry")
+    shutil.copy(ROOT / "app.py", folder / "app.py")
+    return folder / "app.py"
+
+
+@pytest.fixture
+def open_app(entry, seeds_db, monkeypatch):
+    monkeypatch.setenv("MEDFUND_DB", str(seeds_db))
+
+    def open_(page: str | None = None, **params) -> AppTest:
+        at = AppTest.from_file(str(entry), default_timeout=60)
+        at.query_params.update(params)
+        at.run()
+        if page is not None:
+            at.switch_page(str(ROOT / page)).run()
+        assert not at.exception, [e.message for e in at.exception]
+        return at
+
+    return open_
+
+
+def texts(at: AppTest) -> str:
+    """Everything a reader sees as text on the page (markdown, captions, alerts, titles)."""
+    parts = [
+        e.value
+        for kind in ("title", "subheader", "markdown", "caption", "info", "error", "warning", "success")
+        for e in getattr(at, kind)
+    ]
+    parts += [e.label for e in at.expander] + [m.label + m.value for m in at.metric]
+    return "\n".join(str(p) for p in parts)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.url_path)
+def test_page_loads_on_bundled_reports(open_app, page):
+    at = open_app(page.path)
+    assert at.title[0].value == page.title
+    if page.has_charts:
+        assert len(at.get("plotly_chart")) >= 1
+    elif page.url_path == "overview":
+        assert len(at.metric) >= 8
+    else:
+        assert len(at.dataframe) >= 1
+    # the sidebar filters are there on every page
+    assert at.multiselect(key="region").value and at.multiselect(key="fund").value
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.url_path)
+def test_page_without_regions_says_so(open_app, page):
+    at = open_app(page.path)
+    at.multiselect(key="region").set_value([]).run()
+    assert not at.exception
+    assert "请在左侧选择至少一个地区" in texts(at)
+    assert not at.get("plotly_chart")
+
+
+@pytest.mark.parametrize(
+    "page", [*CHART_PAGES, next(p for p in PAGES if p.url_path == "facts")], ids=lambda p: p.url_path
+)
+def test_region_and_fund_without_data_show_empty_state(open_app, page):
+    # 宁县 published nothing on the supplementary employee fund
+    at = open_app(page.path, region="621026", fund="employee_supplementary")
+    assert not at.exception
+    info = "\n".join(i.value for i in at.info)
+    assert "未披露" in info or "没有" in info, info
+    assert not at.get("plotly_chart")
+
+
+def test_overview_cards_follow_the_chosen_region(open_app):
+    at = open_app(region=["431124"], fund=["employee", "resident"])
+    assert at.subheader[0].value == "道县 · 2024年"
+    cards = {m.label: m.value for m in at.metric}
+    # 居民医保 2024: 本年基金收入合计62389.85万元 → 6.24 亿元; 参保 592322 人
+    assert cards["基金收入"] in ("6.24 亿元", "1.48 亿元")
+    assert "59.23 万人" in [m.value for m in at.metric]
+    assert "可支付月数" in cards and "当期结余率" in cards
+    at.multiselect(key="region").set_value(["621026"]).run()
+    assert at.subheader[0].value.startswith("宁县")
+
+
+def test_overview_alerts_name_deficits_and_reserves(open_app):
+    at = open_app(region=["431124"], fund=["employee", "resident"])
+    alerts = [e.label for e in at.expander]
+    assert any("职工医保当期收不抵支" in a for a in alerts), alerts
+    # 居民医保 2024: 累计结余 20461.85万元 ÷ (62217.22万元 / 12) = 3.95 个月 → 偏低
+    assert "居民医保累计结余可支付 4.0 个月：偏低" in alerts, alerts
+    # each alert shows its source quote in the document
+    assert any("<mark" in h.proto.body for h in at.get("html")), "no quote highlighted"
+
+
+def test_filters_come_from_the_link_and_persist_across_pages(open_app):
+    at = open_app(
+        region=["431124", "not-a-code"], fund="resident", **{"from": "2023", "to": "2024"}, basis="actual"
+    )
+    assert at.multiselect(key="region").value == ["431124"]
+    assert at.multiselect(key="fund").value == ["resident"]
+    assert at.slider(key="years").value == (2023, 2024)
+    at.switch_page(str(ROOT / "pages/balance.py")).run()
+    assert at.multiselect(key="region").value == ["431124"]
+    assert at.query_params["region"] == ["431124"] or at.query_params["region"] == "431124"
+    assert "道县" in texts(at) or at.get("plotly_chart")
+
+
+def test_trends_follow_the_indicator(open_app):
+    at = open_app("pages/trends.py", region=["431124"])
+    def title() -> str:
+        return json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]["title"]["text"]
+
+    assert title() == "参保人数变化趋势"
+    at.selectbox(key="trend_indicator").set_value("cumulative_balance").run()
+    assert title() == "累计结余变化趋势"
+
+
+def test_basis_switch_shows_budget_figures(open_app, seeds_db):
+    at = open_app("pages/compare.py", region=["431124"], fund="resident", basis="budget")
+    con = duckdb.connect(str(seeds_db), read_only=True)
+    budget = con.execute(
+        "SELECT value FROM fund_facts WHERE region_code = '431124' AND fund = 'resident' AND metric = 'insured'"
+        " AND basis = 'budget' AND item = 'total'"
+    ).fetchone()
+    con.close()
+    assert budget is not None
+    bars = json.loads(at.get("plotly_chart")[0].proto.spec)["data"][0]
+    assert bars["x"] == [pytest.approx(budget[0] / 1e4)]  # 参保人数 in 万人, as the budget states it
+
+
+def test_facts_page_shows_a_linked_fact_in_its_document(open_app, seeds_db):
+    con = duckdb.connect(str(seeds_db), read_only=True)
+    fact_id, quote = con.execute(
+        "SELECT fact_id, quote FROM fund_facts WHERE region_code = '431124' ORDER BY fact_id LIMIT 1"
+    ).fetchone()
+    con.close()
+    at = open_app("pages/facts.py", region=["431124"], fact=fact_id)
+    html = "\n".join(h.proto.body for h in at.get("html"))
+    assert f">{quote}</mark>" in html
+    assert [b.proto.label for b in at.get("download_button")] == ["下载 CSV", "下载 Excel"]
+
+
+def test_facts_page_search_narrows_the_table(open_app):
+    at = open_app("pages/facts.py", region=["431124"])
+    rows = at.dataframe[0].value.shape[0]
+    at.text_input(key="facts_search").set_value("住院").run()
+    narrowed = at.dataframe[0].value
+    assert 0 < narrowed.shape[0] < rows
+    assert all("住院" in q for q in narrowed["原文"])
+
+
+def test_first_start_builds_the_database(entry, tmp_path, monkeypatch):
+    db = tmp_path / "fresh" / "medfund.duckdb"
+    db.parent.mkdir()
+    monkeypatch.setenv("MEDFUND_DB", str(db))
+    at = AppTest.from_file(str(entry), default_timeout=180)
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert db.exists() and not db.with_name(db.name + ".building").exists()
+    assert at.title[0].value == "总览" and at.metric
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT count(*) FROM documents").fetchone()[0] == 5
+    con.close()
