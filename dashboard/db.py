@@ -1,8 +1,11 @@
 """All database access of the dashboard: one shared connection, named cached queries.
 
-The MedFund file is attached read-only to an in-memory database, and the indicator views
-are materialised there once per version of the file (its size and modification time), so
-pages read small tables.  A re-ingest changes the file and the next query reopens it.
+The MedFund file is attached read-only, what the pages read (the indicator views
+materialised, facts, checks, rejections, reports without their text) is copied into an
+in-memory database, and the file is detached again: the app holds no lock on it while it
+is idle, so a command-line ingest can run beside it.  Each version of the file (its size and
+modification time) is loaded once; a re-ingest changes the file and the next query reloads
+it.  A report's full text is read on demand through a short read-only connection.
 """
 
 from __future__ import annotations
@@ -25,12 +28,22 @@ _MATERIALISE = (
     "CREATE TABLE ind AS SELECT * FROM src.indicators_by_basis WHERE view_basis <> 'any'",
     "CREATE TABLE ind_values AS SELECT * FROM src.indicator_values_by_basis WHERE view_basis <> 'any'",
     "CREATE TABLE docs AS SELECT * EXCLUDE (text) FROM src.documents",
+    "CREATE TABLE facts AS SELECT * FROM src.fund_facts",
+    "CREATE TABLE checks AS SELECT * FROM src.checks",
+    "CREATE TABLE cross_checks AS SELECT * FROM src.indicator_checks",
+    "CREATE TABLE rejections AS SELECT * FROM src.rejections",
     "CREATE TABLE region_table AS SELECT * FROM read_csv($csv, all_varchar = true)",
 )
+# queries that read the file itself (large columns not copied into memory)
+FILE_QUERIES = frozenset({"document_text"})
 
 
 class DatabaseMissing(FileNotFoundError):
     """The database file does not exist (yet)."""
+
+
+class DatabaseBusy(RuntimeError):
+    """The file is being written by another process (an ingest) just now."""
 
 
 class Version(NamedTuple):
@@ -66,13 +79,38 @@ def version(path: Path | None = None) -> Version:
     return Version(str(path.resolve()), stat.st_size, stat.st_mtime_ns)
 
 
+def _busy(path: str, exc: duckdb.Error) -> DatabaseBusy:
+    return DatabaseBusy(
+        f"数据库 {Path(path).name} 正在被其他程序写入（例如正在导入报告），请稍后刷新页面。（{exc}）"
+    )
+
+
 def open_database(path: str) -> duckdb.DuckDBPyConnection:
-    """An in-memory database with the file attached read-only and the indicators materialised."""
+    """An in-memory copy of what the pages read, with the indicator views materialised."""
     con = duckdb.connect(":memory:")
-    con.execute("ATTACH ? AS src (READ_ONLY)", [path])
-    for statement in _MATERIALISE:
-        con.execute(statement, {"csv": str(REGIONS_CSV)} if "$csv" in statement else None)
+    try:
+        con.execute("ATTACH ? AS src (READ_ONLY)", [path])
+    except duckdb.IOException as exc:
+        con.close()
+        raise _busy(path, exc) from exc
+    try:
+        for statement in _MATERIALISE:
+            con.execute(statement, {"csv": str(REGIONS_CSV)} if "$csv" in statement else None)
+    finally:
+        con.execute("DETACH src")
     return con
+
+
+def run_file_query(path: str, name: str, **params: Any) -> pl.DataFrame:
+    """A named query on the file itself, through a short read-only connection."""
+    try:
+        con = duckdb.connect(path, read_only=True)
+    except duckdb.IOException as exc:
+        raise _busy(path, exc) from exc
+    try:
+        return con.sql(QUERIES[name], params=_listify(params) or None).pl()
+    finally:
+        con.close()
 
 
 @st.cache_resource(max_entries=1, show_spinner="正在打开数据库…")
@@ -101,6 +139,8 @@ def run_query(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> pl.Da
 
 @st.cache_data(max_entries=512, show_spinner=False)
 def _cached(ver: Version, name: str, params: tuple[tuple[str, Any], ...]) -> pl.DataFrame:
+    if name in FILE_QUERIES:
+        return run_file_query(ver.path, name, **dict(params))
     return run_query(_connection(ver), name, **dict(params))
 
 

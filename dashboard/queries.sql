@@ -1,7 +1,8 @@
 -- Named, parametrised queries of the dashboard.  Each starts with `-- name: NAME`; pages
 -- call them through dashboard.db.query(NAME, **params) and never write SQL.
 -- Tables in the `main` schema are materialised when the database is opened (see db.py);
--- `src` is the MedFund file, attached read-only.
+-- They are copies taken from the MedFund file when it is loaded (db.py); queries listed in
+-- db.FILE_QUERIES run on the file itself.
 
 -- name: region_options
 -- Regions with indicators, with the province and city they belong to (for grouping).
@@ -45,7 +46,7 @@ ORDER BY v.region_code, v.fund, v.metric, v.year;
 -- Every extracted fact within the filters (all items and bases), with its document.
 SELECT f.fact_id, f.region_code, f.region_name, f.year, f.fund, f.metric, f.item, f.basis, f.value, f.unit,
        f.derived, f.quote, f.doc_id, d.file_name, f.rule_id
-FROM src.fund_facts f
+FROM facts f
 LEFT JOIN docs d USING (doc_id)
 WHERE list_contains($regions, f.region_code)
   AND list_contains($funds, f.fund)
@@ -55,19 +56,20 @@ ORDER BY f.region_code, f.year, f.fund, f.metric, f.item, f.basis, f.doc_id, f.q
 -- name: facts_by_id
 SELECT f.fact_id, f.region_code, f.region_name, f.year, f.fund, f.metric, f.item, f.basis, f.value, f.unit,
        f.derived, f.quote, f.quote_start, f.quote_end, f.doc_id, d.file_name
-FROM src.fund_facts f
+FROM facts f
 LEFT JOIN docs d USING (doc_id)
 WHERE list_contains($fact_ids, f.fact_id)
 ORDER BY f.doc_id, f.quote_start;
 
 -- name: document_text
-SELECT doc_id, file_name, text FROM src.documents WHERE doc_id = $doc_id;
+-- (on the file: report texts are not copied into memory)
+SELECT doc_id, file_name, text FROM documents WHERE doc_id = $doc_id;
 
 -- name: document_facts
 -- The facts of one document with their spans, in reading order.
 SELECT fact_id, region_name, year, fund, metric, item, basis, value, unit, derived, quote,
        quote_start, quote_end
-FROM src.fund_facts
+FROM facts
 WHERE doc_id = $doc_id
 ORDER BY quote_start, fact_id;
 
@@ -82,17 +84,17 @@ FROM docs d
 LEFT JOIN (
     SELECT doc_id, count(*) FILTER (WHERE severity = 'error') AS n_errors,
            count(*) FILTER (WHERE severity = 'warning') AS n_check_warnings
-    FROM src.checks GROUP BY doc_id
+    FROM checks GROUP BY doc_id
 ) c USING (doc_id)
 WHERE list_contains($regions, d.region_code)
-   OR d.doc_id IN (SELECT doc_id FROM src.fund_facts WHERE list_contains($regions, region_code))
+   OR d.doc_id IN (SELECT doc_id FROM facts WHERE list_contains($regions, region_code))
 ORDER BY d.region_code, d.report_year DESC, d.file_name;
 
 -- name: checks
 -- Checks within one document and across documents, for the chosen regions and years.
 SELECT c.severity, c.check_id, c.message, c.region_code, r.name AS region_name, c.year, c.fund, c.metric, c.item,
        c.basis, c.expected, c.actual, c.fact_ids, c.quote, c.doc_id, d.file_name
-FROM src.checks c
+FROM checks c
 LEFT JOIN docs d USING (doc_id)
 LEFT JOIN region_table r ON r.code = c.region_code
 WHERE list_contains($regions, c.region_code)
@@ -101,14 +103,14 @@ UNION ALL
 SELECT x.severity, x.check_id, x.message, x.region_code, x.region_name, x.year, x.fund,
        'cumulative_balance' AS metric, 'total' AS item, NULL AS basis, x.expected, x.actual, x.fact_ids,
        NULL AS quote, x.doc_ids[3] AS doc_id, '（跨报告）' AS file_name
-FROM src.indicator_checks x
+FROM cross_checks x
 WHERE list_contains($regions, x.region_code)
   AND x.year BETWEEN $first_year AND $last_year
 ORDER BY 1, 4, 6, 7;
 
 -- name: rejections
 SELECT r.doc_id, d.file_name, d.region_name, d.report_year, r.reason, r.quote, r.rule_id
-FROM src.rejections r
+FROM rejections r
 JOIN docs d USING (doc_id)
 WHERE list_contains($regions, d.region_code)
 ORDER BY d.file_name, r.seq;

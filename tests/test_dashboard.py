@@ -118,19 +118,35 @@ PARAMS = {
 
 
 @pytest.mark.parametrize("name", sorted(db.QUERIES))
-def test_every_named_query_runs(con, name):
+def test_every_named_query_runs(con, seeds_db, name):
     sql = db.QUERIES[name]
     params = {k: v for k, v in PARAMS.items() if f"${k}" in sql}
-    frame = db.run_query(con, name, **params)
+    if name in db.FILE_QUERIES:
+        frame = db.run_file_query(str(seeds_db), name, **params)
+    else:
+        frame = db.run_query(con, name, **params)
     assert isinstance(frame, pl.DataFrame)
 
 
-def test_user_strings_are_parameters_not_sql(con):
+def test_the_app_holds_no_lock_on_the_file(con, seeds_db, tmp_path):
+    copy = tmp_path / "copy.duckdb"
+    copy.write_bytes(seeds_db.read_bytes())
+    loaded = db.open_database(str(copy))
+    writer = duckdb.connect(str(copy))  # an ingest beside the running app
+    writer.execute("DELETE FROM checks")
+    writer.close()
+    assert (
+        db.run_query(loaded, "checks", regions=PARAMS["regions"], first_year=2000, last_year=2100).height > 0
+    )
+    loaded.close()
+
+
+def test_user_strings_are_parameters_not_sql(con, seeds_db):
     hostile = "431124') OR 1=1 --"
     params = {k: PARAMS[k] for k in ("basis", "funds", "first_year", "last_year")}
     frame = db.run_query(con, "indicators", regions=[hostile], **params)
     assert frame.is_empty()
-    assert db.run_query(con, "document_text", doc_id="' OR ''='").is_empty()
+    assert db.run_file_query(str(seeds_db), "document_text", doc_id="' OR ''='").is_empty()
 
 
 def test_indicator_query_matches_the_pipeline_view(con, seeds_db):
