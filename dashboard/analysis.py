@@ -68,6 +68,14 @@ def with_growth(s: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def best_year(s: pl.DataFrame) -> int | None:
+    """The year most regions report (the latest among equals): the default for comparisons."""
+    if s.is_empty():
+        return None
+    counts = s.group_by("year").agg(pl.col("region_code").n_unique().alias("n"))
+    return int(counts.sort(["n", "year"], descending=True)["year"][0])
+
+
 def ranking(s: pl.DataFrame, year: int) -> tuple[pl.DataFrame, float | None]:
     """Regions × funds of one year ranked on `value`, with the difference to the median."""
     rows = s.filter(pl.col("year") == year)

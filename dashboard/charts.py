@@ -160,8 +160,8 @@ def balance_rate_chart(s: pl.DataFrame, by: str) -> go.Figure:
                 y=values,
                 name=label,
                 marker={
-                    "color": [DEFICIT_COLOR if v < 0 else color for v in values],
-                    "line": {"color": [DEFICIT_COLOR if v < 0 else color for v in values], "width": 2},
+                    "color": color,
+                    "line": {"color": [DEFICIT_COLOR if v < 0 else color for v in values], "width": 3},
                     "pattern": {
                         "shape": [
                             "/" if (e or d) else ""
@@ -171,6 +171,7 @@ def balance_rate_chart(s: pl.DataFrame, by: str) -> go.Figure:
                 },
                 text=[f"{v:.1f}%" for v in values],
                 textposition="outside",
+                textfont={"color": [DEFICIT_COLOR if v < 0 else "#424242" for v in values], "size": 15},
                 customdata=[
                     [label, "（收不抵支）" if v < 0 else "", n] for v, n in zip(values, notes, strict=True)
                 ],
@@ -238,7 +239,7 @@ def per_capita_scatter(s: pl.DataFrame, national: pl.DataFrame) -> go.Figure:
     values = [*s["income_per_capita"].to_list(), *s["expenditure_per_capita"].to_list()]
     values += [*national["income_per_capita"].to_list(), *national["expenditure_per_capita"].to_list()]
     finite = [v for v in values if v is not None]
-    low, high = (min(finite) * 0.9, max(finite) * 1.1) if finite else (0, 1)
+    low, high = (min(finite) * 0.85, max(finite) * 1.12) if finite else (0, 1)
     fig.add_trace(
         go.Scatter(
             x=[low, high],
@@ -286,7 +287,7 @@ def per_capita_scatter(s: pl.DataFrame, national: pl.DataFrame) -> go.Figure:
                 y=rows["expenditure_per_capita"].to_list(),
                 mode="markers+text",
                 name=f"全国·{settings().fund_name(code)}",
-                text=[f"全国{y}" for y in rows["year"]],
+                text=[f"全国{y}年" if y == rows["year"].max() else "" for y in rows["year"]],
                 textposition="bottom right",
                 marker={
                     "symbol": "star",
@@ -358,7 +359,7 @@ def ranking_chart(ranked: pl.DataFrame, indicator: str, median: float | None, ye
     spec = settings().indicators[indicator]
     scale = scale_for(spec.kind, ranked["value"].to_list())
     rows = ranked.reverse()  # plotly draws the first bar at the bottom
-    labels = [f"{r['region_name']}·{r['fund_name']}" for r in rows.iter_rows(named=True)]
+    labels = [r["region_name"] for r in rows.iter_rows(named=True)]
     colors = [settings().fund_color(f) for f in rows["fund"]]
     values = [scale.apply(v) for v in rows["value"]]
     fig = go.Figure(

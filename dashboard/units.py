@@ -64,7 +64,8 @@ def format_value(value: float | None, kind: Kind | str) -> str:
 
 
 def format_change(current: float | None, previous: float | None, kind: Kind | str) -> str | None:
-    """Change on last year: points for rates and months, percent for amounts and counts."""
+    """Change on last year: points for rates and months, percent for amounts and counts
+    (the difference itself where a value is negative or zero)."""
     if current is None or previous is None:
         return None
     kind = Kind(kind)
@@ -72,8 +73,9 @@ def format_change(current: float | None, previous: float | None, kind: Kind | st
         return f"{current - previous:+.1f} 个百分点"
     if kind is Kind.months:
         return f"{current - previous:+.1f} 个月"
-    if previous == 0:
-        return None
+    if previous <= 0 or current < 0:
+        # a percentage of a deficit misleads (−321 → −788 万元 is not "+145%"): give the difference
+        return scale_for(kind, [current - previous]).text(current - previous, sign=True)
     return f"{100 * (current / previous - 1):+.1f}%"
 
 

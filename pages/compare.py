@@ -24,7 +24,13 @@ if ui.require_filters(f):
     if not years:
         ui.empty(f"所选地区未披露{cfg.fund_name(fund)}的{spec.name}数据。")
     else:
-        year = c3.selectbox("年度", years, format_func=lambda y: f"{y}年", key="compare_year")
+        year = c3.selectbox(
+            "年度",
+            years,
+            index=years.index(analysis.best_year(s)),
+            format_func=lambda y: f"{y}年",
+            key="compare_year",
+        )
         ranked, median = analysis.ranking(s, year)
         ui.chart(charts.ranking_chart(ranked, indicator, median, year), "ranking")
         if ranked.height == 1:

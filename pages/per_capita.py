@@ -33,7 +33,12 @@ if ui.require_filters(f):
     if both.is_empty():
         ui.empty("所选地区和险种未披露可计算人均收支的数据（需同时有基金收入、基金支出和参保人数）。")
     else:
-        show_national = st.toggle("显示全国水平（统计公报）", value=True, key="per_capita_national")
+        c1, c2 = st.columns([1, 2])
+        funds = [x for x in f.funds if x in set(both["fund"])]
+        fund = c1.selectbox("险种", funds, format_func=cfg.fund_name, key="per_capita_fund")
+        show_national = c2.toggle("显示全国水平（统计公报）", value=True, key="per_capita_national")
+        both = both.filter(pl.col("fund") == fund)
+        national = national.filter(pl.col("fund") == fund)
         bench = national if show_national else national.clear()
         ui.chart(charts.per_capita_scatter(both, bench), "per_capita_scatter")
         st.caption(

@@ -10,8 +10,8 @@ quote is ``text[quote_start:quote_end]`` (Python string offsets, as the pipeline
 them).  Figures are random but plausible for a county and internally consistent:
 balance = income − expenditure and this year's cumulative balance = last year's plus this
 year's balance, except for a rare deliberately wrong stated balance or per-capita figure,
-which the ``checks`` table then reports.  A few sentences per thousand are rejected
-candidates (the ``rejections`` table).
+which the ``checks`` table then reports.  About one report in twenty also holds a rejected
+candidate sentence (the ``rejections`` table).
 
 The schema comes from ``pipelines.store.connect``; only the tables are filled.  The file is
 written to PATH.tmp and renamed at the end, so a crash never leaves a half-written PATH.
@@ -33,8 +33,7 @@ import duckdb
 import numpy as np
 import polars as pl
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
 from pipelines import store
 from pipelines.checks import default_config, label, wan
@@ -199,7 +198,9 @@ def _ledger(rng: np.random.Generator, fund: str, income: np.ndarray, cumulative:
     return out
 
 
-def _ratios(rng: np.random.Generator, fund: str, series: dict, insured: np.ndarray, error_rate: float) -> dict:
+def _ratios(
+    rng: np.random.Generator, fund: str, series: dict, insured: np.ndarray, error_rate: float
+) -> dict:
     """Stated balance rate and per-capita figures (in hundredths); income per capita rarely wrong."""
     income = series[f"{fund}.income.total.actual"]
     expenditure = series[f"{fund}.expenditure.total.actual"]
@@ -229,10 +230,8 @@ def _employee(rng: np.random.Generator, shape: tuple[int, int]) -> dict:
 def _resident(rng: np.random.Generator, shape: tuple[int, int]) -> dict:
     insured = np.round(_trend(rng, shape, (200_000, 900_000), (-0.01, 0.02)))
     per_capita = _trend(rng, shape, (900, 1_200), (0.02, 0.05))
-    out = {
-        "resident.insured.total.actual": insured,
-        "resident.financing_per_capita.total.actual": np.round(per_capita * rng.uniform(0.9, 1.0, shape)) * 100,
-    }
+    financing = np.round(per_capita * rng.uniform(0.9, 1.0, shape)) * 100  # whole 元, in hundredths
+    out = {"resident.insured.total.actual": insured, "resident.financing_per_capita.total.actual": financing}
     out |= _ledger(rng, "resident", np.round(insured * per_capita / 100))
     expenditure = out["resident.expenditure.total.actual"]
     out["resident.expenditure.inpatient.actual"] = np.round(expenditure * rng.uniform(0.6, 0.72, shape))
@@ -241,7 +240,9 @@ def _resident(rng: np.random.Generator, shape: tuple[int, int]) -> dict:
     outpatient = np.round(insured * rng.uniform(1.0, 2.5, shape))
     out["resident.visits.inpatient.actual"] = inpatient
     out["resident.visits.outpatient.actual"] = outpatient
-    out["resident.visits.total.actual"] = inpatient + outpatient + np.round(insured * rng.uniform(0.1, 0.3, shape))
+    out["resident.visits.total.actual"] = (
+        inpatient + outpatient + np.round(insured * rng.uniform(0.1, 0.3, shape))
+    )
     return out | _ratios(rng, "resident", out, insured, PER_CAPITA_ERROR_RATE)
 
 
@@ -259,7 +260,7 @@ def _critical_illness(rng: np.random.Generator, shape: tuple[int, int], series: 
     covered = series["resident.insured.total.actual"]
     stated = _rare(rng, (shape[0], 1), CRITICAL_ILLNESS_INSURED_RATE) & np.ones(shape, dtype=bool)
     income = np.round(series["resident.income.total.actual"] * rng.uniform(0.05, 0.08, shape))
-    ledger = _ledger(rng, "critical_illness", income, cumulative=False)
+    ledger = _ledger(rng, "critical_illness", income, cumulative=False)  # its balance is not stated
     return {
         "critical_illness.insured.total.actual": np.where(stated, covered, np.nan),
         "critical_illness.income.total.actual": income,
@@ -308,7 +309,11 @@ def _rejected(rng: np.random.Generator, shape: tuple[int, int]) -> dict:
 
 
 def simulate(n_regions: int, n_years: int, seed: int) -> dict[str, np.ndarray]:
-    """Every clause's amount per region and year (rows × columns), NaN where not stated."""
+    """Every clause's amount per region and year (rows × columns), NaN where not stated.
+
+    Amounts are whole numbers of the unit the clause is written in: persons and visits;
+    0.01 万元 (100 元) for money; hundredths for percents and per-capita 元.
+    """
     rng = np.random.default_rng(seed)
     shape = (n_regions, n_years)
     series = _employee(rng, shape) | _resident(rng, shape)
@@ -364,9 +369,8 @@ def clause_frame(series: dict[str, np.ndarray]) -> pl.DataFrame:
     for index, figure in enumerate(FIGURES):
         amount = series[figure.series].ravel()
         keep = ~np.isnan(amount)
-        frames.append(
-            pl.DataFrame({"r": r[keep], "t": t[keep], "figure": index, "amount": amount[keep].astype(np.int64)})
-        )
+        frame = pl.DataFrame({"r": r[keep], "t": t[keep], "amount": amount[keep].astype(np.int64)})
+        frames.append(frame.with_columns(figure=pl.lit(index, pl.Int32)))
     return pl.concat(frames)
 
 
@@ -391,7 +395,10 @@ def figure_frame() -> pl.DataFrame:
         }
         for index, f in enumerate(FIGURES)
     ]
-    return pl.DataFrame(rows).with_columns(pl.col("figure").cast(pl.Int32))
+    frame = pl.DataFrame(rows).with_columns(pl.col("figure").cast(pl.Int32))
+    if not frame["para_rank"].is_sorted():  # text order is FIGURES order; paragraphs must not interleave
+        raise ValueError("FIGURES must list the clauses paragraph by paragraph, in PARAGRAPH_LEADS order")
+    return frame
 
 
 def _number() -> pl.Expr:
@@ -399,7 +406,10 @@ def _number() -> pl.Expr:
     amount = pl.col("amount")
     sign = pl.when(amount < 0).then(pl.lit("-")).otherwise(pl.lit(""))
     hundredths = pl.concat_str(
-        sign, (amount.abs() // 100).cast(pl.String), pl.lit("."), (amount.abs() % 100).cast(pl.String).str.zfill(2)
+        sign,
+        (amount.abs() // 100).cast(pl.String),
+        pl.lit("."),
+        (amount.abs() % 100).cast(pl.String).str.zfill(2),
     )
     return pl.when(pl.col("fmt") == "count").then(amount.cast(pl.String)).otherwise(hundredths)
 
@@ -410,39 +420,55 @@ def _value() -> pl.Expr:
     return by_format.then(amount / 100.0).otherwise(amount.cast(pl.Float64))
 
 
+def _boundaries() -> dict[str, pl.Expr]:
+    """Flags for the first and last clause of each document and paragraph (frame in text order)."""
+    new_doc = (pl.col("r") != pl.col("r").shift(1)) | (pl.col("t") != pl.col("t").shift(1))
+    new_para = new_doc | (pl.col("para_rank") != pl.col("para_rank").shift(1))
+    return {"doc_first": new_doc.fill_null(True), "para_first": new_para.fill_null(True)}
+
+
 def _lead_and_tail() -> tuple[pl.Expr, pl.Expr]:
     """Text before a clause (header, paragraph lead or comma) and after it (。, closing)."""
-    doc, para = ["r", "t"], ["r", "t", "para_rank"]
-    figure = pl.col("figure")
     header = pl.concat_str(pl.lit("【合成数据】"), "region_name", "year", pl.lit("年医疗保障基金运行情况\n"))
     unit = pl.col("region_name").str.slice(-1)
     para_lead = pl.concat_str(pl.col("year"), pl.col("para_lead").str.replace("{unit}", unit, literal=True))
+    doc_last = pl.col("doc_first").shift(-1).fill_null(True)
+    para_last = pl.col("para_first").shift(-1).fill_null(True)
     lead = pl.concat_str(
-        pl.when(figure == figure.min().over(doc)).then(header).otherwise(pl.lit("")),
-        pl.when(figure == figure.min().over(para)).then(para_lead).otherwise(pl.lit("，")),
+        pl.when("doc_first").then(header).otherwise(pl.lit("")),
+        pl.when("para_first").then(para_lead).otherwise(pl.lit("，")),
     )
     tail = pl.concat_str(
-        pl.when(figure == figure.max().over(para)).then(pl.lit("。\n")).otherwise(pl.lit("")),
-        pl.when(figure == figure.max().over(doc)).then(pl.lit(CLOSING)).otherwise(pl.lit("")),
+        pl.when(para_last).then(pl.lit("。\n")).otherwise(pl.lit("")),
+        pl.when(doc_last).then(pl.lit(CLOSING)).otherwise(pl.lit("")),
     )
     return lead, tail
+
+
+def _quote_start() -> pl.Expr:
+    """Offset of the quote in its document: pieces before it in the document, then its lead."""
+    length = pl.col("piece").str.len_chars().cast(pl.Int64)
+    before = length.cum_sum() - length  # over the whole frame
+    doc_start = pl.when("doc_first").then(before).forward_fill()
+    return (before - doc_start + pl.col("lead").str.len_chars()).cast(pl.Int32)
 
 
 def piece_frame(clauses: pl.DataFrame, docs: pl.DataFrame) -> pl.DataFrame:
     """Clauses in text order with their quote, its offsets and the text piece holding it."""
     lead, tail = _lead_and_tail()
-    frame = (
-        clauses.join(figure_frame(), on="figure")
-        .join(docs, on=["r", "t"])
+    doc_columns = docs.select("r", "t", "year", "doc_id", "region_code", "region_name", "region_level")
+    return (
+        clauses.lazy()
+        .join(figure_frame().lazy(), on="figure")
+        .join(doc_columns.lazy(), on=["r", "t"])
         .sort("r", "t", "figure")
-        .with_columns(quote=pl.concat_str("label", _number(), "suffix"), value=_value())
+        .with_columns(quote=pl.concat_str("label", _number(), "suffix"), value=_value(), **_boundaries())
         .with_columns(lead=lead, tail=tail)
         .with_columns(piece=pl.concat_str("lead", "quote", "tail"))
-    )
-    piece_len = pl.col("piece").str.len_chars().cast(pl.Int64)
-    start = (piece_len.cum_sum() - piece_len).over("r", "t") + pl.col("lead").str.len_chars()
-    return frame.with_columns(quote_start=start.cast(pl.Int32)).with_columns(
-        quote_end=(pl.col("quote_start") + pl.col("quote").str.len_chars()).cast(pl.Int32)
+        .with_columns(quote_start=_quote_start())
+        .with_columns(quote_end=(pl.col("quote_start") + pl.col("quote").str.len_chars()).cast(pl.Int32))
+        .drop("lead", "tail", "para_lead", "label", "suffix")
+        .collect()
     )
 
 
@@ -472,11 +498,18 @@ def report_table(pieces: pl.DataFrame, docs: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _seq_in_document() -> pl.Expr:
+    """0, 1, 2 … within each document (frame sorted by document)."""
+    row = pl.int_range(pl.len(), dtype=pl.Int64)
+    new_doc = (pl.col("doc_id") != pl.col("doc_id").shift(1)).fill_null(True)
+    return (row - pl.when(new_doc).then(row).forward_fill()).cast(pl.Int32)
+
+
 def fact_table(pieces: pl.DataFrame, seed: int) -> pl.DataFrame:
     facts = pieces.filter(pl.col("reason").is_null())
     rng = np.random.default_rng([seed, 1])
     derived = (rng.random(facts.height) < DERIVED_RATE) & (facts["basis"] == "actual").to_numpy()
-    seq = pl.int_range(pl.len()).over("doc_id").cast(pl.String).str.zfill(4)
+    seq = _seq_in_document().cast(pl.String).str.zfill(4)
     return facts.with_columns(
         fact_id=pl.concat_str(pl.col("doc_id").str.slice(0, 16), pl.lit("-"), seq),
         derived=pl.Series(derived),
@@ -493,92 +526,100 @@ def rejection_table(pieces: pl.DataFrame) -> pl.DataFrame:
         pl.lit(SYNTHETIC).alias("rule_id"), "doc_id",
     )  # fmt: skip
     return rejected.with_columns(
-        seq=pl.int_range(pl.len()).over("doc_id").cast(pl.Int32),
+        seq=_seq_in_document(),
         rule_id=pl.lit(SYNTHETIC),
         candidate=candidate.struct.json_encode(),
     )
 
 
-def _pick(metric: str, column: str) -> pl.Expr:
-    return pl.col(column).filter(pl.col("metric") == metric).first().alias(f"{metric}_{column}")
+_STATED_ACTUAL_TOTAL = (pl.col("basis") == "actual") & (pl.col("item") == "total")
+
+
+def _side_by_side(facts: pl.DataFrame, metrics: tuple[str, ...]) -> pl.DataFrame:
+    """The metrics' actual totals as columns, one row per document and fund."""
+    picks = [pl.col("value").filter(pl.col("metric") == m).first().alias(m) for m in metrics]
+    narrow = facts.select("doc_id", "region_code", "year", "fund", "metric", "item", "basis", "value")
+    rows = narrow.filter(_STATED_ACTUAL_TOTAL & pl.col("metric").is_in(metrics))
+    return rows.group_by("doc_id", "fund").agg(pl.col("region_code").first(), pl.col("year").first(), *picks)
+
+
+def _references(facts: pl.DataFrame, flagged: pl.DataFrame) -> dict[tuple[str, str, str], tuple[str, str]]:
+    """(doc_id, fund, metric) -> (fact_id, quote) of the flagged documents' funds' actual totals."""
+    rows = facts.join(flagged.select("doc_id", "fund"), on=["doc_id", "fund"], how="semi")
+    columns = rows.filter(_STATED_ACTUAL_TOTAL).select("doc_id", "fund", "metric", "fact_id", "quote")
+    return {(d, f, m): (fact_id, quote) for d, f, m, fact_id, quote in columns.iter_rows()}
+
+
+def _check_row(row: dict, refs: dict, metrics: tuple[str, ...], **fields: object) -> dict:
+    """A checks row about ``row`` (a document and fund) citing the facts of ``metrics``, first quoted."""
+    cited = [refs[(row["doc_id"], row["fund"], m)] for m in metrics]
+    keys = {k: row[k] for k in ("doc_id", "region_code", "year", "fund")}
+    return keys | fields | {"fact_ids": [fact_id for fact_id, _ in cited], "quote": cited[0][1]}
 
 
 def _balance_checks(facts: pl.DataFrame) -> list[dict]:
     """Stated balances that differ from income − expenditure (same tolerance as checks.yaml)."""
     cfg = default_config()
-    wide = facts.group_by("doc_id", "region_code", "year", "fund").agg(
-        _pick(m, c) for m in ("income", "expenditure", "balance") for c in ("value", "fact_id", "quote")
-    )
-    computed = pl.col("income_value") - pl.col("expenditure_value")
-    scale = pl.max_horizontal(computed.abs(), pl.col("balance_value").abs())
+    wide = _side_by_side(facts, ("income", "expenditure", "balance"))
+    computed = pl.col("income") - pl.col("expenditure")
+    scale = pl.max_horizontal(computed.abs(), pl.col("balance").abs())
     tolerance = pl.max_horizontal(cfg.money_tolerance_relative * scale, pl.lit(cfg.money_tolerance_yuan))
-    bad = wide.filter((pl.col("balance_value") - computed).abs() > tolerance)
+    flagged = wide.filter((pl.col("balance") - computed).abs() > tolerance)
+    refs = _references(facts, flagged)
     return [
-        {
-            "doc_id": row["doc_id"],
-            "check_id": "balance_identity",
-            "severity": "error",
-            "message": f"{label(row['fund'], 'balance', 'total', row['year'], 'actual')}：收入{wan(income)} − "
-            f"支出{wan(spending)} = {wan(income - spending)}，但文中所列结余为{wan(stated)}，"
-            f"相差{wan(stated - income + spending)}。",
-            "region_code": row["region_code"],
-            "year": row["year"],
-            "fund": row["fund"],
-            "metric": "balance",
-            "expected": income - spending,
-            "actual": stated,
-            "fact_ids": [row["income_fact_id"], row["expenditure_fact_id"], row["balance_fact_id"]],
-            "quote": row["balance_quote"],
-        }
-        for row in bad.iter_rows(named=True)
-        for income, spending, stated in [(row["income_value"], row["expenditure_value"], row["balance_value"])]
+        _check_row(
+            row,
+            refs,
+            ("balance", "income", "expenditure"),
+            check_id="balance_identity",
+            severity="error",
+            message=f"{label(row['fund'], 'balance', 'total', row['year'])}：收入{wan(row['income'])} − "
+            f"支出{wan(row['expenditure'])} = {wan(expected)}，但文中所列结余为{wan(row['balance'])}，"
+            f"相差{wan(row['balance'] - expected)}。",
+            metric="balance",
+            expected=expected,
+            actual=row["balance"],
+        )
+        for row in flagged.iter_rows(named=True)
+        for expected in [row["income"] - row["expenditure"]]
     ]
 
 
 def _per_capita_checks(facts: pl.DataFrame) -> list[dict]:
     """Stated income per capita more than 2 % off income ÷ insured."""
     cfg = default_config()
-    wide = facts.group_by("doc_id", "region_code", "year", "fund").agg(
-        _pick(m, c) for m in ("income", "insured", "income_per_capita") for c in ("value", "fact_id", "quote")
-    )
-    computed = pl.col("income_value") / pl.col("insured_value")
-    stated = pl.col("income_per_capita_value")
-    bad = wide.filter((stated - computed).abs() > cfg.per_capita_tolerance_relative * computed + 1)
+    wide = _side_by_side(facts, ("income_per_capita", "income", "insured"))
+    computed = pl.col("income") / pl.col("insured")
+    stated = pl.col("income_per_capita")
+    flagged = wide.filter((stated - computed).abs() > cfg.per_capita_tolerance_relative * computed + 1)
+    refs = _references(facts, flagged)
     return [
-        {
-            "doc_id": row["doc_id"],
-            "check_id": "stated_per_capita",
-            "severity": "warning",
-            "message": f"{label(row['fund'], 'income_per_capita', 'total', row['year'], 'actual')}："
-            f"文中为{row['income_per_capita_value']:,.2f}元，按基金收入÷参保人数计算为{computed:,.2f}元。",
-            "region_code": row["region_code"],
-            "year": row["year"],
-            "fund": row["fund"],
-            "metric": "income_per_capita",
-            "expected": computed,
-            "actual": row["income_per_capita_value"],
-            "fact_ids": [
-                row["income_per_capita_fact_id"],
-                row["income_fact_id"],
-                row["insured_fact_id"],
-            ],
-            "quote": row["income_per_capita_quote"],
-        }
-        for row in bad.iter_rows(named=True)
-        for computed in [row["income_value"] / row["insured_value"]]
+        _check_row(
+            row,
+            refs,
+            ("income_per_capita", "income", "insured"),
+            check_id="stated_per_capita",
+            severity="warning",
+            message=f"{label(row['fund'], 'income_per_capita', 'total', row['year'])}："
+            f"文中为{row['income_per_capita']:,.2f}元，按基金收入÷参保人数计算为{expected:,.2f}元。",
+            metric="income_per_capita",
+            expected=expected,
+            actual=row["income_per_capita"],
+        )
+        for row in flagged.iter_rows(named=True)
+        for expected in [row["income"] / row["insured"]]
     ]
 
 
 def check_table(facts: pl.DataFrame) -> pl.DataFrame:
     """The document checks the generated figures fail, computed from the facts themselves."""
-    actual = facts.filter(pl.col("basis") == "actual", pl.col("item") == "total")
-    rows = _balance_checks(actual) + _per_capita_checks(actual)
+    rows = _balance_checks(facts) + _per_capita_checks(facts)
     schema = store.TABLE_COLUMNS["checks"]
     if not rows:
         return pl.DataFrame(schema=schema)
     frame = pl.DataFrame(rows).with_columns(item=pl.lit("total"), basis=pl.lit("actual"))
     frame = frame.sort("doc_id", "check_id", "fund")
-    return frame.with_columns(seq=pl.int_range(pl.len()).over("doc_id"))
+    return frame.with_columns(seq=_seq_in_document())
 
 
 # ---------------------------------------------------------------- writing

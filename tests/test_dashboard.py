@@ -85,7 +85,8 @@ def test_changes_are_points_for_rates_and_percent_for_amounts():
     assert format_change(9.4, 8.0, "months") == "+1.4 个月"
     assert format_change(2.2e8, 2e8, "money") == "+10.0%"
     assert format_change(1.0, None, "money") is None
-    assert format_change(1.0, 0.0, "money") is None
+    assert format_change(-7876200, -3213000, "money") == "-466.32 万元"  # a deeper deficit is a fall
+    assert format_change(1726300, -2632200, "money") == "+435.85 万元"
 
 
 # ---------------------------------------------------------------- queries
@@ -252,6 +253,8 @@ def test_ranking_against_the_median():
     assert ranked["region_name"].to_list() == ["乙", "丙", "甲"]
     assert ranked["diff"].to_list() == [4.0, 0.0, -2.0]
     assert analysis.ranking(s, 2000)[1] is None
+    more = pl.concat([s, s.head(1).with_columns(year=pl.lit(2025, pl.Int64))])
+    assert analysis.best_year(more) == 2024  # three regions report 2024, one 2025
 
 
 def test_alerts_name_deficits_reserves_and_checks():
