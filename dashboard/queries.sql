@@ -58,7 +58,7 @@ SELECT f.fact_id, f.region_code, f.region_name, f.year, f.fund, f.metric, f.item
        f.derived, f.quote, f.quote_start, f.quote_end, f.doc_id, d.file_name
 FROM facts f
 LEFT JOIN docs d USING (doc_id)
-WHERE list_contains($fact_ids, f.fact_id)
+WHERE f.fact_id IN (SELECT unnest($fact_ids::VARCHAR[]))
 ORDER BY f.doc_id, f.quote_start;
 
 -- name: document_text

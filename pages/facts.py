@@ -61,12 +61,17 @@ if ui.require_filters(f):
         else:
             st.caption("选中表格中的一行，查看该数据在报告中的原文位置。")
         d1, d2, _ = st.columns([1, 1, 4])
+        # the files are made when a button is pressed, not on every rerun
         d1.download_button(
-            "下载 CSV", export.csv_bytes(table), "medfund-facts.csv", "text/csv", icon=":material/download:"
+            "下载 CSV",
+            lambda: export.csv_bytes(table),
+            "medfund-facts.csv",
+            "text/csv",
+            icon=":material/download:",
         )
         d2.download_button(
             "下载 Excel",
-            export.excel_bytes(table),
+            lambda: export.excel_bytes(table),
             "medfund-facts.xlsx",
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             icon=":material/download:",

@@ -24,6 +24,15 @@ if ui.require_filters(f):
     else:
         year = right.selectbox("年度", years, format_func=lambda y: f"{y}年", key="overview_year")
         st.subheader(f"{labels.get(region, region)} · {year}年")
+        sources = db.query(
+            "indicator_sources",
+            basis=f.basis,
+            regions=[region],
+            funds=list(f.funds),
+            metrics=list(dict.fromkeys(m for k in cfg.headline for m in cfg.indicators[k].sources)),
+            first_year=year - 1,
+            last_year=year,
+        )
         for fund in [x for x in cfg.funds if x in f.funds]:
             rows = mine.filter(pl.col("fund") == fund).sort("year")
             now = rows.filter(pl.col("year") == year)
@@ -57,16 +66,7 @@ if ui.require_filters(f):
                 shown += 1
             if shown == 0:
                 ui.empty(f"{year}年{cfg.fund_name(fund)}没有可显示的指标。")
-            sources = db.query(
-                "indicator_sources",
-                basis=f.basis,
-                regions=[region],
-                funds=[fund],
-                metrics=list(dict.fromkeys(m for k in cfg.headline for m in cfg.indicators[k].sources)),
-                first_year=year - 1,
-                last_year=year,
-            )
-            ui.sources(sources, f"{cfg.fund_name(fund)}数据来源")
+            ui.sources(sources.filter(pl.col("fund") == fund), f"{cfg.fund_name(fund)}数据来源")
         ui.marks_note()
 
         st.subheader("提示")

@@ -127,6 +127,7 @@ def test_filters_come_from_the_link_and_persist_across_pages(open_app):
 
 def test_trends_follow_the_indicator(open_app):
     at = open_app("pages/trends.py", region=["431124"])
+
     def title() -> str:
         return json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]["title"]["text"]
 
