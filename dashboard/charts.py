@@ -54,8 +54,13 @@ def _symbols(frame: pl.DataFrame) -> list[str]:
     ]
 
 
-def _group_color(group: str, key: str, index: int) -> str:
-    return settings().fund_color(key) if group == "fund" else REGION_COLORS[index % len(REGION_COLORS)]
+def _colors(frame: pl.DataFrame, by: str) -> dict[str, str]:
+    """A colour per line: the fund's own, or one per region in code order (stable within a page)."""
+    key = "fund" if by == "fund" else "region_code"
+    keys = sorted(str(k) for k in frame[key].unique())
+    if by == "fund":
+        return {k: settings().fund_color(k) for k in keys}
+    return {k: REGION_COLORS[i % len(REGION_COLORS)] for i, k in enumerate(keys)}
 
 
 def _groups(frame: pl.DataFrame, by: str) -> list[tuple[str, str, pl.DataFrame]]:
@@ -67,6 +72,11 @@ def _groups(frame: pl.DataFrame, by: str) -> list[tuple[str, str, pl.DataFrame]]
     return out
 
 
+def _year_range(frame: pl.DataFrame) -> list[float]:
+    """The x range of a yearly chart: every year in view, half a year of margin."""
+    return [frame["year"].min() - 0.5, frame["year"].max() + 0.5]
+
+
 def axis_title(name: str, scale: Scale) -> str:
     return f"{name}（{scale.unit}）"
 
@@ -76,8 +86,9 @@ def trend_chart(s: pl.DataFrame, indicator: str, by: str) -> go.Figure:
     spec = settings().indicators[indicator]
     scale = scale_for(spec.kind, s["value"].to_list())
     fig = go.Figure()
-    for i, (key, label, rows) in enumerate(_groups(s, by)):
-        color = _group_color(by, key, i)
+    colors = _colors(s, by)
+    for key, label, rows in _groups(s, by):
+        color = colors[key]
         notes = [_note(r) for r in rows.iter_rows(named=True)]
         fig.add_trace(
             go.Scatter(
@@ -108,18 +119,20 @@ def growth_chart(s: pl.DataFrame, indicator: str, by: str) -> go.Figure:
     """Year-on-year growth (%) as grouped bars; s must carry a `growth` column."""
     spec = settings().indicators[indicator]
     fig = go.Figure()
-    for i, (key, label, rows) in enumerate(_groups(s.filter(pl.col("growth").is_not_null()), by)):
+    colors = _colors(s, by)
+    grown = s.filter(pl.col("growth").is_not_null())
+    for key, label, rows in _groups(grown, by):
         fig.add_trace(
             go.Bar(
                 x=rows["year"].to_list(),
                 y=rows["growth"].to_list(),
                 name=label,
-                marker={"color": _group_color(by, key, i)},
+                marker={"color": colors[key]},
                 hovertemplate=f"{label}<br>%{{x}}年：%{{y:+.1f}}%<extra></extra>",
             )
         )
     fig.add_hline(y=0, line={"color": "#9E9E9E", "width": 1})
-    fig.update_xaxes(title="年度", dtick=1, tickformat="d", ticksuffix="年")
+    fig.update_xaxes(title="年度", dtick=1, tickformat="d", ticksuffix="年", range=_year_range(s))
     fig.update_yaxes(title="同比增长（%）", ticksuffix="%", tickformat=".1f")
     return base_layout(fig.update_layout(barmode="group"), f"{spec.name}同比增长")
 
@@ -142,7 +155,7 @@ def income_expenditure_growth_chart(ind: pl.DataFrame, title: str) -> go.Figure:
             )
         )
     fig.add_hline(y=0, line={"color": "#9E9E9E", "width": 1})
-    fig.update_xaxes(title="年度", dtick=1, tickformat="d", ticksuffix="年")
+    fig.update_xaxes(title="年度", dtick=1, tickformat="d", ticksuffix="年", range=_year_range(rows))
     fig.update_yaxes(title="同比增长（%）", ticksuffix="%")
     return base_layout(fig.update_layout(barmode="group"), title)
 
@@ -150,8 +163,9 @@ def income_expenditure_growth_chart(ind: pl.DataFrame, title: str) -> go.Figure:
 def balance_rate_chart(s: pl.DataFrame, by: str) -> go.Figure:
     """Balance rate per year as bars; deficits (negative rates) in red with a red outline."""
     fig = go.Figure()
-    for i, (key, label, rows) in enumerate(_groups(s, by)):
-        color = _group_color(by, key, i)
+    colors = _colors(s, by)
+    for key, label, rows in _groups(s, by):
+        color = colors[key]
         values = rows["value"].to_list()
         notes = [_note(r) for r in rows.iter_rows(named=True)]
         fig.add_trace(
@@ -179,7 +193,7 @@ def balance_rate_chart(s: pl.DataFrame, by: str) -> go.Figure:
             )
         )
     fig.add_hline(y=0, line={"color": "#424242", "width": 1.5})
-    fig.update_xaxes(title="年度", dtick=1, tickformat="d", ticksuffix="年")
+    fig.update_xaxes(title="年度", dtick=1, tickformat="d", ticksuffix="年", range=_year_range(s))
     fig.update_yaxes(title="当期结余率（%）", ticksuffix="%")
     return base_layout(fig.update_layout(barmode="group"), "当期结余率（当期结余 ÷ 基金收入）")
 
@@ -203,8 +217,9 @@ def reserves_chart(s: pl.DataFrame, by: str) -> go.Figure:
             annotation={"font": {"size": 13, "color": band.color}},
         )
         lower = upper
-    for i, (key, label, rows) in enumerate(_groups(s, by)):
-        color = _group_color(by, key, i)
+    colors = _colors(s, by)
+    for key, label, rows in _groups(s, by):
+        color = colors[key]
         fig.add_trace(
             go.Scatter(
                 x=rows["year"].to_list(),
