@@ -41,3 +41,18 @@ def pages() -> list[st.Page]:
 def page_path(url_path: str) -> Path:
     """The file of a page, for st.page_link and st.switch_page."""
     return next(ROOT / p.path for p in PAGES if p.url_path == url_path)
+
+
+def require_entrypoint() -> None:
+    """Make sure the page runs inside app.py's navigation (with the shared sidebar).
+
+    A `pages/` folder beside app.py makes Streamlit start in its old pages-directory mode
+    until app.py has called st.navigation once; a link straight to a page, as the first
+    request after the server starts, would then run the page alone.  Leave that mode and
+    rerun, so app.py runs and routes to the same page.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()

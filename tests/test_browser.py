@@ -1,0 +1,360 @@
+"""The dashboard in a real browser: first start, every page, filters in the URL, an empty state.
+
+`streamlit run app.py` is started against a database file that does not exist yet, so the first
+visit builds it from data/reports.  Debian's chromium (installed by `./dev.sh test`) is driven
+through Playwright; Playwright's own browser downloads are not used.  Screenshots of every page
+are saved to tests/screenshots/ (gitignored) for a look by eye.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import pytest
+from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+
+from dashboard.navigation import PAGES, PageSpec
+
+ROOT = Path(__file__).resolve().parents[1]
+SHOTS = ROOT / "tests" / "screenshots"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+VIEWPORT = {"width": 1600, "height": 1000}  # a projector
+SERVER_START_S = 60
+FIRST_START_MS = 120_000  # the first visit builds the database before the page shows
+PAGE_MS = 60_000
+SETTLE_MS = 500  # charts draw after the script run has ended
+MAX_SHOT_HEIGHT = 8000
+
+# Sidebar filters bound to query parameters (codes, not labels)
+DAOXIAN, NINGXIAN = "431124", "621026"
+# 宁县 reports 大病保险 figures but no 参保人数, the trend page's first indicator
+EMPTY_REGION, EMPTY_FUND = NINGXIAN, "critical_illness"
+
+DATAFRAME = '[data-testid="stDataFrame"]'
+PAGE_CONTENT = {  # what a page must show besides its title, charts and no error
+    "overview": '[data-testid="stMetric"]',
+    "facts": DATAFRAME,
+    "quality": DATAFRAME,
+    "reports": DATAFRAME,
+}
+
+# The script run has ended (Streamlit marks it on the app root), the "Running…" widget is gone, no
+# element still waits for its lazily loaded code (stSkeleton) and every visible chart has drawn.
+IDLE_JS = """() => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    const visible = (selector) => [...document.querySelectorAll(selector)].filter((e) => e.checkVisibility());
+    return app !== null
+        && app.dataset.testScriptState === 'notRunning'
+        && app.dataset.testConnectionState === 'CONNECTED'
+        && document.querySelector('[data-testid="stStatusWidget"]') === null
+        && visible('[data-testid="stSkeleton"]').length === 0
+        && visible('[data-testid="stPlotlyChart"]').every((c) => c.querySelector('.main-svg') !== null);
+}"""
+
+
+@dataclass(frozen=True)
+class Server:
+    url: str
+    db: Path
+    log: Path
+
+
+_started: list[Server] = []  # every server of this module, for their logs after a failure
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Iterator[Server]:
+    """The dashboard the tests share; its first visit builds the database."""
+    with running_server(tmp_path_factory.mktemp("browser")) as s:
+        yield s
+
+
+@contextmanager
+def running_server(tmp: Path) -> Iterator[Server]:
+    """The dashboard under `streamlit run` on a free port, with a database still to be built."""
+    db, log = tmp / "medfund.duckdb", tmp / "streamlit.log"
+    port = _free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "app.py",
+        "--server.headless",
+        "true",
+        "--server.address",
+        "127.0.0.1",
+        "--server.port",
+        str(port),
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.fileWatcherType",
+        "none",
+    ]
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env={**os.environ, "MEDFUND_DB": str(db)},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        _wait_healthy(proc, f"http://127.0.0.1:{port}/_stcore/health", log)
+        _started.append(Server(f"http://127.0.0.1:{port}", db, log))
+        yield _started[-1]
+    finally:
+        _stop(proc)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_healthy(proc: subprocess.Popen, health: str, log: Path) -> None:
+    deadline = time.monotonic() + SERVER_START_S
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"streamlit exited with {proc.returncode}:\n{_tail(log)}")
+        try:
+            with urllib.request.urlopen(health, timeout=2) as response:
+                if response.read().strip() == b"ok":
+                    return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    pytest.fail(f"streamlit did not answer {health} within {SERVER_START_S} s:\n{_tail(log)}")
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(timeout=wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def _tail(log: Path, chars: int = 8000) -> str:
+    text = log.read_text(encoding="utf-8", errors="replace") if log.exists() else "(no log)"
+    return text[-chars:]
+
+
+@pytest.fixture(autouse=True)
+def _server_log_on_failure(request, server: Server) -> Iterator[None]:
+    """Print the servers' output after a failed test (pytest shows it with the failure)."""
+    failed_before, started_before = request.session.testsfailed, len(_started)
+    yield
+    if request.session.testsfailed > failed_before:
+        for s in [server, *_started[started_before:]]:
+            print(f"--- streamlit output ({s.log}) ---\n{_tail(s.log)}")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"{CHROMIUM} is missing: `./dev.sh test` installs it (apt-get install chromium fonts-noto-cjk)"
+        )
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@dataclass
+class App:
+    """One browser tab on the dashboard (a fresh Streamlit session)."""
+
+    page: Page
+    base: str
+    errors: list[str] = field(default_factory=list)
+
+    def open(self, path: str, title: str, timeout: float = PAGE_MS) -> None:
+        self.page.goto(self.base + path, wait_until="domcontentloaded")
+        self.wait_for(title, timeout)
+
+    def wait_for(self, title: str, timeout: float = PAGE_MS) -> None:
+        """Until the page titled `title` has finished its script run and settled."""
+        heading = self.page.locator('[data-testid="stMain"] h1', has_text=title)
+        expect(heading).to_be_visible(timeout=timeout)
+        self.page.wait_for_function(IDLE_JS, timeout=timeout)
+        self.page.wait_for_timeout(SETTLE_MS)
+        self.page.wait_for_function(IDLE_JS, timeout=timeout)
+        assert heading.first.inner_text().strip() == title
+
+    def assert_sound(self) -> None:
+        """No Python exception on the page, no JavaScript error, nothing wider than the screen."""
+        exceptions = self.page.locator('[data-testid="stException"]')
+        assert exceptions.count() == 0, "\n\n".join(exceptions.all_inner_texts())
+        assert not self.errors, self.errors
+        main = self.page.locator('[data-testid="stMain"]')
+        width, client = main.evaluate("e => [e.scrollWidth, e.clientWidth]")
+        assert width <= client + 1, f"the page is wider than the window: {width} > {client} px"
+
+    def query(self) -> dict[str, list[str]]:
+        return parse_qs(urlsplit(self.page.url).query)
+
+    def screenshot(self, name: str) -> Path:
+        """The whole page: Streamlit scrolls inside stMain, so the window grows to its height."""
+        SHOTS.mkdir(exist_ok=True)
+        path = SHOTS / f"{name}.png"
+        height = self.page.locator('[data-testid="stMain"]').evaluate("e => e.scrollHeight")
+        self.page.set_viewport_size(
+            {"width": VIEWPORT["width"], "height": min(max(height, VIEWPORT["height"]), MAX_SHOT_HEIGHT)}
+        )
+        try:
+            self.page.wait_for_timeout(SETTLE_MS)  # plotly redraws on resize
+            self.page.screenshot(path=path, full_page=True)
+        finally:
+            self.page.set_viewport_size(VIEWPORT)
+        return path
+
+
+@contextmanager
+def new_tab(browser: Browser, base: str) -> Iterator[App]:
+    """A tab in a fresh browser context: no cookies, no cache, a new Streamlit session."""
+    context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
+    try:
+        tab = App(context.new_page(), base)
+        tab.page.on("pageerror", lambda error: tab.errors.append(f"{error.name}: {error.message}"))
+        yield tab
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def app(browser: Browser, server: Server) -> Iterator[App]:
+    with new_tab(browser, server.url) as tab:
+        yield tab
+
+
+def spec_of(url_path: str) -> PageSpec:
+    return next(p for p in PAGES if p.url_path == url_path)
+
+
+def url_of(spec: PageSpec, **params: str) -> str:
+    """The page's address (the default page is served at `/`), with query parameters."""
+    path = "/" if spec == PAGES[0] else f"/{spec.url_path}"
+    return f"{path}?{urlencode(params)}" if params else path
+
+
+def sidebar_multiselect(page: Page, label: str) -> Locator:
+    label_el = page.locator('[data-testid="stWidgetLabel"]', has_text=label)
+    return page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').filter(has=label_el)
+
+
+def chips(page: Page, label: str) -> list[str]:
+    """The selected options of a sidebar multiselect, as shown."""
+    tags = sidebar_multiselect(page, label).locator('[data-testid="stMultiSelectTagsContainer"] [data-tag]')
+    return [t.strip() for t in tags.all_inner_texts()]
+
+
+def assert_rendered(locator: Locator) -> None:
+    expect(locator).to_be_visible(timeout=15_000)
+    box = locator.bounding_box()
+    assert box is not None and box["width"] > 0 and box["height"] > 0, box
+
+
+def test_first_start_builds_the_database_and_shows_the_overview(app: App, server: Server):
+    assert not server.db.exists(), "the first test must meet a server without a database"
+    app.open(url_of(PAGES[0]), PAGES[0].title, timeout=FIRST_START_MS)
+    assert server.db.exists()
+    # the first start's status box stays on the page, collapsed, with its progress bar
+    expect(app.page.get_by_text("数据库已建立")).to_be_visible()
+    assert app.page.locator('[data-testid="stProgress"]').count() >= 1
+    assert_rendered(app.page.locator('[data-testid="stMetric"]').first)
+    app.assert_sound()
+    app.screenshot("first_start")
+
+
+@pytest.mark.parametrize("spec", PAGES, ids=lambda p: p.url_path)
+def test_page_renders(app: App, spec: PageSpec):
+    app.open(url_of(spec), spec.title)
+    app.screenshot(spec.url_path)
+    app.assert_sound()
+    if spec.has_charts:
+        charts = app.page.locator('[data-testid="stPlotlyChart"]')
+        assert charts.count() >= 1, "no plotly chart on a chart page"
+        for i in range(charts.count()):
+            assert_rendered(charts.nth(i).locator(".js-plotly-plot .main-svg").first)
+    if spec.url_path in PAGE_CONTENT:
+        assert_rendered(app.page.locator(PAGE_CONTENT[spec.url_path]).filter(visible=True).first)
+
+
+def test_filters_travel_in_the_url_and_across_pages(app: App):
+    trends, balance = spec_of("trends"), spec_of("balance")
+    app.open(url_of(trends, region=DAOXIAN, fund="resident"), trends.title)
+    app.screenshot("filters_trends")
+    app.assert_sound()
+    shown = chips(app.page, "地区")
+    assert len(shown) == 1 and shown[0].endswith("道县"), shown
+    assert app.query().get("region") == [DAOXIAN], app.page.url
+
+    app.page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=balance.title).click()
+    app.wait_for(balance.title)
+    app.screenshot("filters_balance")
+    app.assert_sound()
+    assert urlsplit(app.page.url).path == url_of(balance)
+    assert app.query().get("region") == [DAOXIAN], app.page.url
+    assert app.query().get("fund") == ["resident"], app.page.url
+    shown = chips(app.page, "地区")
+    assert len(shown) == 1 and shown[0].endswith("道县"), shown
+    assert chips(app.page, "险种") == ["居民医保"]
+
+
+def test_empty_state_says_what_is_missing(app: App):
+    trends = spec_of("trends")
+    app.open(url_of(trends, region=EMPTY_REGION, fund=EMPTY_FUND), trends.title)
+    app.screenshot("empty_state")
+    app.assert_sound()
+    assert app.query().get("region") == [EMPTY_REGION], app.page.url
+    info = app.page.locator('[data-testid="stAlertContentInfo"]').filter(has_text="未披露")
+    expect(info.first).to_be_visible()
+
+
+def test_a_shared_link_opens_the_dashboard_on_a_fresh_server(browser: Browser, tmp_path: Path):
+    """A link to a page (not `/`) as the very first request after the server starts."""
+    trends = spec_of("trends")
+    with running_server(tmp_path) as fresh, new_tab(browser, fresh.url) as app:
+        app.open(url_of(trends, region=DAOXIAN, fund="resident"), trends.title, timeout=FIRST_START_MS)
+        app.screenshot("shared_link_fresh_server")
+        app.assert_sound()
+        nav = app.page.locator('[data-testid="stSidebarNavLink"] [data-testid="stMarkdownContainer"]')
+        assert [t.strip() for t in nav.all_inner_texts()] == [p.title for p in PAGES], (
+            "the page ran without app.py (Streamlit's pages/ folder mode): no menu titles, filters or first start"
+        )
+        assert fresh.db.exists(), "the first start did not build the database"
+        shown = chips(app.page, "地区")
+        assert len(shown) == 1 and shown[0].endswith("道县"), shown
