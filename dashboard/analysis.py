@@ -158,13 +158,26 @@ def alerts(ind: pl.DataFrame, checks: pl.DataFrame) -> list[Alert]:
                 row["severity"],
                 kind,
                 ("表述值与计算值不符" if kind == "disagreement" else "数据质量")
-                + f"：{row['file_name'] or ''}",
-                row["message"],
+                + f"：{_short(row['message'])}",
+                f"{row['message']}（报告：{row['file_name'] or '未知'}）",
                 tuple(row["fact_ids"] or ()),
                 row["doc_id"],
             )
         )
     return sorted(found, key=lambda a: _SEVERITY_ORDER.get(a.severity, 3))
+
+
+def _short(message: str, limit: int = 48) -> str:
+    return message if len(message) <= limit else message[: limit - 1] + "…"
+
+
+def growth_gap(ind: pl.DataFrame) -> tuple[int, float] | None:
+    """The latest year with both growth rates, and expenditure growth minus income growth."""
+    both = ind.filter(pl.col("income_growth").is_not_null(), pl.col("expenditure_growth").is_not_null())
+    if both.is_empty():
+        return None
+    row = both.sort("year").row(-1, named=True)
+    return int(row["year"]), float(row["expenditure_growth"] - row["income_growth"])
 
 
 def national_reference(path: Path | None = None) -> pl.DataFrame:

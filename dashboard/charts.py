@@ -393,6 +393,7 @@ def ranking_chart(ranked: pl.DataFrame, indicator: str, median: float | None, ye
             },
             text=[scale.text(v) for v in rows["value"]],
             textposition="auto",
+            textangle=0,
             customdata=[
                 [scale.text(d, sign=True), _note(r)]
                 for d, r in zip(rows["diff"], rows.iter_rows(named=True), strict=True)

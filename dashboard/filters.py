@@ -49,9 +49,11 @@ class Filters:
 
 
 def region_label(row: dict) -> str:
-    """湖南省 · 益阳市 · 赫山区: the region under its province and city."""
-    parts = [row["province_name"], row["city_name"], row["region_name"]]
-    return " · ".join(dict.fromkeys(p for p in parts if p))
+    """赫山区（湖南省益阳市）: the region first, then the province and city it belongs to."""
+    within = "".join(
+        dict.fromkeys(p for p in (row["province_name"], row["city_name"]) if p and p != row["region_name"])
+    )
+    return f"{row['region_name']}（{within}）" if within else row["region_name"]
 
 
 def default_regions(options: pl.DataFrame) -> list[str]:

@@ -25,13 +25,15 @@ def apply_style() -> None:
     st.html(_STYLE)
 
 
-def header(title: str, f: Filters | None, note: str | None = None) -> None:
-    """Page title and the scope the filters give it."""
+def header(title: str, f: Filters | None, note: str | None = None, basis: bool = True) -> None:
+    """Page title and the scope the filters give it (the basis only where the page uses it)."""
     st.title(title)
     if f is not None:
-        basis = settings().bases[f.basis].name
         funds = "、".join(settings().fund_name(x) for x in f.funds) or "未选险种"
-        st.html(f'<div class="medfund-scope">{f.year_text} · {funds} · 口径：{basis}</div>')
+        scope = f"{f.year_text} · {funds}"
+        if basis:
+            scope += f" · 口径：{settings().bases[f.basis].name}"
+        st.html(f'<div class="medfund-scope">{scope}</div>')
     if note:
         st.caption(note)
 

@@ -10,7 +10,7 @@ from pipelines.checks import METRIC_NAMES
 cfg = settings()
 navigation.require_entrypoint()
 f = filters.active()
-ui.header("数据明细", f, "每一条数据都来自报告原文；选中一行可查看原文上下文。")
+ui.header("数据明细", f, "每一条数据都来自报告原文；选中一行可查看原文上下文。", basis=False)
 
 linked = st.query_params.get("fact")
 if linked:

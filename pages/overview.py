@@ -53,12 +53,13 @@ if ui.require_filters(f):
                 prev_value = previous["value"][0] if previous.height else None
                 flag = "（预计）" if row["estimated"] else "（推算）" if row["derived"] else ""
                 trend = s.filter(pl.col("year") <= year)["value"].to_list()
+                change = format_change(row["value"], prev_value, spec.kind)
                 cards[shown % 4].metric(
                     spec.name + flag,
                     format_value(row["value"], spec.kind),
-                    delta=format_change(row["value"], prev_value, spec.kind),
+                    delta=change,
                     delta_color="off" if key == "expenditure" else "normal",
-                    delta_description="较上年",
+                    delta_description="较上年" if change else None,
                     chart_data=trend if len(trend) > 1 else None,
                     border=True,
                     help="较上年变化：比率与月数为差值，其余为增长率。"

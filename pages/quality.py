@@ -13,6 +13,7 @@ ui.header(
     "数据质量",
     f,
     "报告内的勾稽检查（收入−支出=结余、分项合计、比率复核、数量级）和跨报告检查（累计结余滚存）。",
+    basis=False,
 )
 
 if ui.require_filters(f):
@@ -52,7 +53,7 @@ if ui.require_filters(f):
             shown.select(
                 pl.col("severity").replace_strict(SEVERITY, default=pl.col("severity")).alias("严重程度"),
                 pl.col("region_name").alias("地区"),
-                pl.col("year").alias("年度"),
+                pl.col("year").cast(pl.Utf8).fill_null("—").alias("年度"),
                 pl.col("message").alias("说明"),
                 pl.col("quote").alias("原文"),
                 pl.col("file_name").alias("报告"),

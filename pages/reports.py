@@ -9,7 +9,7 @@ from dashboard.config import settings
 cfg = settings()
 navigation.require_entrypoint()
 f = filters.active()
-ui.header("报告库", f)
+ui.header("报告库", f, basis=False)
 
 if ui.require_filters(f):
     docs = db.query("documents", regions=list(f.regions))

@@ -72,4 +72,11 @@ if ui.require_filters(f):
     else:
         title = f"{labels.get(g_region, g_region)} {cfg.fund_name(g_fund)}：收入增长与支出增长"
         ui.chart(charts.income_expenditure_growth_chart(pair, title), "growth_pair")
-        st.caption("支出增速持续高于收入增速，意味着结余将收窄。")
+        gap = analysis.growth_gap(pair)
+        if gap is not None and gap[1] > 0:
+            st.warning(
+                f"{gap[0]}年支出增速高于收入增速 {gap[1]:.1f} 个百分点，当期结余将收窄。",
+                icon=":material/trending_down:",
+            )
+        elif gap is not None:
+            st.caption(f"{gap[0]}年收入增速不低于支出增速（差 {-gap[1]:.1f} 个百分点）。")

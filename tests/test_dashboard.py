@@ -375,3 +375,20 @@ def test_excel_and_csv_exports_keep_numbers_and_chinese_headers(seeds_db):
     assert row["数值"] == 623898500.0 and row["险种"] == "居民医保" and row["指标"] == "基金收入"
     csv = export.csv_bytes(table)
     assert csv.startswith("\ufeff".encode()) and "本年基金收入合计62389.85万元" in csv.decode("utf-8-sig")
+
+
+def test_region_label_puts_the_region_first():
+    from dashboard.filters import region_label
+
+    county = {"region_name": "道县", "province_name": "湖南省", "city_name": "永州市"}
+    assert region_label(county) == "道县（湖南省永州市）"
+    city = {"region_name": "益阳市", "province_name": "湖南省", "city_name": ""}
+    assert region_label(city) == "益阳市（湖南省）"
+
+
+def test_growth_gap_takes_the_latest_year_with_both_rates():
+    ind = pl.DataFrame(
+        {"year": [2022, 2023, 2024], "income_growth": [5.0, 2.0, None], "expenditure_growth": [3.0, 9.5, 4.0]}
+    )
+    assert analysis.growth_gap(ind) == (2023, 7.5)
+    assert analysis.growth_gap(ind.head(0)) is None
