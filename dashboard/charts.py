@@ -54,6 +54,19 @@ def _symbols(frame: pl.DataFrame) -> list[str]:
     ]
 
 
+def _line_style(color: str, rows: pl.DataFrame, size: int) -> dict:
+    """A thick line in the group's colour; markers hollow where the value is estimated or derived."""
+    return {
+        "line": {"color": color, "width": 3},
+        "marker": {
+            "symbol": _symbols(rows),
+            "size": size,
+            "color": color,
+            "line": {"width": 2.5, "color": color},
+        },
+    }
+
+
 def _colors(frame: pl.DataFrame, by: str) -> dict[str, str]:
     """A colour per line: the fund's own, or one per region in code order (stable within a page)."""
     key = "fund" if by == "fund" else "region_code"
@@ -96,13 +109,7 @@ def trend_chart(s: pl.DataFrame, indicator: str, by: str) -> go.Figure:
                 y=[scale.apply(v) for v in rows["value"]],
                 mode="lines+markers",
                 name=label,
-                line={"color": color, "width": 3},
-                marker={
-                    "symbol": _symbols(rows),
-                    "size": 11,
-                    "color": color,
-                    "line": {"width": 2.5, "color": color},
-                },
+                **_line_style(color, rows, 11),
                 customdata=[[label, n] for n in notes],
                 hovertemplate=f"%{{customdata[0]}}<br>%{{x}}年：%{{y:{scale.d3_format}}} {scale.unit}%{{customdata[1]}}"
                 "<extra></extra>",
@@ -226,13 +233,7 @@ def reserves_chart(s: pl.DataFrame, by: str) -> go.Figure:
                 y=rows["value"].to_list(),
                 mode="lines+markers+text",
                 name=label,
-                line={"color": color, "width": 3},
-                marker={
-                    "symbol": _symbols(rows),
-                    "size": 12,
-                    "color": color,
-                    "line": {"width": 2.5, "color": color},
-                },
+                **_line_style(color, rows, 12),
                 text=[f"{v:.1f}" for v in rows["value"]],
                 textposition="top center",
                 customdata=[

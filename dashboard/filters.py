@@ -56,6 +56,12 @@ def region_label(row: dict) -> str:
     return f"{row['region_name']}（{within}）" if within else row["region_name"]
 
 
+def region_names() -> dict[str, str]:
+    """Region code → short name, for the pages' pickers and titles."""
+    options = db.query("region_options")
+    return dict(zip(options["region_code"], options["region_name"], strict=True))
+
+
 def default_regions(options: pl.DataFrame) -> list[str]:
     """All regions when they are few, else the ones with the most figures."""
     if options.height <= MAX_DEFAULT_REGIONS:

@@ -23,7 +23,7 @@ if ui.require_filters(f):
         format_func={"region": "按地区（选一个险种）", "fund": "按险种（选一个地区）"}.__getitem__,
         key="balance_by",
     )
-    labels = dict(zip(*db.query("region_options").select("region_code", "region_name"), strict=True))
+    labels = filters.region_names()
     if by == "region":
         fund = c2.selectbox("险种", f.funds, format_func=cfg.fund_name, key="balance_fund")
         rows, scope = ind.filter(pl.col("fund") == fund), cfg.fund_name(fund)

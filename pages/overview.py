@@ -15,7 +15,7 @@ ui.header("总览", f)
 
 if ui.require_filters(f):
     ind = db.query("indicators", basis=f.basis, **f.params)
-    labels = dict(zip(*db.query("region_options").select("region_code", "region_name"), strict=True))
+    labels = filters.region_names()
     left, right = st.columns(2)
     region = left.selectbox("地区", f.regions, format_func=lambda c: labels.get(c, c), key="overview_region")
     mine = ind.filter(pl.col("region_code") == region)

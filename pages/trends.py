@@ -13,7 +13,7 @@ ui.header("趋势", f)
 
 if ui.require_filters(f):
     ind = db.query("indicators", basis=f.basis, **f.params)
-    labels = dict(zip(*db.query("region_options").select("region_code", "region_name"), strict=True))
+    labels = filters.region_names()
     c1, c2, c3 = st.columns([2, 1, 2])
     indicator = c1.selectbox(
         "指标", list(cfg.indicators), format_func=lambda k: cfg.indicators[k].name, key="trend_indicator"
