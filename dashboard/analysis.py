@@ -57,6 +57,50 @@ def series(ind: pl.DataFrame, indicator: str) -> pl.DataFrame:
     )
 
 
+def per_capita(ind: pl.DataFrame) -> pl.DataFrame:
+    """Rows with both per-capita income and expenditure, marked if either is estimated or derived."""
+    income = series(ind, "income_per_capita").select(
+        "region_code", "fund", "year", est_in=pl.col("estimated"), der_in=pl.col("derived")
+    )
+    return (
+        series(ind, "expenditure_per_capita")
+        .join(income, on=["region_code", "fund", "year"])
+        .with_columns(
+            estimated=pl.col("estimated") | pl.col("est_in"), derived=pl.col("derived") | pl.col("der_in")
+        )
+        .drop("est_in", "der_in")
+        .filter(pl.col("income_per_capita").is_not_null())
+    )
+
+
+@dataclass(frozen=True)
+class Card:
+    """One headline figure of one fund and year, with last year's value and the trend so far."""
+
+    value: float
+    previous: float | None
+    estimated: bool
+    derived: bool
+    trend: list[float]
+
+
+def card(rows: pl.DataFrame, indicator: str, year: int) -> Card | None:
+    """The card for `indicator` in `year` from one region's rows of one fund (None: not disclosed)."""
+    s = series(rows, indicator)
+    current = s.filter(pl.col("year") == year)
+    if current.is_empty():
+        return None
+    row = current.row(0, named=True)
+    previous = s.filter(pl.col("year") == year - 1)
+    return Card(
+        value=row["value"],
+        previous=previous["value"][0] if previous.height else None,
+        estimated=row["estimated"],
+        derived=row["derived"],
+        trend=s.filter(pl.col("year") <= year)["value"].to_list(),
+    )
+
+
 def with_growth(s: pl.DataFrame) -> pl.DataFrame:
     """Year-on-year growth (%) of `value`, only between consecutive years."""
     prev = pl.col("value").shift(1).over(["region_code", "fund"])

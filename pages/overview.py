@@ -44,26 +44,21 @@ if ui.require_filters(f):
             shown = 0
             for key in cfg.headline:
                 spec = cfg.indicators[key]
-                s = analysis.series(rows, key)
-                current = s.filter(pl.col("year") == year)
-                if current.is_empty():
+                c = analysis.card(rows, key, year)
+                if c is None:
                     continue
-                row = current.row(0, named=True)
-                previous = s.filter(pl.col("year") == year - 1)
-                prev_value = previous["value"][0] if previous.height else None
-                flag = "（预计）" if row["estimated"] else "（推算）" if row["derived"] else ""
-                trend = s.filter(pl.col("year") <= year)["value"].to_list()
-                change = format_change(row["value"], prev_value, spec.kind)
+                flag = "（预计）" if c.estimated else "（推算）" if c.derived else ""
+                change = format_change(c.value, c.previous, spec.kind)
                 cards[shown % 4].metric(
                     spec.name + flag,
-                    format_value(row["value"], spec.kind),
+                    format_value(c.value, spec.kind),
                     delta=change,
                     delta_color="off" if key == "expenditure" else "normal",
                     delta_description="较上年" if change else None,
-                    chart_data=trend if len(trend) > 1 else None,
+                    chart_data=c.trend if len(c.trend) > 1 else None,
                     border=True,
                     help="较上年变化：比率与月数为差值，其余为增长率。"
-                    + ("" if prev_value is not None else "上年未披露。"),
+                    + ("" if c.previous is not None else "上年未披露。"),
                 )
                 shown += 1
             if shown == 0:

@@ -14,18 +14,7 @@ ui.header("人均收支", f, "人均基金收入 = 基金收入 ÷ 参保人数�
 
 if ui.require_filters(f):
     ind = db.query("indicators", basis=f.basis, **f.params)
-    income = analysis.series(ind, "income_per_capita").rename({"estimated": "est_in", "derived": "der_in"})
-    both = (
-        analysis.series(ind, "expenditure_per_capita")
-        .join(
-            income.select("region_code", "fund", "year", "est_in", "der_in"),
-            on=["region_code", "fund", "year"],
-        )
-        .with_columns(
-            estimated=pl.col("estimated") | pl.col("est_in"), derived=pl.col("derived") | pl.col("der_in")
-        )
-        .filter(pl.col("income_per_capita").is_not_null(), pl.col("expenditure_per_capita").is_not_null())
-    )
+    both = analysis.per_capita(ind)
     national = analysis.national_reference().filter(
         pl.col("fund").is_in(list(f.funds)),
         pl.col("year").is_between(f.first_year, f.last_year),

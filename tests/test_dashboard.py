@@ -392,3 +392,13 @@ def test_growth_gap_takes_the_latest_year_with_both_rates():
     )
     assert analysis.growth_gap(ind) == (2023, 7.5)
     assert analysis.growth_gap(ind.head(0)) is None
+
+
+def test_card_gives_value_last_year_and_trend():
+    rows = pl.concat(
+        [_ind(year=[2023], income=[5.9e8], estimated_metrics=[None]), _ind()], how="vertical_relaxed"
+    )
+    c = analysis.card(rows, "income", 2024)
+    assert (c.value, c.previous, c.trend) == (6.2e8, 5.9e8, [5.9e8, 6.2e8])
+    assert analysis.card(rows, "visits", 2024) is None  # not disclosed: no card
+    assert analysis.card(rows, "income", 2023).previous is None
