@@ -396,7 +396,8 @@ def test_growth_gap_takes_the_latest_year_with_both_rates():
 
 def test_card_gives_value_last_year_and_trend():
     rows = pl.concat(
-        [_ind(year=[2023], income=[5.9e8], estimated_metrics=[None]), _ind()], how="vertical_relaxed"
+        [_ind(year=[2023], income=[5.9e8], estimated_metrics=[None], visits=[None]), _ind(visits=[None])],
+        how="vertical_relaxed",
     )
     c = analysis.card(rows, "income", 2024)
     assert (c.value, c.previous, c.trend) == (6.2e8, 5.9e8, [5.9e8, 6.2e8])
