@@ -16,6 +16,7 @@ from dashboard.units import Scale, scale_for
 FONT = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, Source Han Sans SC, sans-serif"
 REGION_COLORS = ("#1F5FBF", "#E8710A", "#2E7D32", "#C2185B", "#7B3FB5", "#00897B", "#8D6E63", "#546E7A")
 DEFICIT_COLOR = "#C62828"
+LABELLED_POINTS = 12
 NATIONAL_COLOR = "#212121"
 PLOTLY_CONFIG = {
     "displaylogo": False,
@@ -276,7 +277,10 @@ def per_capita_scatter(s: pl.DataFrame, national: pl.DataFrame) -> go.Figure:
             go.Scatter(
                 x=rows["income_per_capita"].to_list(),
                 y=rows["expenditure_per_capita"].to_list(),
-                mode="markers",
+                # name each point while they are few enough to read on a projector
+                mode="markers+text" if s.height <= LABELLED_POINTS else "markers",
+                text=[f"{r['region_name']}{r['year']}" for r in rows.iter_rows(named=True)],
+                textposition="top center",
                 name=name,
                 marker={
                     "size": [14 + 36 * (v / biggest) ** 0.5 for v in rows["insured"]],
