@@ -146,7 +146,14 @@ class Alert:
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 # checks that compare a stated figure with the one computed from others
 STATED_VS_COMPUTED = frozenset(
-    {"balance_identity", "balance_rate", "per_capita", "components_sum", "cumulative_roll_forward"}
+    {
+        "balance_identity",
+        "stated_rate",
+        "stated_per_capita",
+        "components_sum",
+        "components_exceed_total",
+        "cumulative_roll_forward",
+    }
 )
 
 

@@ -7,6 +7,8 @@ estimated or derived rather than stated outcomes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import plotly.graph_objects as go
 import polars as pl
 
@@ -145,23 +147,45 @@ def growth_chart(s: pl.DataFrame, indicator: str, by: str) -> go.Figure:
     return base_layout(fig.update_layout(barmode="group"), f"{spec.name}同比增长")
 
 
+INCOME_COLOR, EXPENDITURE_COLOR = "#1F5FBF", "#E8710A"
+
+
+def _income_expenditure_bars(
+    x: list,
+    rows: pl.DataFrame,
+    columns: tuple[str, str],
+    names: tuple[str, str],
+    hover: str,
+    text: Callable[[float], str] | None = None,
+) -> go.Figure:
+    """Income beside expenditure: two bar series over the same x, always in the same colours."""
+    fig = go.Figure()
+    for column, name, color in zip(columns, names, (INCOME_COLOR, EXPENDITURE_COLOR), strict=True):
+        values = rows[column].to_list()
+        fig.add_trace(
+            go.Bar(
+                x=x,
+                y=values,
+                name=name,
+                marker={"color": color},
+                text=[text(v) if v is not None else "" for v in values] if text else None,
+                textposition="outside" if text else None,
+                hovertemplate=f"{name}<br>{hover}<extra></extra>",
+            )
+        )
+    return fig
+
+
 def income_expenditure_growth_chart(ind: pl.DataFrame, title: str) -> go.Figure:
     """Income growth against expenditure growth per year (one region and fund)."""
     rows = ind.sort("year")
-    fig = go.Figure()
-    for column, name, color in (
-        ("income_growth", "基金收入增长率", "#1F5FBF"),
-        ("expenditure_growth", "基金支出增长率", "#E8710A"),
-    ):
-        fig.add_trace(
-            go.Bar(
-                x=rows["year"].to_list(),
-                y=rows[column].to_list(),
-                name=name,
-                marker={"color": color},
-                hovertemplate=f"{name}<br>%{{x}}年：%{{y:+.1f}}%<extra></extra>",
-            )
-        )
+    fig = _income_expenditure_bars(
+        rows["year"].to_list(),
+        rows,
+        ("income_growth", "expenditure_growth"),
+        ("基金收入增长率", "基金支出增长率"),
+        hover="%{x}年：%{y:+.1f}%",
+    )
     fig.add_hline(y=0, line={"color": "#9E9E9E", "width": 1})
     fig.update_xaxes(title="年度", dtick=1, tickformat="d", ticksuffix="年", range=_year_range(rows))
     fig.update_yaxes(title="同比增长（%）", ticksuffix="%")
@@ -346,22 +370,14 @@ def per_capita_scatter(s: pl.DataFrame, national: pl.DataFrame) -> go.Figure:
 def per_capita_bars(s: pl.DataFrame, national: pl.DataFrame) -> go.Figure:
     """Grouped bars of per-capita income and expenditure per region-year-fund, national as lines."""
     labels = [f"{r['region_name']}·{r['year']}·{r['fund_name']}" for r in s.iter_rows(named=True)]
-    fig = go.Figure()
-    for column, name, color in (
-        ("income_per_capita", "人均基金收入", "#1F5FBF"),
-        ("expenditure_per_capita", "人均基金支出", "#E8710A"),
-    ):
-        fig.add_trace(
-            go.Bar(
-                x=labels,
-                y=s[column].to_list(),
-                name=name,
-                marker={"color": color},
-                text=[f"{v:,.0f}" for v in s[column]],
-                textposition="outside",
-                hovertemplate=f"%{{x}}<br>{name}：%{{y:,.0f}} 元<extra></extra>",
-            )
-        )
+    fig = _income_expenditure_bars(
+        labels,
+        s,
+        ("income_per_capita", "expenditure_per_capita"),
+        ("人均基金收入", "人均基金支出"),
+        hover="%{x}：%{y:,.0f} 元",
+        text=lambda v: f"{v:,.0f}",
+    )
     for r in national.iter_rows(named=True):
         fig.add_hline(
             y=r["expenditure_per_capita"],

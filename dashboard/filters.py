@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import polars as pl
 import streamlit as st
 
-from dashboard import db
+from dashboard import db, navigation
 from dashboard.config import settings
 
 # widget keys double as query-parameter names (values are codes)
@@ -42,10 +42,6 @@ class Filters:
         if self.first_year == self.last_year:
             return f"{self.first_year}年"
         return f"{self.first_year}–{self.last_year}年"
-
-    @property
-    def years(self) -> range:
-        return range(self.first_year, self.last_year + 1)
 
 
 def region_label(row: dict) -> str:
@@ -183,5 +179,8 @@ def _current(first: int, last: int) -> Filters:
 
 
 def active() -> Filters | None:
-    """The filters the sidebar drew in this run (pages call this)."""
+    """The filters the sidebar drew in this run (pages call this first).
+
+    A page run without app.py (see navigation.require_entrypoint) reruns through it."""
+    navigation.require_entrypoint()
     return st.session_state.get(_ACTIVE)

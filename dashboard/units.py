@@ -77,7 +77,3 @@ def format_change(current: float | None, previous: float | None, kind: Kind | st
         # a percentage of a deficit misleads (−321 → −788 万元 is not "+145%"): give the difference
         return scale_for(kind, [current - previous]).text(current - previous, sign=True)
     return f"{100 * (current / previous - 1):+.1f}%"
-
-
-def is_missing(value: float | None) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))

@@ -3,12 +3,11 @@
 import polars as pl
 import streamlit as st
 
-from dashboard import analysis, charts, db, filters, navigation, ui
+from dashboard import analysis, charts, db, filters, ui
 from dashboard.config import settings
 from dashboard.units import scale_for
 
 cfg = settings()
-navigation.require_entrypoint()
 f = filters.active()
 ui.header("地区对比", f)
 

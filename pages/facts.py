@@ -3,12 +3,11 @@
 import polars as pl
 import streamlit as st
 
-from dashboard import db, export, filters, navigation, ui
+from dashboard import db, export, filters, ui
 from dashboard.config import settings
 from pipelines.checks import METRIC_NAMES
 
 cfg = settings()
-navigation.require_entrypoint()
 f = filters.active()
 ui.header("数据明细", f, "每一条数据都来自报告原文；选中一行可查看原文上下文。", basis=False)
 

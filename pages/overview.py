@@ -3,13 +3,12 @@
 import polars as pl
 import streamlit as st
 
-from dashboard import analysis, db, filters, navigation, ui
+from dashboard import analysis, db, filters, ui
 from dashboard.config import settings
 from dashboard.navigation import page_path
 from dashboard.units import format_change, format_value
 
 cfg = settings()
-navigation.require_entrypoint()
 f = filters.active()
 ui.header("总览", f)
 

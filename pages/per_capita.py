@@ -4,11 +4,10 @@ national figures as a benchmark."""
 import polars as pl
 import streamlit as st
 
-from dashboard import analysis, charts, db, filters, navigation, ui
+from dashboard import analysis, charts, db, filters, ui
 from dashboard.config import settings
 
 cfg = settings()
-navigation.require_entrypoint()
 f = filters.active()
 ui.header("人均收支", f, "人均基金收入 = 基金收入 ÷ 参保人数；人均基金支出 = 基金支出 ÷ 参保人数。")
 

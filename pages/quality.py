@@ -3,11 +3,10 @@
 import polars as pl
 import streamlit as st
 
-from dashboard import db, filters, navigation, ui
+from dashboard import db, filters, ui
 
 SEVERITY = {"error": "错误", "warning": "警告", "info": "提示"}
 
-navigation.require_entrypoint()
 f = filters.active()
 ui.header(
     "数据质量",

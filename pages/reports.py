@@ -3,11 +3,10 @@
 import polars as pl
 import streamlit as st
 
-from dashboard import db, filters, navigation, trace, ui
+from dashboard import db, filters, trace, ui
 from dashboard.config import settings
 
 cfg = settings()
-navigation.require_entrypoint()
 f = filters.active()
 ui.header("报告库", f, basis=False)
 

@@ -3,11 +3,10 @@
 import polars as pl
 import streamlit as st
 
-from dashboard import analysis, charts, db, filters, navigation, ui
+from dashboard import analysis, charts, db, filters, ui
 from dashboard.config import settings
 
 cfg = settings()
-navigation.require_entrypoint()
 f = filters.active()
 ui.header("趋势", f)
 

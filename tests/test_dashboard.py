@@ -403,3 +403,22 @@ def test_card_gives_value_last_year_and_trend():
     assert (c.value, c.previous, c.trend) == (6.2e8, 5.9e8, [5.9e8, 6.2e8])
     assert analysis.card(rows, "visits", 2024) is None  # not disclosed: no card
     assert analysis.card(rows, "income", 2023).previous is None
+
+
+def test_alert_classes_name_checks_the_pipeline_emits():
+    from conftest import ROOT
+
+    emitted = (ROOT / "pipelines" / "checks.py").read_text(encoding="utf-8")
+    emitted += (ROOT / "pipelines" / "sql" / "indicators.sql").read_text(encoding="utf-8")
+    for check_id in analysis.STATED_VS_COMPUTED:
+        assert f'"{check_id}"' in emitted or f"'{check_id}'" in emitted, check_id
+
+
+def test_income_and_expenditure_keep_their_colours_in_every_bar_chart():
+    ind = _ind(income_growth=[3.0], expenditure_growth=[8.0])
+    growth = charts.income_expenditure_growth_chart(ind, "t")
+    pairs = analysis.per_capita(_ind()).with_columns(fund_name=pl.lit("居民医保"))
+    bars = charts.per_capita_bars(pairs, analysis.national_reference().clear())
+    for fig in (growth, bars):
+        assert [t.marker.color for t in fig.data] == [charts.INCOME_COLOR, charts.EXPENDITURE_COLOR]
+    assert list(bars.data[0].y) == [1046.7] and list(growth.data[1].y) == [8.0]
