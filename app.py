@@ -2,10 +2,16 @@
 
 import streamlit as st
 
-from dashboard import bootstrap, filters, navigation, ui
+from dashboard import bootstrap, filters, navigation, present, session, ui
 
 st.set_page_config(page_title="医保基金运行分析", page_icon="🏥", layout="wide")
 ui.apply_style()
 bootstrap.ensure_database()
 filters.sidebar()
-st.navigation(navigation.pages()).run()
+if present.active():
+    page = st.navigation(navigation.pages(), position="hidden")
+    present.frame(page)
+else:
+    session.sidebar()
+    page = st.navigation(navigation.pages())
+page.run()

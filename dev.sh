@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # MedFund developer entry point.
 #   ./dev.sh run     set up .venv, load data/reports into data/medfund.duckdb (idempotent), start the dashboard
-#   ./dev.sh test    set up .venv (with test tools and Debian's chromium) and run ruff and the whole test suite
+#   ./dev.sh test    set up .venv and the Debian packages the tests use, run ruff and the whole test suite
 #   ./dev.sh bench   benchmarks: ingest (prints documents/s) and dashboard (synthetic national-scale database)
 #   ./dev.sh setup   only create/refresh the virtual environment
 set -euo pipefail
@@ -24,17 +24,22 @@ setup() {
     fi
 }
 
-# The browser test drives Debian's chromium through Playwright; Playwright's own browser
-# downloads are not used (they fail without internet).
-browser() {
-    if command -v chromium >/dev/null 2>&1; then
+# Debian packages the tests use: chromium (driven by Playwright; Playwright's own browser
+# downloads fail without internet), CJK fonts, LibreOffice Impress and poppler (the deck is
+# rendered to PDF and PNG pages once).
+system_packages() {
+    local missing=()
+    command -v chromium >/dev/null 2>&1 || missing+=(chromium fonts-noto-cjk)
+    command -v soffice >/dev/null 2>&1 || missing+=(libreoffice-impress)
+    command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
+    if [ ${#missing[@]} -eq 0 ]; then
         return
     fi
     local sudo=""
     if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
-    echo "安装 chromium（Debian 软件包，浏览器测试用）"
+    echo "安装测试用的 Debian 软件包：${missing[*]}"
     $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
 case "${1:-run}" in
@@ -54,7 +59,7 @@ case "${1:-run}" in
         ;;
     test)
         setup
-        browser
+        system_packages
         "$VENV/bin/ruff" check .
         "$VENV/bin/ruff" format --check .
         "$VENV/bin/python" -m pytest -q

@@ -17,6 +17,7 @@ class PageSpec:
     url_path: str
     icon: str
     has_charts: bool
+    section: str = "分析"
 
 
 PAGES = (
@@ -25,17 +26,22 @@ PAGES = (
     PageSpec("pages/balance.py", "结余分析", "balance", ":material/savings:", True),
     PageSpec("pages/per_capita.py", "人均收支", "per_capita", ":material/scatter_plot:", True),
     PageSpec("pages/compare.py", "地区对比", "compare", ":material/leaderboard:", True),
-    PageSpec("pages/facts.py", "数据明细", "facts", ":material/table_view:", False),
-    PageSpec("pages/quality.py", "数据质量", "quality", ":material/rule:", False),
-    PageSpec("pages/reports.py", "报告库", "reports", ":material/description:", False),
+    PageSpec("pages/facts.py", "数据明细", "facts", ":material/table_view:", False, "数据"),
+    PageSpec("pages/quality.py", "数据质量", "quality", ":material/rule:", False, "数据"),
+    PageSpec("pages/reports.py", "报告库", "reports", ":material/description:", False, "数据"),
+    PageSpec("pages/briefing.py", "汇报", "briefing", ":material/slideshow:", False, "工作"),
+    PageSpec("pages/upload.py", "导入", "upload", ":material/upload_file:", False, "工作"),
+    PageSpec("pages/corrections.py", "校核", "corrections", ":material/fact_check:", False, "工作"),
 )
 
 
-def pages() -> list[st.Page]:
-    return [
-        st.Page(ROOT / p.path, title=p.title, url_path=p.url_path, icon=p.icon, default=(i == 0))
-        for i, p in enumerate(PAGES)
-    ]
+def pages() -> dict[str, list[st.Page]]:
+    """The pages by menu section, for st.navigation."""
+    sections: dict[str, list[st.Page]] = {}
+    for i, p in enumerate(PAGES):
+        page = st.Page(ROOT / p.path, title=p.title, url_path=p.url_path, icon=p.icon, default=(i == 0))
+        sections.setdefault(p.section, []).append(page)
+    return sections
 
 
 def page_path(url_path: str) -> Path:
