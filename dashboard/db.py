@@ -32,6 +32,8 @@ _MATERIALISE = (
     "CREATE TABLE checks AS SELECT * FROM src.checks",
     "CREATE TABLE cross_checks AS SELECT * FROM src.indicator_checks",
     "CREATE TABLE rejections AS SELECT * FROM src.rejections",
+    "CREATE TABLE corrections AS SELECT * FROM src.correction_log",
+    "CREATE TABLE removals AS SELECT * FROM src.report_removal",
     "CREATE TABLE region_table AS SELECT * FROM read_csv($csv, all_varchar = true)",
 )
 # queries that read the file itself (large columns not copied into memory)

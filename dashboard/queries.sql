@@ -43,9 +43,11 @@ WHERE v.view_basis = $basis
 ORDER BY v.region_code, v.fund, v.metric, v.year;
 
 -- name: facts
--- Every extracted fact within the filters (all items and bases), with its document.
+-- Every fact within the filters (all items and bases) as the stewards vouch for it
+-- (origin: extracted, corrected or added), with its document.
 SELECT f.fact_id, f.region_code, f.region_name, f.year, f.fund, f.metric, f.item, f.basis, f.value, f.unit,
-       f.derived, f.quote, f.doc_id, d.file_name, f.rule_id
+       f.derived, f.quote, f.doc_id, d.file_name, f.rule_id, f.origin, f.correction_id,
+       f.origin <> 'extracted' AS corrected
 FROM facts f
 LEFT JOIN docs d USING (doc_id)
 WHERE list_contains($regions, f.region_code)
@@ -55,7 +57,7 @@ ORDER BY f.region_code, f.year, f.fund, f.metric, f.item, f.basis, f.doc_id, f.q
 
 -- name: facts_by_id
 SELECT f.fact_id, f.region_code, f.region_name, f.year, f.fund, f.metric, f.item, f.basis, f.value, f.unit,
-       f.derived, f.quote, f.quote_start, f.quote_end, f.doc_id, d.file_name
+       f.derived, f.quote, f.quote_start, f.quote_end, f.doc_id, d.file_name, f.origin, f.correction_id
 FROM facts f
 LEFT JOIN docs d USING (doc_id)
 WHERE f.fact_id IN (SELECT unnest($fact_ids::VARCHAR[]))
@@ -68,7 +70,7 @@ SELECT doc_id, file_name, text FROM documents WHERE doc_id = $doc_id;
 -- name: document_facts
 -- The facts of one document with their spans, in reading order.
 SELECT fact_id, region_name, year, fund, metric, item, basis, value, unit, derived, quote,
-       quote_start, quote_end
+       quote_start, quote_end, origin
 FROM facts
 WHERE doc_id = $doc_id
 ORDER BY quote_start, fact_id;
@@ -114,3 +116,34 @@ FROM rejections r
 JOIN docs d USING (doc_id)
 WHERE list_contains($regions, d.region_code)
 ORDER BY d.file_name, r.seq;
+
+-- name: document_by_id
+-- One report of the library (to recognise a file that is already in it).
+SELECT doc_id, file_name, report_year, region_code, region_name, n_facts, ingested_at
+FROM docs
+WHERE doc_id = $doc_id;
+
+-- name: fact_history
+-- Every correction of one fact, oldest first (the fact's id now, or when it was corrected).
+SELECT correction_id, action, fact_id, current_fact_id, year, fund, metric, item, basis, value, unit, quote,
+       reason, author, created_at, in_force, extracted_year, extracted_fund, extracted_metric, extracted_item,
+       extracted_basis, extracted_value, file_name
+FROM corrections
+WHERE current_fact_id = $fact_id OR fact_id = $fact_id
+ORDER BY created_at, correction_id;
+
+-- name: corrections
+-- The stewards' corrections, newest first: all of them, or those about the chosen regions.
+SELECT c.correction_id, c.action, c.doc_id, c.file_name, c.fact_id, c.current_fact_id, c.in_force,
+       c.year, c.fund, c.metric, c.item, c.basis, c.value, c.unit, c.quote, c.fact_quote,
+       c.extracted_year, c.extracted_fund, c.extracted_metric, c.extracted_item, c.extracted_basis,
+       c.extracted_value, c.reason, c.author, c.created_at, c.anchor_start, c.anchor_end,
+       d.region_code, d.region_name
+FROM corrections c
+LEFT JOIN docs d USING (doc_id)
+WHERE $all_regions OR list_contains($regions, d.region_code)
+ORDER BY c.created_at DESC, c.correction_id DESC;
+
+-- name: removals
+-- Reports removed from the library, newest first.
+SELECT doc_id, file_name, n_facts, reason, author, removed_at FROM removals ORDER BY removed_at DESC;

@@ -77,3 +77,13 @@ def format_change(current: float | None, previous: float | None, kind: Kind | st
         # a percentage of a deficit misleads (−321 → −788 万元 is not "+145%"): give the difference
         return scale_for(kind, [current - previous]).text(current - previous, sign=True)
     return f"{100 * (current / previous - 1):+.1f}%"
+
+
+# Units a steward may type a figure in, per stored unit (factor to the base unit).
+INPUT_UNITS: dict[str, dict[str, float]] = {
+    "yuan": {"万元": 1e4, "亿元": 1e8, "元": 1.0},
+    "person": {"人": 1.0, "万人": 1e4},
+    "visit": {"人次": 1.0, "万人次": 1e4},
+    "percent": {"%": 1.0},
+    "yuan_per_person": {"元/人": 1.0},
+}

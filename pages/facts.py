@@ -3,18 +3,19 @@
 import polars as pl
 import streamlit as st
 
-from dashboard import db, export, filters, ui
+from dashboard import correcting, db, export, filters, session, ui
 from dashboard.config import settings
 from pipelines.checks import METRIC_NAMES
 
 cfg = settings()
 f = filters.active()
-ui.header("数据明细", f, "每一条数据都来自报告原文；选中一行可查看原文上下文。", basis=False)
+ui.header("数据明细", f, "每一条数据都来自报告原文；选中一行可查看原文上下文和校核记录。", basis=False)
+correcting.flash()
 
 linked = st.query_params.get("fact")
 if linked:
-    st.markdown("##### 提示所指的数据")
-    ui.quote_in_document(linked)
+    st.markdown("##### 链接所指的数据")
+    correcting.fact_panel(session.editor(), linked)
     st.divider()
 
 if ui.require_filters(f):
@@ -44,8 +45,14 @@ if ui.require_filters(f):
     if facts.is_empty():
         ui.empty("所选地区、险种和年度中没有符合条件的数据。")
     else:
-        table = export.facts_table(facts)
-        st.caption(f"共 {table.height} 条数据；数值为基本单位（元、人、人次、%）。")
+        table = export.facts_table(facts).with_columns(
+            facts["origin"].replace_strict(correcting.ORIGINS, default="").alias("已校核")
+        )
+        n_corrected = int(facts["corrected"].sum())
+        st.caption(
+            f"共 {table.height} 条数据；数值为基本单位（元、人、人次、%）。"
+            + (f"其中 {n_corrected} 条经校核人更正或补录（“已校核”列）。" if n_corrected else "")
+        )
         picked = st.dataframe(
             table.drop("数据编号"),
             hide_index=True,
@@ -57,7 +64,7 @@ if ui.require_filters(f):
         )
         rows = picked.selection.rows if picked else []
         if rows:
-            ui.quote_in_document(table["数据编号"][rows[0]])
+            correcting.fact_panel(session.editor(), facts["fact_id"][rows[0]])
         else:
             st.caption("选中表格中的一行，查看该数据在报告中的原文位置。")
         d1, d2, _ = st.columns([1, 1, 4])

@@ -3,12 +3,13 @@
 import polars as pl
 import streamlit as st
 
-from dashboard import db, filters, trace, ui
+from dashboard import correcting, db, filters, session, trace, ui
 from dashboard.config import settings
 
 cfg = settings()
 f = filters.active()
 ui.header("报告库", f, basis=False)
+correcting.flash()
 
 if ui.require_filters(f):
     docs = db.query("documents", regions=list(f.regions))
@@ -53,3 +54,4 @@ if ui.require_filters(f):
             ]
             with st.container(height=560, border=True):
                 st.html(trace.document_html(text, spans))
+            correcting.remove_form(session.editor(), doc)

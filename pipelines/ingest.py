@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -24,7 +24,7 @@ from pipelines.models import Document, Rejection, validate_facts
 from pipelines.normalize import normalize_text
 from pipelines.readers import SUPPORTED_SUFFIXES, ReadError, read_document
 from pipelines.regions import RegionGuess, RegionTable, SubRegions, detect_region
-from pipelines.store import DocumentRows
+from pipelines.store import DocumentRows, ReportOverride
 
 RULES_DIR = Path(__file__).with_name("rules")
 
@@ -88,11 +88,26 @@ def expand_paths(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
     return files, skipped
 
 
+STEWARD = "steward"  # region_confidence when a steward set the region
+
+
 def read_facts(
-    text: str, report_year: int | None = None, table: RegionTable | None = None
+    text: str,
+    report_year: int | None = None,
+    table: RegionTable | None = None,
+    region_code: str | None = None,
 ) -> tuple[RegionGuess, Extraction, list[dict[str, Any]]]:
-    """The region a normalised text covers, and its facts with their regions."""
-    guess = detect_region(text, table)
+    """The region a normalised text covers, and its facts with their regions.
+
+    ``report_year`` and ``region_code``, when given, replace what would be detected."""
+    if region_code is not None:
+        table = table or RegionTable.default()
+        chosen = table.get(region_code)
+        if chosen is None:
+            raise ValueError(f"未知的行政区划代码：{region_code}")
+        guess = RegionGuess(chosen, STEWARD, ("由校核人指定",))
+    else:
+        guess = detect_region(text, table)
     region = guess.region
     subs = SubRegions.find(text, region, table) if region else None
     extraction = _extractor().extract(text, report_year, subjects=subs.spans if subs else [])
@@ -104,14 +119,19 @@ def read_facts(
     return guess, extraction, records
 
 
-def process_file(path: Path, table: RegionTable | None = None) -> DocumentRows:
-    """Read, extract, validate and check one file. Raises ReadError for an unreadable file."""
+def process_file(
+    path: Path, table: RegionTable | None = None, overrides: Mapping[str, ReportOverride] | None = None
+) -> DocumentRows:
+    """Read, extract, validate and check one file. Raises ReadError for an unreadable file.
+
+    ``overrides`` (by document id) hold the region and report year a steward set."""
     raw = read_document(path)
     doc_id = raw.sha256
     text = normalize_text(raw.text)
     if not text.strip():
         raise ReadError(path, "文件中没有文字内容")
-    guess, extraction, records = read_facts(text, table=table)
+    override = (overrides or {}).get(doc_id, ReportOverride())
+    guess, extraction, records = read_facts(text, override.report_year, table, override.region_code)
     region = guess.region
     warnings: list[str] = []
     for i, rec in enumerate(records):
@@ -189,6 +209,7 @@ def ingest(
     paths: Iterable[Path],
     progress: Callable[[Outcome], None] | None = None,
     batch_size: int = 50,
+    overrides: Mapping[str, ReportOverride] | None = None,
 ) -> list[Outcome]:
     """Load every file; one file's failure never stops the others or leaves rows behind.
 
@@ -196,10 +217,13 @@ def ingest(
     database); those that pass are written in batches, one transaction each, and a batch
     that fails to write is retried one document per transaction, so each document is
     written whole or not at all and only the documents that cannot be written fail.
+    ``overrides`` (by document id) add to the region/year settings stored in the database.
     """
     outcomes: list[Outcome] = []
     pending: list[tuple[Outcome, DocumentRows]] = []
     existing = store.document_ids(con)
+    # region/year a steward set: those stored for earlier ingests, and those given now
+    overrides = {**store.report_overrides(con), **(overrides or {})}
 
     def flush() -> None:
         _write(con, pending)
@@ -212,7 +236,7 @@ def ingest(
 
     for path in paths:
         try:
-            p = process_file(path)
+            p = process_file(path, overrides=overrides)
         except ReadError as exc:
             outcome = Outcome(path, ok=False, error=str(exc))
         except Exception as exc:  # an extractor bug must not take the batch down; say which file

@@ -8,6 +8,7 @@ One strict base model; closed vocabularies are enums whose values are the codes 
 from __future__ import annotations
 
 import math
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -187,6 +188,47 @@ class Rejection(StrictModel):
     end: int
     rule_id: str
     candidate: dict[str, Any]
+
+
+class CorrectionAction(StrEnum):
+    CORRECT = "correct"  # the figure is read wrongly: value, fund, metric, item, year or basis
+    REJECT = "reject"  # not a fund figure at all, or not this report's
+    ADD = "add"  # a figure the extractor missed, quoted from the text
+    RESTORE = "restore"  # back to the figure as extracted
+
+
+class Correction(StrictModel):
+    """A steward's correction; stored apart from the extracted facts, never overwriting them."""
+
+    correction_id: str = Field(min_length=1)
+    action: CorrectionAction
+    doc_id: str = Field(min_length=1)
+    fact_id: str = Field(min_length=1)
+    anchor_start: int = Field(ge=0)
+    anchor_end: int
+    anchor_key: str = Field(min_length=1)
+    year: int | None = Field(default=None, ge=1980, le=2100)
+    fund: Fund | None = None
+    metric: Metric | None = None
+    item: Item | None = None
+    basis: Basis | None = None
+    value: float | None = None
+    unit: Unit | None = None
+    quote: str | None = None
+    reason: str = Field(min_length=2, description="why; shown in the history")
+    author: str = Field(min_length=1)
+    created_at: datetime
+
+    @model_validator(mode="after")
+    def _complete(self) -> Correction:
+        stated = (self.year, self.fund, self.metric, self.item, self.basis, self.value, self.unit)
+        if self.action in (CorrectionAction.CORRECT, CorrectionAction.ADD) and None in stated:
+            raise ValueError("更正和补录须给出年度、险种、指标、分项、口径和数值")
+        if self.action == CorrectionAction.ADD and not self.quote:
+            raise ValueError("补录须引用报告原文")
+        if self.anchor_end <= self.anchor_start:
+            raise ValueError("引文位置无效（end ≤ start）")
+        return self
 
 
 class Severity(StrEnum):

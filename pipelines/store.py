@@ -96,6 +96,18 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute((SQL_DIR / name).read_text(encoding="utf-8"))
 
 
+def schema_current(path: Path) -> bool:
+    """Whether a database file already has every table and view of this version's schema."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        names = {
+            r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()
+        }
+    finally:
+        con.close()
+    return {"correction_log", "fund_facts", "indicators_by_basis"} <= names
+
+
 @contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     con.execute("BEGIN TRANSACTION")
@@ -220,3 +232,47 @@ def _check_frame(checks: list[CheckResult]) -> pl.DataFrame:
 
 def document_ids(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {row[0] for row in con.execute("SELECT doc_id FROM report").fetchall()}
+
+
+@dataclass(frozen=True)
+class ReportOverride:
+    """Region and report year a steward set for a document; None keeps the detected one."""
+
+    region_code: str | None = None
+    report_year: int | None = None
+
+
+def report_overrides(con: duckdb.DuckDBPyConnection) -> dict[str, ReportOverride]:
+    rows = con.execute("SELECT doc_id, region_code, report_year FROM report_override").fetchall()
+    return {doc_id: ReportOverride(code, year) for doc_id, code, year in rows}
+
+
+def set_override(con: duckdb.DuckDBPyConnection, doc_id: str, override: ReportOverride, author: str) -> None:
+    """Remember a steward's region/year for a document (used by every later ingest of it)."""
+    now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    with transaction(con):
+        con.execute("DELETE FROM report_override WHERE doc_id = ?", [doc_id])
+        if override != ReportOverride():
+            con.execute(
+                "INSERT INTO report_override VALUES (?, ?, ?, ?, ?)",
+                [doc_id, override.region_code, override.report_year, author, now],
+            )
+
+
+def remove_document(con: duckdb.DuckDBPyConnection, doc_id: str, reason: str, author: str) -> int:
+    """Remove a report and everything read from it, in one transaction; returns its number of facts.
+
+    Its corrections stay (with who and why), and apply again if the report is brought back."""
+    rows = con.execute("SELECT file_name, n_facts FROM report WHERE doc_id = ?", [doc_id]).fetchall()
+    if not rows:
+        raise KeyError(f"报告 {doc_id[:12]} 不在库中")
+    file_name, n_facts = rows[0]
+    now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    with transaction(con):
+        for table in ("fact", "rejections", "checks", "report"):
+            con.execute(f"DELETE FROM {table} WHERE doc_id = ?", [doc_id])
+        con.execute(
+            "INSERT INTO report_removal VALUES (?, ?, ?, ?, ?, ?)",
+            [doc_id, file_name, n_facts, reason, author, now],
+        )
+    return int(n_facts or 0)

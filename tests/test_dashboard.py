@@ -4,6 +4,7 @@ tracing and exports."""
 from __future__ import annotations
 
 import io
+import re
 
 import duckdb
 import openpyxl
@@ -115,13 +116,15 @@ PARAMS = {
     "last_year": 2100,
     "fact_ids": [],
     "doc_id": "",
+    "fact_id": "",
+    "all_regions": True,
 }
 
 
 @pytest.mark.parametrize("name", sorted(db.QUERIES))
 def test_every_named_query_runs(con, seeds_db, name):
     sql = db.QUERIES[name]
-    params = {k: v for k, v in PARAMS.items() if f"${k}" in sql}
+    params = {k: v for k, v in PARAMS.items() if re.search(rf"\${k}\b", sql)}
     if name in db.FILE_QUERIES:
         frame = db.run_file_query(str(seeds_db), name, **params)
     else:

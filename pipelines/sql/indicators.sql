@@ -1,6 +1,7 @@
 -- One row per region, year and fund: the headline indicators, chosen among competing
 -- facts by a fixed precedence, and the ratios computed from them.
 --
+-- Facts are the stewards' current ones (fact_current: corrections applied, rejected ones left out).
 -- Precedence among facts for the same region, year, fund and metric (item = total):
 --   1. basis: actual over estimate over budget;
 --   2. stated over derived (derived = computed from a stated change);
@@ -14,7 +15,7 @@ WITH stated AS (
     SELECT f.region_code, f.region_name, f.region_level, f.year, f.fund, f.metric, f.value,
            f.basis, f.derived, false AS computed, f.fact_id, f.doc_id, f.quote,
            r.report_year AS doc_year, r.ingested_at, f.quote_start
-    FROM fact f JOIN report r USING (doc_id)
+    FROM fact_current f JOIN report r USING (doc_id)
     WHERE f.item = 'total'
 ),
 populations AS (
@@ -23,7 +24,7 @@ populations AS (
            true AS computed, min(f.fact_id) AS fact_id, min(f.doc_id) AS doc_id,
            string_agg(f.quote, ' ＋ ' ORDER BY f.item) AS quote,
            max(r.report_year) AS doc_year, max(r.ingested_at) AS ingested_at, min(f.quote_start) AS quote_start
-    FROM fact f JOIN report r USING (doc_id)
+    FROM fact_current f JOIN report r USING (doc_id)
     WHERE f.item IN ('rural', 'urban') AND f.metric IN ('insured', 'income', 'expenditure', 'visits')
     GROUP BY f.region_code, f.year, f.fund, f.metric, f.basis, f.doc_id
     HAVING count(DISTINCT f.item) = 2
