@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 import polars as pl
 import streamlit as st
@@ -184,3 +185,27 @@ def active() -> Filters | None:
     A page run without app.py (see navigation.require_entrypoint) reruns through it."""
     navigation.require_entrypoint()
     return st.session_state.get(_ACTIVE)
+
+
+def narrow(regions: Sequence[str], funds: Sequence[str] | None = None) -> Filters | None:
+    """Replace the active filters' regions (and funds) for the rest of this run.
+
+    Presentation mode shows one region: the pages that follow read the narrowed filters
+    through active(), while the sidebar's widgets, the link and the next run keep the
+    user's own choice."""
+    current = st.session_state.get(_ACTIVE)
+    if current is None:
+        return None
+    narrowed = replace(
+        current, regions=tuple(regions), funds=tuple(current.funds if funds is None else funds)
+    )
+    st.session_state[_ACTIVE] = narrowed
+    return narrowed
+
+
+def reseed_from_link() -> None:
+    """Take the filters from the link again on the next run.
+
+    st.switch_page drops every widget's state (the sidebar's too); a switch that passes the
+    link's query parameters on calls this first, so the filters survive the switch."""
+    st.session_state.pop(_SEEDED, None)

@@ -3,7 +3,7 @@
 import polars as pl
 import streamlit as st
 
-from dashboard import analysis, charts, db, filters, ui
+from dashboard import analysis, charts, db, filters, present, ui
 from dashboard.config import settings
 from dashboard.units import format_value
 
@@ -13,21 +13,29 @@ ui.header("结余分析", f)
 
 if ui.require_filters(f):
     ind = db.query("indicators", basis=f.basis, **f.params)
-    c1, c2 = st.columns([1, 2])
-    by = c1.segmented_control(
-        "分组",
-        ["region", "fund"],
-        default="region",
-        required=True,
-        format_func={"region": "按地区（选一个险种）", "fund": "按险种（选一个地区）"}.__getitem__,
-        key="balance_by",
-    )
+    presenting = present.active()  # on the projector: every fund of the presented region, no pickers
+    if presenting:
+        by = "fund"
+    else:
+        c1, c2 = st.columns([1, 2])
+        by = c1.segmented_control(
+            "分组",
+            ["region", "fund"],
+            default="region",
+            required=True,
+            format_func={"region": "按地区（选一个险种）", "fund": "按险种（选一个地区）"}.__getitem__,
+            key="balance_by",
+        )
     labels = filters.region_names()
     if by == "region":
         fund = c2.selectbox("险种", f.funds, format_func=cfg.fund_name, key="balance_fund")
         rows, scope = ind.filter(pl.col("fund") == fund), cfg.fund_name(fund)
     else:
-        region = c2.selectbox("地区", f.regions, format_func=lambda c: labels.get(c, c), key="balance_region")
+        region = (
+            f.regions[0]
+            if presenting
+            else c2.selectbox("地区", f.regions, format_func=lambda c: labels.get(c, c), key="balance_region")
+        )
         rows, scope = ind.filter(pl.col("region_code") == region), labels.get(region, region)
 
     rate = analysis.series(rows, "balance_rate")

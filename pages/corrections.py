@@ -12,7 +12,9 @@ correcting.flash()
 
 mine = st.toggle("只看所选地区", value=True, key="corrections_scope") and f is not None
 log = db.query("corrections", all_regions=not mine, regions=list(f.regions) if f else [])
-if log.is_empty():
+if mine and not f.regions:
+    ui.empty("请在左侧选择至少一个地区，或关闭“只看所选地区”查看全部校核记录。")
+elif log.is_empty():
     ui.empty("还没有校核记录。" if not mine else "所选地区还没有校核记录。")
 else:
     st.caption(f"共 {log.height} 条校核记录（最新的在前）；选中一行查看原文，校核人可撤销生效中的校核。")

@@ -5,7 +5,7 @@ import streamlit as st
 from dashboard import db, filters, review, session, stewardship, ui
 
 filters.active()
-ui.header("导入报告", None, "上传本年度的报告，先预览识别结果，确认后写入数据库（与命令行导入相同的流程）。")
+ui.header("导入", None, "上传本年度的报告，先预览识别结果，确认后写入数据库（与命令行导入相同的流程）。")
 
 editor = session.require("导入报告")
 if editor is not None:
