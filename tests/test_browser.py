@@ -358,3 +358,17 @@ def test_a_shared_link_opens_the_dashboard_on_a_fresh_server(browser: Browser, t
         assert fresh.db.exists(), "the first start did not build the database"
         shown = chips(app.page, "地区")
         assert len(shown) == 1 and shown[0].startswith("道县"), shown
+
+
+def test_the_first_session_on_a_fresh_server_keeps_its_filters_across_pages(browser: Browser, tmp_path: Path):
+    """The first run after a server start is in Streamlit's pages/ folder mode; app.py leaves it
+    before drawing any widget, or the sidebar's widgets would lose their values on the first click."""
+    overview, trends = PAGES[0], spec_of("trends")
+    with running_server(tmp_path) as fresh, new_tab(browser, fresh.url) as app:
+        app.open(url_of(overview, region=DAOXIAN, fund="resident"), overview.title, timeout=FIRST_START_MS)
+        app.page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=trends.title).click()
+        app.wait_for(trends.title)
+        app.assert_sound()
+        shown = chips(app.page, "地区")
+        assert len(shown) == 1 and shown[0].startswith("道县"), shown
+        assert chips(app.page, "险种") == ["居民医保"]
