@@ -62,16 +62,7 @@ def _build_once(path: str) -> list[Outcome]:
     return outcomes
 
 
-@st.cache_resource(show_spinner=False)
-def _upgrade_once(path: str) -> None:
-    """A file made by an earlier version gets the tables and views added since (once per process)."""
-    if not store.schema_current(Path(path)):
-        store.connect(path).close()
-
-
 def ensure_database() -> None:
     path = db.database_path()
     if not path.exists():
         _build_once(str(path))
-    else:
-        _upgrade_once(str(path))

@@ -19,6 +19,8 @@ import duckdb
 import polars as pl
 import streamlit as st
 
+from pipelines import store
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = ROOT / "data" / "medfund.duckdb"
 REGIONS_CSV = ROOT / "data" / "regions" / "gb2260.csv"
@@ -88,7 +90,14 @@ def _busy(path: str, exc: duckdb.Error) -> DatabaseBusy:
 
 
 def open_database(path: str) -> duckdb.DuckDBPyConnection:
-    """An in-memory copy of what the pages read, with the indicator views materialised."""
+    """An in-memory copy of what the pages read, with the indicator views materialised.
+
+    A file made by an earlier version first gets the tables and views added since."""
+    try:
+        if not store.schema_current(Path(path)):
+            store.connect(path).close()
+    except duckdb.IOException as exc:
+        raise _busy(path, exc) from exc
     con = duckdb.connect(":memory:")
     try:
         con.execute("ATTACH ? AS src (READ_ONLY)", [path])

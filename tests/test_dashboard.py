@@ -425,3 +425,19 @@ def test_income_and_expenditure_keep_their_colours_in_every_bar_chart():
     for fig in (growth, bars):
         assert [t.marker.color for t in fig.data] == [charts.INCOME_COLOR, charts.EXPENDITURE_COLOR]
     assert list(bars.data[0].y) == [1046.7] and list(growth.data[1].y) == [8.0]
+
+
+def test_a_file_from_an_earlier_version_gets_the_new_schema_when_opened(seeds_db, tmp_path):
+    old = tmp_path / "old.duckdb"
+    old.write_bytes(seeds_db.read_bytes())
+    raw = duckdb.connect(str(old))
+    for view in ("correction_log", "fact_current", "correction_latest", "fact_base"):
+        raw.execute(f"DROP VIEW {view} CASCADE")
+    raw.execute("DROP TABLE correction")
+    raw.close()
+    loaded = db.open_database(str(old))
+    assert db.run_query(loaded, "corrections", all_regions=True, regions=[]).height == 0
+    assert db.run_query(
+        loaded, "facts", **{k: PARAMS[k] for k in ("regions", "funds", "first_year", "last_year")}
+    ).height
+    loaded.close()
