@@ -47,7 +47,7 @@ from pptx.util import Emu, Inches, Pt
 from dashboard import analysis, db
 from dashboard.charts import EXPENDITURE_COLOR, INCOME_COLOR
 from dashboard.config import Kind, settings
-from dashboard.filters import region_label
+from dashboard.filters import Filters, region_label
 from dashboard.units import Scale, format_change, format_value, scale_for
 
 DECK_QUERIES = db.load_queries(Path(__file__).with_name("deck.sql"))
@@ -91,31 +91,12 @@ class DeckRequest:
 
 
 @dataclass(frozen=True)
-class _Scope:
-    """The request checked against the database: known codes, a definite year range."""
+class _Scope(Filters):
+    """The request checked against the database: known codes, a definite year range (the
+    filters' own fields), and the regions' names."""
 
-    regions: tuple[str, ...]
     names: dict[str, str]  # code → short name (赫山区)
     labels: dict[str, str]  # code → name with province and city (赫山区（湖南省益阳市）)
-    funds: tuple[str, ...]
-    first_year: int
-    last_year: int
-    basis: str
-
-    @property
-    def params(self) -> dict[str, Any]:
-        return {
-            "regions": list(self.regions),
-            "funds": list(self.funds),
-            "first_year": self.first_year,
-            "last_year": self.last_year,
-        }
-
-    @property
-    def year_text(self) -> str:
-        if self.first_year == self.last_year:
-            return f"{self.first_year}年"
-        return f"{self.first_year}–{self.last_year}年"
 
     @property
     def basis_name(self) -> str:

@@ -115,31 +115,26 @@ def show(preview: Preview, key: str) -> None:
             st.caption("原文位置（选中一行查看其他数据）：")
             st.html(trace.quote_html(doc.text, fact.start, fact.end))
     with rejections_tab:
-        if not rows.rejections:
-            st.caption("没有未采用的数字。")
-        else:
-            st.dataframe(
-                pl.DataFrame(
-                    {"原因": [r.reason for r in rows.rejections], "原文": [r.quote for r in rows.rejections]}
-                ),
-                hide_index=True,
-                width="stretch",
-            )
+        _listing(
+            "没有未采用的数字。",
+            {"原因": [r.reason for r in rows.rejections], "原文": [r.quote for r in rows.rejections]},
+        )
     with checks_tab:
-        if not rows.checks:
-            st.caption("数据之间没有发现矛盾。")
-        else:
-            st.dataframe(
-                pl.DataFrame(
-                    {
-                        "级别": [SEVERITY.get(c.severity, c.severity) for c in rows.checks],
-                        "说明": [c.message for c in rows.checks],
-                        "原文": [c.quote or "" for c in rows.checks],
-                    }
-                ),
-                hide_index=True,
-                width="stretch",
-            )
+        _listing(
+            "数据之间没有发现矛盾。",
+            {
+                "级别": [SEVERITY.get(c.severity, c.severity) for c in rows.checks],
+                "说明": [c.message for c in rows.checks],
+                "原文": [c.quote or "" for c in rows.checks],
+            },
+        )
     with text_tab, st.container(height=420, border=True):
         spans = [(f.start, f.end, f.quote) for f in rows.facts]
         st.html(trace.document_html(doc.text, spans))
+
+
+def _listing(when_empty: str, columns: dict[str, list[str]]) -> None:
+    if not next(iter(columns.values())):
+        st.caption(when_empty)
+        return
+    st.dataframe(pl.DataFrame(columns), hide_index=True, width="stretch")

@@ -32,6 +32,16 @@ def seeds_db(tmp_path_factory) -> Path:
     return db
 
 
+@pytest.fixture(scope="module")
+def con(seeds_db):
+    """The dashboard's in-memory copy of the seeds database (tests may override with their own)."""
+    from dashboard import db
+
+    connection = db.open_database(str(seeds_db))
+    yield connection
+    connection.close()
+
+
 def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "pipelines", *args], cwd=cwd, capture_output=True, text=True, timeout=300

@@ -33,13 +33,6 @@ HEADLINE_COLUMNS = settings().headline
 
 
 @pytest.fixture(scope="module")
-def con(seeds_db):
-    connection = db.open_database(str(seeds_db))
-    yield connection
-    connection.close()
-
-
-@pytest.fixture(scope="module")
 def regions(con) -> tuple[str, ...]:
     return tuple(db.run_query(con, "region_options")["region_code"].to_list())
 

@@ -19,13 +19,6 @@ SHEETS = ["说明", "指标", "数据明细", "校核结果"]
 
 
 @pytest.fixture(scope="module")
-def con(seeds_db):
-    connection = db.open_database(str(seeds_db))
-    yield connection
-    connection.close()
-
-
-@pytest.fixture(scope="module")
 def scope() -> Filters:
     return Filters(
         regions=(DAOXIAN, NINGXIAN),
