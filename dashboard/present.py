@@ -9,7 +9,8 @@ narrowed to one region: the first selected, or the one chosen in the step bar.
 
 from __future__ import annotations
 
-from typing import NoReturn
+from collections.abc import Callable
+from typing import NoReturn, TypeVar
 
 import streamlit as st
 
@@ -60,6 +61,15 @@ def active() -> bool:
     if wanted is not None:
         st.session_state[_ON] = wanted == "1"
     return bool(st.session_state.get(_ON))
+
+
+T = TypeVar("T")
+
+
+def control(default: T, draw: Callable[[], T]) -> T:
+    """A page control's value: the drawn widget's normally; while presenting the control is not
+    drawn (the projector shows the page, not its tools) and the default stands."""
+    return default if active() else draw()
 
 
 def steps() -> list[navigation.PageSpec]:

@@ -13,28 +13,28 @@ ui.header("结余分析", f)
 
 if ui.require_filters(f):
     ind = db.query("indicators", basis=f.basis, **f.params)
-    presenting = present.active()  # on the projector: every fund of the presented region, no pickers
-    if presenting:
-        by = "fund"
-    else:
-        c1, c2 = st.columns([1, 2])
-        by = c1.segmented_control(
+    c1, c2 = st.columns([1, 2])  # on the projector (present.control): every fund of the region
+    by = present.control(
+        "fund",
+        lambda: c1.segmented_control(
             "分组",
             ["region", "fund"],
             default="region",
             required=True,
             format_func={"region": "按地区（选一个险种）", "fund": "按险种（选一个地区）"}.__getitem__,
             key="balance_by",
-        )
+        ),
+    )
     labels = filters.region_names()
     if by == "region":
         fund = c2.selectbox("险种", f.funds, format_func=cfg.fund_name, key="balance_fund")
         rows, scope = ind.filter(pl.col("fund") == fund), cfg.fund_name(fund)
     else:
-        region = (
-            f.regions[0]
-            if presenting
-            else c2.selectbox("地区", f.regions, format_func=lambda c: labels.get(c, c), key="balance_region")
+        region = present.control(
+            f.regions[0],
+            lambda: c2.selectbox(
+                "地区", f.regions, format_func=lambda c: labels.get(c, c), key="balance_region"
+            ),
         )
         rows, scope = ind.filter(pl.col("region_code") == region), labels.get(region, region)
 

@@ -15,23 +15,21 @@ ui.header("总览", f)
 if ui.require_filters(f):
     ind = db.query("indicators", basis=f.basis, **f.params)
     labels = filters.region_names()
-    presenting = present.active()  # on the projector: the presented region's latest year, no pickers
-    if not presenting:
-        left, right = st.columns(2)
-    region = (
-        f.regions[0]
-        if presenting
-        else left.selectbox("地区", f.regions, format_func=lambda c: labels.get(c, c), key="overview_region")
+    left, right = st.columns(2)  # on the projector (present.control): the region's latest year
+    region = present.control(
+        f.regions[0],
+        lambda: left.selectbox(
+            "地区", f.regions, format_func=lambda c: labels.get(c, c), key="overview_region"
+        ),
     )
     mine = ind.filter(pl.col("region_code") == region)
     years = sorted(mine["year"].unique().to_list(), reverse=True)
     if not years:
         ui.empty(f"{labels.get(region, region)}在{f.year_text}未披露所选险种的基金数据。")
     else:
-        year = (
-            years[0]
-            if presenting
-            else right.selectbox("年度", years, format_func=lambda y: f"{y}年", key="overview_year")
+        year = present.control(
+            years[0],
+            lambda: right.selectbox("年度", years, format_func=lambda y: f"{y}年", key="overview_year"),
         )
         st.subheader(f"{labels.get(region, region)} · {year}年")
         sources = db.query(

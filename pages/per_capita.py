@@ -22,14 +22,14 @@ if ui.require_filters(f):
     if both.is_empty():
         ui.empty("所选地区和险种未披露可计算人均收支的数据（需同时有基金收入、基金支出和参保人数）。")
     else:
-        presenting = present.active()  # on the projector: the first fund with figures, no pickers
         funds = [x for x in f.funds if x in set(both["fund"])]
-        if presenting:
-            fund, show_national = funds[0], True
-        else:
-            c1, c2 = st.columns([1, 2])
-            fund = c1.selectbox("险种", funds, format_func=cfg.fund_name, key="per_capita_fund")
-            show_national = c2.toggle("显示全国水平（统计公报）", value=True, key="per_capita_national")
+        c1, c2 = st.columns([1, 2])  # on the projector (present.control): the first fund, national shown
+        fund = present.control(
+            funds[0], lambda: c1.selectbox("险种", funds, format_func=cfg.fund_name, key="per_capita_fund")
+        )
+        show_national = present.control(
+            True, lambda: c2.toggle("显示全国水平（统计公报）", value=True, key="per_capita_national")
+        )
         both = both.filter(pl.col("fund") == fund)
         national = national.filter(pl.col("fund") == fund)
         bench = national if show_national else national.clear()
@@ -39,10 +39,9 @@ if ui.require_filters(f):
         )
         ui.marks_note()
         years = sorted(both["year"].unique().to_list(), reverse=True)
-        year = (
-            years[0]
-            if presenting
-            else st.selectbox("柱状图年度", years, format_func=lambda y: f"{y}年", key="per_capita_year")
+        year = present.control(
+            years[0],
+            lambda: st.selectbox("柱状图年度", years, format_func=lambda y: f"{y}年", key="per_capita_year"),
         )
         bars = both.filter(pl.col("year") == year)
         ui.chart(charts.per_capita_bars(bars, bench.filter(pl.col("year") == year)), "per_capita_bars")

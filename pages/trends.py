@@ -13,27 +13,31 @@ ui.header("趋势", f)
 if ui.require_filters(f):
     ind = db.query("indicators", basis=f.basis, **f.params)
     labels = filters.region_names()
-    presenting = present.active()  # on the projector: the defaults, one line per fund, no pickers
-    if presenting:
-        indicator, by = next(iter(cfg.indicators)), "fund"
-    else:
-        c1, c2, c3 = st.columns([2, 1, 2])
-        indicator = c1.selectbox(
+    # on the projector (present.control): the first indicator, one line per fund, no pickers
+    c1, c2, c3 = st.columns([2, 1, 2])
+    indicator = present.control(
+        next(iter(cfg.indicators)),
+        lambda: c1.selectbox(
             "指标", list(cfg.indicators), format_func=lambda k: cfg.indicators[k].name, key="trend_indicator"
-        )
-        by = c2.segmented_control(
+        ),
+    )
+    by = present.control(
+        "fund",
+        lambda: c2.segmented_control(
             "每条线代表",
             ["region", "fund"],
             default="region" if len(f.regions) > 1 else "fund",
             required=True,
             format_func={"region": "地区", "fund": "险种"}.__getitem__,
             key="trend_by",
-        )
+        ),
+    )
     if by == "fund":
-        region = (
-            f.regions[0]
-            if presenting
-            else c3.selectbox("地区", f.regions, format_func=lambda c: labels.get(c, c), key="trend_region")
+        region = present.control(
+            f.regions[0],
+            lambda: c3.selectbox(
+                "地区", f.regions, format_func=lambda c: labels.get(c, c), key="trend_region"
+            ),
         )
         rows, scope = ind.filter(pl.col("region_code") == region), labels.get(region, region)
     else:
@@ -66,14 +70,14 @@ if ui.require_filters(f):
         )
 
     st.subheader("收入增长与支出增长")
-    if presenting:
-        g_region, g_fund = f.regions[0], f.funds[0]
-    else:
-        g1, g2 = st.columns(2)
-        g_region = g1.selectbox(
-            "地区", f.regions, format_func=lambda c: labels.get(c, c), key="growth_region"
-        )
-        g_fund = g2.selectbox("险种", f.funds, format_func=cfg.fund_name, key="growth_fund")
+    g1, g2 = st.columns(2)
+    g_region = present.control(
+        f.regions[0],
+        lambda: g1.selectbox("地区", f.regions, format_func=lambda c: labels.get(c, c), key="growth_region"),
+    )
+    g_fund = present.control(
+        f.funds[0], lambda: g2.selectbox("险种", f.funds, format_func=cfg.fund_name, key="growth_fund")
+    )
     pair = ind.filter(pl.col("region_code") == g_region, pl.col("fund") == g_fund)
     if pair.filter(
         pl.col("income_growth").is_not_null() | pl.col("expenditure_growth").is_not_null()

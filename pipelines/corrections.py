@@ -135,10 +135,11 @@ def correct(
     if unknown:
         raise CorrectionError(f"不能更正这些字段：{'、'.join(sorted(unknown))}")
     base = base_fact(con, fact_id)
-    before = current_fact(con, fact_id) or base
+    current = current_fact(con, fact_id)  # None: rejected, and this correction revives it
+    before = current or base
     after = {**before, **changes}
     fact = _validated(after)
-    if all(before[k] == after[k] for k in EDITABLE) and current_fact(con, fact_id) is not None:
+    if current is not None and all(before[k] == after[k] for k in EDITABLE):
         raise CorrectionError("没有任何改动")
     stated = {k: getattr(fact, k) for k in EDITABLE}
     return _insert(con, _anchored(base, CorrectionAction.CORRECT, reason, author, unit=fact.unit, **stated))
