@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import bootstrap, filters, navigation, present, session, ui
+from dashboard.web import bootstrap, filters, navigation, present, session, ui
 
 navigation.require_entrypoint()  # the first run after a server start: leave the old pages-folder mode
 st.set_page_config(page_title="医保基金运行分析", page_icon="🏥", layout="wide")

@@ -44,13 +44,13 @@ def timed(fn, repeat: int) -> tuple[float, object]:
 
 
 def bench_queries(path: Path) -> None:
-    from dashboard import db
-    from dashboard.config import settings
+    from dashboard.core import database
+    from dashboard.core.settings import settings
 
-    seconds, con = timed(lambda: db.open_database(str(path)), 1)
+    seconds, con = timed(lambda: database.open_database(str(path)), 1)
     print(f"打开数据库（载入内存 + 物化指标表）: {seconds * 1000:,.0f} ms")
-    regions = db.run_query(con, "region_options")
-    span = db.run_query(con, "year_span").row(0)
+    regions = database.run_query(con, "region_options")
+    span = database.run_query(con, "year_span").row(0)
     codes = regions["region_code"].to_list()
     one_doc = con.execute("SELECT doc_id FROM docs LIMIT 1").fetchone()[0]
     some_facts = [r[0] for r in con.execute("SELECT fact_id FROM facts LIMIT 20").fetchall()]
@@ -84,10 +84,10 @@ def bench_queries(path: Path) -> None:
     print(f"\n{'查询':<34}{'中位数':>10}{'行数':>10}")
     for label, case in cases.items():
         name, params = (label, case) if isinstance(case, dict) else case
-        seconds, frame = timed(lambda n=name, p=params: db.run_query(con, n, **p), 5)
+        seconds, frame = timed(lambda n=name, p=params: database.run_query(con, n, **p), 5)
         flag = "" if seconds < 0.1 else "  ← 超过 100 ms"
         print(f"{label:<34}{seconds * 1000:>8.1f} ms{frame.height:>10,}{flag}")
-    seconds, _ = timed(lambda: db.run_file_query(str(path), "document_text", doc_id=one_doc), 5)
+    seconds, _ = timed(lambda: database.run_file_query(str(path), "document_text", doc_id=one_doc), 5)
     print(f"{'document_text（读文件）':<34}{seconds * 1000:>8.1f} ms")
     con.close()
 
@@ -95,7 +95,7 @@ def bench_queries(path: Path) -> None:
 def bench_pages(path: Path) -> None:
     from streamlit.testing.v1 import AppTest
 
-    from dashboard.navigation import PAGES
+    from dashboard.web.navigation import PAGES
 
     os.environ["MEDFUND_DB"] = str(path)
     folder = Path(tempfile.mkdtemp())

@@ -13,7 +13,6 @@ runs it.
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -24,14 +23,6 @@ USAGE_ERROR, FAILURE = 2, 1
 
 class UsageError(Exception):
     """A problem with what was asked (exit status 2)."""
-
-
-def _quiet_streamlit() -> None:
-    """Importing the dashboard modules outside `streamlit run` makes Streamlit warn that no
-    runtime is found: expected on the command line, so only errors are shown."""
-    import streamlit.logger
-
-    streamlit.logger.set_log_level(logging.ERROR)
 
 
 def _add_deck(subparsers: argparse._SubParsersAction) -> None:
@@ -65,9 +56,8 @@ def _add_deck(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _run_deck(args: argparse.Namespace) -> int:
-    _quiet_streamlit()
-    from dashboard import db
-    from dashboard.deck import DeckRequest, write_deck
+    from dashboard.core import database
+    from dashboard.core.deck import DeckRequest, write_deck
 
     if args.out.suffix.lower() != ".pptx":
         raise UsageError(f"输出文件须以 .pptx 结尾：{args.out}")
@@ -82,7 +72,7 @@ def _run_deck(args: argparse.Namespace) -> int:
     )
     try:
         out = write_deck(args.db, request, args.out)
-    except (ValueError, db.DatabaseMissing, db.DatabaseBusy) as exc:
+    except (ValueError, database.DatabaseMissing, database.DatabaseBusy) as exc:
         raise UsageError(str(exc)) from exc
     from pptx import Presentation
 
@@ -107,7 +97,7 @@ def _add_add_user(subparsers: argparse._SubParsersAction) -> None:
 def _run_add_user(args: argparse.Namespace) -> int:
     import getpass
 
-    from dashboard import auth
+    from dashboard.core import auth
 
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\n")

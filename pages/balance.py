@@ -3,16 +3,17 @@
 import polars as pl
 import streamlit as st
 
-from dashboard import analysis, charts, db, filters, present, ui
-from dashboard.config import settings
-from dashboard.units import format_value
+from dashboard.core import analysis, charts
+from dashboard.core.settings import settings
+from dashboard.core.units import format_value
+from dashboard.web import data, filters, present, ui
 
 cfg = settings()
 f = filters.active()
 ui.header("结余分析", f)
 
 if ui.require_filters(f):
-    ind = db.query("indicators", basis=f.basis, **f.params)
+    ind = data.query("indicators", basis=f.basis, **f.params)
     c1, c2 = st.columns([1, 2])  # on the projector (present.control): every fund of the region
     by = present.control(
         "fund",
@@ -72,7 +73,7 @@ if ui.require_filters(f):
             pl.col("value").map_elements(lambda v: cfg.band_for(v).label, return_dtype=pl.Utf8).alias("判断"),
         )
         st.dataframe(table, hide_index=True, width="stretch")
-    sources = db.query(
+    sources = data.query(
         "indicator_sources",
         basis=f.basis,
         regions=rows["region_code"].unique().to_list(),

@@ -3,13 +3,14 @@ workbook, and the presentation mode for the projector."""
 
 import streamlit as st
 
-from dashboard import briefing, filters, present, ui
+from dashboard.core import briefing
+from dashboard.web import data, filters, present, ui
 
 f = filters.active()
 ui.header("汇报", f, "汇报材料按左侧筛选生成：修改地区、险种、年度或口径，材料随之更新。")
 
 if ui.require_filters(f):
-    view = briefing.current_view(f)
+    view = briefing.current_view(f, data.query)
     names = filters.region_names()
     st.markdown("**汇报范围**：" + "、".join(view.region_names.get(c, c) for c in f.regions))
     st.dataframe(briefing.scope_table(view), hide_index=True, width="stretch")
@@ -23,7 +24,7 @@ if ui.require_filters(f):
         )
         st.download_button(
             "下载 PowerPoint",
-            briefing.deck_maker(f),  # built when the button is pressed
+            briefing.deck_maker(f, data.connection()),  # built when the button is pressed
             briefing.file_name(f, names, "pptx"),
             briefing.PPTX,
             key="briefing_deck",
@@ -50,7 +51,7 @@ if ui.require_filters(f):
     with show.container(border=True, height="stretch"):
         st.markdown("#### :material/slideshow: 演示模式")
         st.caption(
-            f"宽屏大字，隐藏侧栏和页面控件，依次展示 {briefing.step_titles()}；"
+            f"宽屏大字，隐藏侧栏和页面控件，依次展示 {present.step_titles()}；"
             "用 ← → 键或顶部按钮翻页。在链接后加上 present=1 也可直接打开演示。"
         )
         region = st.selectbox(

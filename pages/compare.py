@@ -3,16 +3,17 @@
 import polars as pl
 import streamlit as st
 
-from dashboard import analysis, charts, db, filters, ui
-from dashboard.config import settings
-from dashboard.units import scale_for
+from dashboard.core import analysis, charts
+from dashboard.core.settings import settings
+from dashboard.core.units import scale_for
+from dashboard.web import data, filters, ui
 
 cfg = settings()
 f = filters.active()
 ui.header("地区对比", f)
 
 if ui.require_filters(f):
-    ind = db.query("indicators", basis=f.basis, **f.params)
+    ind = data.query("indicators", basis=f.basis, **f.params)
     c1, c2, c3 = st.columns(3)
     indicator = c1.selectbox(
         "指标", list(cfg.indicators), format_func=lambda k: cfg.indicators[k].name, key="compare_indicator"
@@ -51,7 +52,7 @@ if ui.require_filters(f):
         st.dataframe(table, hide_index=True, width="stretch")
         ui.marks_note()
         ui.sources(
-            db.query(
+            data.query(
                 "indicator_sources",
                 basis=f.basis,
                 regions=ranked["region_code"].to_list(),

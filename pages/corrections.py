@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import correcting, db, filters, session, ui
+from dashboard.web import correcting, data, filters, session, ui
 
 f = filters.active()
 ui.header(
@@ -11,7 +11,7 @@ ui.header(
 correcting.flash()
 
 mine = st.toggle("只看所选地区", value=True, key="corrections_scope") and f is not None
-log = db.query("corrections", all_regions=not mine, regions=list(f.regions) if f else [])
+log = data.query("corrections", all_regions=not mine, regions=list(f.regions) if f else [])
 if mine and not f.regions:
     ui.empty("请在左侧选择至少一个地区，或关闭“只看所选地区”查看全部校核记录。")
 elif log.is_empty():
@@ -36,9 +36,9 @@ if editor is None:
 elif f is None or not f.regions:
     ui.empty("请在左侧选择地区，再选择其中的报告补录。")
 else:
-    correcting.add_form(editor, db.query("documents", regions=list(f.regions)))
+    correcting.add_form(editor, data.query("documents", regions=list(f.regions)))
 
-removals = db.query("removals")
+removals = data.query("removals")
 if not removals.is_empty():
     st.subheader("已移除的报告")
     st.dataframe(correcting.removals_table(removals), hide_index=True, width="stretch")

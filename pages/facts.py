@@ -3,8 +3,9 @@
 import polars as pl
 import streamlit as st
 
-from dashboard import correcting, db, export, filters, session, ui
-from dashboard.config import settings
+from dashboard.core import export
+from dashboard.core.settings import settings
+from dashboard.web import correcting, data, filters, session, ui
 from pipelines.checks import METRIC_NAMES
 
 cfg = settings()
@@ -19,7 +20,7 @@ if linked:
     st.divider()
 
 if ui.require_filters(f):
-    facts = db.query("facts", **f.params)
+    facts = data.query("facts", **f.params)
     c1, c2, c3 = st.columns([2, 1, 2])
     metrics = c1.multiselect(
         "指标",

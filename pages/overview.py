@@ -3,17 +3,18 @@
 import polars as pl
 import streamlit as st
 
-from dashboard import analysis, db, filters, present, ui
-from dashboard.config import settings
-from dashboard.navigation import page_path
-from dashboard.units import format_change, format_value
+from dashboard.core import analysis
+from dashboard.core.settings import settings
+from dashboard.core.units import format_change, format_value
+from dashboard.web import data, filters, present, ui
+from dashboard.web.navigation import page_path
 
 cfg = settings()
 f = filters.active()
 ui.header("总览", f)
 
 if ui.require_filters(f):
-    ind = db.query("indicators", basis=f.basis, **f.params)
+    ind = data.query("indicators", basis=f.basis, **f.params)
     labels = filters.region_names()
     left, right = st.columns(2)  # on the projector (present.control): the region's latest year
     region = present.control(
@@ -32,7 +33,7 @@ if ui.require_filters(f):
             lambda: right.selectbox("年度", years, format_func=lambda y: f"{y}年", key="overview_year"),
         )
         st.subheader(f"{labels.get(region, region)} · {year}年")
-        sources = db.query(
+        sources = data.query(
             "indicator_sources",
             basis=f.basis,
             regions=[region],
@@ -74,7 +75,7 @@ if ui.require_filters(f):
         ui.marks_note()
 
         st.subheader("提示")
-        checks = db.query("checks", regions=[region], first_year=year, last_year=year)
+        checks = data.query("checks", regions=[region], first_year=year, last_year=year)
         alerts = analysis.alerts(mine.filter(pl.col("year") == year), checks)
         if not alerts:
             st.success(f"{year}年没有赤字、结余异常或数据质量问题。", icon=":material/check_circle:")

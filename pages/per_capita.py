@@ -4,15 +4,16 @@ national figures as a benchmark."""
 import polars as pl
 import streamlit as st
 
-from dashboard import analysis, charts, db, filters, present, ui
-from dashboard.config import settings
+from dashboard.core import analysis, charts
+from dashboard.core.settings import settings
+from dashboard.web import data, filters, present, ui
 
 cfg = settings()
 f = filters.active()
 ui.header("人均收支", f, "人均基金收入 = 基金收入 ÷ 参保人数；人均基金支出 = 基金支出 ÷ 参保人数。")
 
 if ui.require_filters(f):
-    ind = db.query("indicators", basis=f.basis, **f.params)
+    ind = data.query("indicators", basis=f.basis, **f.params)
     both = analysis.per_capita(ind)
     national = analysis.national_reference().filter(
         pl.col("fund").is_in(list(f.funds)),
@@ -54,7 +55,7 @@ if ui.require_filters(f):
                 + "。状态“单一来源”表示只找到一个出处。"
             )
         ui.sources(
-            db.query(
+            data.query(
                 "indicator_sources",
                 basis=f.basis,
                 regions=both["region_code"].unique().to_list(),

@@ -3,7 +3,7 @@
 import polars as pl
 import streamlit as st
 
-from dashboard import db, filters, ui
+from dashboard.web import data, filters, ui
 
 SEVERITY = {"error": "错误", "warning": "警告", "info": "提示"}
 
@@ -16,8 +16,8 @@ ui.header(
 )
 
 if ui.require_filters(f):
-    checks = db.query("checks", regions=list(f.regions), first_year=f.first_year, last_year=f.last_year)
-    rejections = db.query("rejections", regions=list(f.regions))
+    checks = data.query("checks", regions=list(f.regions), first_year=f.first_year, last_year=f.last_year)
+    rejections = data.query("rejections", regions=list(f.regions))
     counts = checks.group_by("severity").len()
     count = dict(zip(counts["severity"], counts["len"], strict=True))
     c = st.columns(4)

@@ -3,8 +3,9 @@
 import polars as pl
 import streamlit as st
 
-from dashboard import correcting, db, filters, session, trace, ui
-from dashboard.config import settings
+from dashboard.core import trace
+from dashboard.core.settings import settings
+from dashboard.web import correcting, data, filters, session, ui
 
 cfg = settings()
 f = filters.active()
@@ -12,7 +13,7 @@ ui.header("报告库", f, basis=False)
 correcting.flash()
 
 if ui.require_filters(f):
-    docs = db.query("documents", regions=list(f.regions))
+    docs = data.query("documents", regions=list(f.regions))
     if docs.is_empty():
         ui.empty("所选地区还没有导入任何报告。")
     else:
@@ -46,8 +47,8 @@ if ui.require_filters(f):
             )
             for warning in doc["warnings"] or []:
                 st.warning(warning)
-            text = db.query("document_text", doc_id=doc["doc_id"])["text"][0]
-            facts = db.query("document_facts", doc_id=doc["doc_id"])
+            text = data.query("document_text", doc_id=doc["doc_id"])["text"][0]
+            facts = data.query("document_facts", doc_id=doc["doc_id"])
             spans = [
                 (r["quote_start"], r["quote_end"], f"{ui.fact_label(r)}：{r['value']:,.2f}")
                 for r in facts.iter_rows(named=True)

@@ -3,15 +3,16 @@
 import polars as pl
 import streamlit as st
 
-from dashboard import analysis, charts, db, filters, present, ui
-from dashboard.config import settings
+from dashboard.core import analysis, charts
+from dashboard.core.settings import settings
+from dashboard.web import data, filters, present, ui
 
 cfg = settings()
 f = filters.active()
 ui.header("趋势", f)
 
 if ui.require_filters(f):
-    ind = db.query("indicators", basis=f.basis, **f.params)
+    ind = data.query("indicators", basis=f.basis, **f.params)
     labels = filters.region_names()
     # on the projector (present.control): the first indicator, one line per fund, no pickers
     c1, c2, c3 = st.columns([2, 1, 2])
@@ -58,7 +59,7 @@ if ui.require_filters(f):
         else:
             ui.empty(f"{scope}的{name}没有连续两年的数据，无法计算同比增长。")
         ui.sources(
-            db.query(
+            data.query(
                 "indicator_sources",
                 basis=f.basis,
                 regions=s["region_code"].unique().to_list(),

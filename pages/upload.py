@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from dashboard import db, filters, review, session, stewardship, ui
+from dashboard.core import database, stewardship
+from dashboard.web import filters, review, session, ui
 
 filters.active()
 ui.header("导入", None, "上传本年度的报告，先预览识别结果，确认后写入数据库（与命令行导入相同的流程）。")
@@ -54,7 +55,7 @@ if editor is not None:
     if items and st.button(f"确认导入 {len(items)} 份报告", type="primary", icon=":material/database:"):
         try:
             outcomes = stewardship.import_reports(editor, items)
-        except db.DatabaseBusy as exc:
+        except database.DatabaseBusy as exc:
             st.error(str(exc))
         else:
             st.session_state["upload_outcomes"] = [

@@ -35,9 +35,9 @@ def seeds_db(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def con(seeds_db):
     """The dashboard's in-memory copy of the seeds database (tests may override with their own)."""
-    from dashboard import db
+    from dashboard.core import database
 
-    connection = db.open_database(str(seeds_db))
+    connection = database.open_database(str(seeds_db))
     yield connection
     connection.close()
 

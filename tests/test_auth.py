@@ -10,7 +10,7 @@ import sys
 import pytest
 from conftest import ROOT
 
-from dashboard import auth
+from dashboard.core import auth
 
 
 @pytest.fixture

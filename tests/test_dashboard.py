@@ -13,9 +13,9 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from dashboard import analysis, charts, db, export, trace
-from dashboard.config import SETTINGS_FILE, Settings, settings
-from dashboard.units import format_change, format_value, scale_for
+from dashboard.core import analysis, charts, database, export, trace
+from dashboard.core.settings import SETTINGS_FILE, Settings, settings
+from dashboard.core.units import format_change, format_value, scale_for
 
 # ---------------------------------------------------------------- settings and units
 
@@ -97,12 +97,12 @@ def test_queries_file_names_each_query_once(tmp_path):
     path = tmp_path / "q.sql"
     path.write_text("-- name: a\nSELECT 1;\n-- name: a\nSELECT 2;\n", encoding="utf-8")
     with pytest.raises(ValueError, match="defined twice"):
-        db.load_queries(path)
+        database.load_queries(path)
 
 
 @pytest.fixture(scope="module")
 def con(seeds_db):
-    c = db.open_database(str(seeds_db))
+    c = database.open_database(str(seeds_db))
     yield c
     c.close()
 
@@ -121,26 +121,29 @@ PARAMS = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(db.QUERIES))
+@pytest.mark.parametrize("name", sorted(database.QUERIES))
 def test_every_named_query_runs(con, seeds_db, name):
-    sql = db.QUERIES[name]
+    sql = database.QUERIES[name]
     params = {k: v for k, v in PARAMS.items() if re.search(rf"\${k}\b", sql)}
-    if name in db.FILE_QUERIES:
-        frame = db.run_file_query(str(seeds_db), name, **params)
+    if name in database.FILE_QUERIES:
+        frame = database.run_file_query(str(seeds_db), name, **params)
     else:
-        frame = db.run_query(con, name, **params)
+        frame = database.run_query(con, name, **params)
     assert isinstance(frame, pl.DataFrame)
 
 
 def test_the_app_holds_no_lock_on_the_file(con, seeds_db, tmp_path):
     copy = tmp_path / "copy.duckdb"
     copy.write_bytes(seeds_db.read_bytes())
-    loaded = db.open_database(str(copy))
+    loaded = database.open_database(str(copy))
     writer = duckdb.connect(str(copy))  # an ingest beside the running app
     writer.execute("DELETE FROM checks")
     writer.close()
     assert (
-        db.run_query(loaded, "checks", regions=PARAMS["regions"], first_year=2000, last_year=2100).height > 0
+        database.run_query(
+            loaded, "checks", regions=PARAMS["regions"], first_year=2000, last_year=2100
+        ).height
+        > 0
     )
     loaded.close()
 
@@ -148,13 +151,13 @@ def test_the_app_holds_no_lock_on_the_file(con, seeds_db, tmp_path):
 def test_user_strings_are_parameters_not_sql(con, seeds_db):
     hostile = "431124') OR 1=1 --"
     params = {k: PARAMS[k] for k in ("basis", "funds", "first_year", "last_year")}
-    frame = db.run_query(con, "indicators", regions=[hostile], **params)
+    frame = database.run_query(con, "indicators", regions=[hostile], **params)
     assert frame.is_empty()
-    assert db.run_file_query(str(seeds_db), "document_text", doc_id="' OR ''='").is_empty()
+    assert database.run_file_query(str(seeds_db), "document_text", doc_id="' OR ''='").is_empty()
 
 
 def test_indicator_query_matches_the_pipeline_view(con, seeds_db):
-    frame = db.run_query(
+    frame = database.run_query(
         con, "indicators", **{k: PARAMS[k] for k in ("basis", "regions", "funds", "first_year", "last_year")}
     )
     raw = duckdb.connect(str(seeds_db), read_only=True)
@@ -381,7 +384,7 @@ def test_excel_and_csv_exports_keep_numbers_and_chinese_headers(seeds_db):
 
 
 def test_region_label_puts_the_region_first():
-    from dashboard.filters import region_label
+    from dashboard.core.scope import region_label
 
     county = {"region_name": "道县", "province_name": "湖南省", "city_name": "永州市"}
     assert region_label(county) == "道县（湖南省永州市）"
@@ -435,9 +438,9 @@ def test_a_file_from_an_earlier_version_gets_the_new_schema_when_opened(seeds_db
         raw.execute(f"DROP VIEW {view} CASCADE")
     raw.execute("DROP TABLE correction")
     raw.close()
-    loaded = db.open_database(str(old))
-    assert db.run_query(loaded, "corrections", all_regions=True, regions=[]).height == 0
-    assert db.run_query(
+    loaded = database.open_database(str(old))
+    assert database.run_query(loaded, "corrections", all_regions=True, regions=[]).height == 0
+    assert database.run_query(
         loaded, "facts", **{k: PARAMS[k] for k in ("regions", "funds", "first_year", "last_year")}
     ).height
     loaded.close()

@@ -17,10 +17,10 @@ from pptx import Presentation
 from pptx.enum.chart import XL_CHART_TYPE
 from pptx.oxml.ns import qn
 
-from dashboard import analysis, db
-from dashboard.config import settings
-from dashboard.deck import DeckRequest, build_deck, deck_bytes, write_deck
-from dashboard.units import format_value
+from dashboard.core import analysis, database
+from dashboard.core.deck import DeckRequest, build_deck, deck_bytes, write_deck
+from dashboard.core.settings import settings
+from dashboard.core.units import format_value
 
 ROOT = Path(__file__).resolve().parents[1]
 CJK = re.compile(r"[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]")
@@ -34,19 +34,19 @@ HEADLINE_COLUMNS = settings().headline
 
 @pytest.fixture(scope="module")
 def regions(con) -> tuple[str, ...]:
-    return tuple(db.run_query(con, "region_options")["region_code"].to_list())
+    return tuple(database.run_query(con, "region_options")["region_code"].to_list())
 
 
 @pytest.fixture(scope="module")
 def names(con) -> dict[str, str]:
-    options = db.run_query(con, "region_options")
+    options = database.run_query(con, "region_options")
     return dict(zip(options["region_code"], options["region_name"], strict=True))
 
 
 @pytest.fixture(scope="module")
 def ind(con, regions) -> pl.DataFrame:
     """The indicators the deck covers: every bundled region, default funds, the data's span."""
-    return db.run_query(
+    return database.run_query(
         con,
         "indicators",
         basis="actual",
@@ -298,7 +298,7 @@ def test_per_capita_chart_equals_database(deck, ind, names):
 
 def test_quality_slide_counts_checks(deck, con, regions, ind):
     (slide,) = slides_titled(deck, "数据质量说明")
-    checks = db.run_query(
+    checks = database.run_query(
         con,
         "checks",
         regions=list(regions),
@@ -313,7 +313,7 @@ def test_quality_slide_counts_checks(deck, con, regions, ind):
                 tiles[label] = int(number)
     assert tiles["错误"] == checks.filter(pl.col("severity") == "error").height
     assert tiles["警告"] == checks.filter(pl.col("severity") == "warning").height
-    assert tiles["未采用的数值"] == db.run_query(con, "rejections", regions=list(regions)).height
+    assert tiles["未采用的数值"] == database.run_query(con, "rejections", regions=list(regions)).height
     text = slide_text(slide)
     first_error = checks.filter(pl.col("severity") == "error").row(0, named=True)
     assert first_error["message"][:20] in text
@@ -331,7 +331,7 @@ def test_sources_slide_lists_every_report_used(deck, con, regions, ind):
             for m in cfg.indicators[key].sources
         }
     )
-    used = db.run_query(
+    used = database.run_query(
         con,
         "indicator_sources",
         basis="actual",
@@ -351,7 +351,7 @@ def test_sources_slide_lists_every_report_used(deck, con, regions, ind):
                     cells = [c.text_frame.text for c in row.cells]
                     listed[cells[0]] = cells
     assert set(listed) == expected
-    docs = db.run_query(con, "documents", regions=list(regions))
+    docs = database.run_query(con, "documents", regions=list(regions))
     for r in docs.filter(pl.col("file_name").is_in(list(expected))).iter_rows(named=True):
         assert listed[r["file_name"]][1:4] == [f"{r['report_year']}年", r["genre"], r["region_name"]]
 
@@ -364,15 +364,15 @@ def test_many_years_stay_readable(tmp_path):
 
     path = tmp_path / "synthetic.duckdb"
     synthetic.generate(path, regions=6, years=8, first_year=2017, seed=5)
-    connection = db.open_database(str(path))
+    connection = database.open_database(str(path))
     try:
-        codes = tuple(db.run_query(connection, "region_options")["region_code"].to_list())
+        codes = tuple(database.run_query(connection, "region_options")["region_code"].to_list())
         prs = Presentation(io.BytesIO(deck_bytes(connection, DeckRequest(regions=codes))))
-        ind = db.run_query(
+        ind = database.run_query(
             connection, "indicators", basis="actual", regions=list(codes),
             funds=list(settings().default_funds), first_year=0, last_year=9999,
         )  # fmt: skip
-        n_reports = db.run_query(connection, "documents", regions=list(codes)).height
+        n_reports = database.run_query(connection, "documents", regions=list(codes)).height
     finally:
         connection.close()
     titles = [title(s) for s in prs.slides]
@@ -450,7 +450,7 @@ def test_budget_basis(con):
     prs = build_deck(con, DeckRequest(regions=("431124",), basis="budget"))
     assert "口径：预算" in slide_text(prs.slides[0])
     (chart, *_) = charts(slides_titled(prs, "道县 · 基金收支趋势")[0])
-    budget = db.run_query(
+    budget = database.run_query(
         con,
         "indicators",
         basis="budget",

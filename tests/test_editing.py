@@ -12,7 +12,7 @@ from conftest import REPORTS, ROOT
 from streamlit.testing.v1 import AppTest
 from test_pages import texts
 
-from dashboard import auth, stewardship
+from dashboard.core import auth, stewardship
 
 PASSWORD = "correct-horse-battery"
 NEW_REPORT = (

@@ -11,8 +11,8 @@ import openpyxl
 import polars as pl
 import pytest
 
-from dashboard import briefing, db, export
-from dashboard.filters import Filters
+from dashboard.core import briefing, database, export
+from dashboard.core.scope import Filters
 
 DAOXIAN, NINGXIAN = "431124", "621026"
 SHEETS = ["说明", "指标", "数据明细", "校核结果"]
@@ -31,7 +31,7 @@ def scope() -> Filters:
 
 @pytest.fixture(scope="module")
 def view(con, scope) -> export.View:
-    return briefing.current_view(scope, partial(db.run_query, con))
+    return briefing.current_view(scope, partial(database.run_query, con))
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +70,7 @@ def test_scope_sheet_names_the_view(book, view):
 
 
 def test_indicators_are_the_databases_values_in_wan_yuan(book, con, scope):
-    ind = db.run_query(con, "indicators", basis=scope.basis, **scope.params)
+    ind = database.run_query(con, "indicators", basis=scope.basis, **scope.params)
     rows = records(book["指标"])
     assert [c.value for c in book["指标"][1]][:6] == [
         "地区",
@@ -115,7 +115,7 @@ def test_known_figure_daoxian_resident_2024(book):
 
 
 def test_facts_keep_quotes_sources_and_values(book, con, scope):
-    facts = db.run_query(con, "facts", **scope.params)
+    facts = database.run_query(con, "facts", **scope.params)
     rows = records(book["数据明细"])
     headers = [c.value for c in book["数据明细"][1]]
     assert {"原文", "报告文件", "口径", "推算", "数值", "单位", "数据编号"} <= set(headers)

@@ -16,7 +16,7 @@ import pytest
 from conftest import ROOT
 from streamlit.testing.v1 import AppTest
 
-from dashboard.navigation import PAGES
+from dashboard.web.navigation import PAGES
 
 CHART_PAGES = [p for p in PAGES if p.has_charts]
 

@@ -16,7 +16,7 @@ import test_pages
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
-from dashboard import present
+from dashboard.web import present
 
 # the app as tests/test_pages.py opens it (fixtures)
 entry, open_app = test_pages.entry, test_pages.open_app
@@ -153,7 +153,6 @@ def test_briefing_page_offers_deck_workbook_and_presentation(open_app, made):
 
 
 def test_deck_button_makes_the_deck(open_app, made):
-    pytest.importorskip("dashboard.deck")
     open_app("pages/briefing.py", region=[DAOXIAN], fund=["employee", "resident"], **{"from": "2023"})
     deck = made["医保基金运行分析_道县_2023-2024.pptx"]()
     assert deck[:2] == b"PK" and b"ppt/slides/slide1.xml" in deck

@@ -8,8 +8,9 @@ from functools import cache
 import polars as pl
 import streamlit as st
 
-from dashboard import export, trace, ui
-from dashboard.stewardship import Preview
+from dashboard.core import export, trace
+from dashboard.core.stewardship import Preview
+from dashboard.web import ui
 from pipelines.regions import RegionTable
 from pipelines.store import DocumentRows, ReportOverride
 

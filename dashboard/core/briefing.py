@@ -6,20 +6,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import duckdb
 import polars as pl
 
-from dashboard import db, export
-from dashboard.filters import Filters, region_label
+from dashboard.core import export
+from dashboard.core.scope import Filters, region_label
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 TITLE = "医保基金运行分析"
 
-# runs a named query: db.query in the app, db.run_query bound to a connection in scripts and tests
+# runs a named query: dashboard.web.data.query in the app, database.run_query bound to a
+# connection in scripts and tests
 Runner = Callable[..., pl.DataFrame]
 
 
-def current_view(f: Filters, run: Runner = db.query) -> export.View:
+def current_view(f: Filters, run: Runner) -> export.View:
     """The indicators, facts and checks within the filters (checks of the chosen funds, and
     those about no fund in particular), with the regions' full names."""
     options = run("region_options")
@@ -39,10 +41,9 @@ def workbook_maker(view: export.View) -> Callable[[], bytes]:
     return lambda: export.workbook_bytes(view)
 
 
-def deck_maker(f: Filters) -> Callable[[], bytes]:
+def deck_maker(f: Filters, con: duckdb.DuckDBPyConnection) -> Callable[[], bytes]:
     """Builds the PowerPoint deck of the filters' view when called (on a download button's click,
-    in a thread of its own: the connection is taken now, in the page's run)."""
-    con = db.connection()
+    in a thread of its own: the page passes the connection of its own run)."""
     request: dict[str, Any] = {
         "regions": tuple(f.regions),
         "first_year": f.first_year,
@@ -52,7 +53,7 @@ def deck_maker(f: Filters) -> Callable[[], bytes]:
     }
 
     def make() -> bytes:
-        from dashboard import deck  # python-pptx loads only when a deck is asked for
+        from dashboard.core import deck  # python-pptx loads only when a deck is asked for
 
         return deck.deck_bytes(con, deck.DeckRequest(**request))
 
@@ -99,10 +100,3 @@ def scope_table(view: export.View) -> pl.DataFrame:
         pl.col("errors").fill_null(0).alias("校核错误"),
         pl.col("warnings").fill_null(0).alias("校核警告"),
     )
-
-
-def step_titles() -> str:
-    """总览 → 趋势 → … : the pages a presentation steps through."""
-    from dashboard import present
-
-    return " → ".join(p.title for p in present.steps())

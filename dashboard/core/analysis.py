@@ -8,7 +8,7 @@ from pathlib import Path
 
 import polars as pl
 
-from dashboard.config import settings
+from dashboard.core.settings import settings
 
 # metrics that, when computed rather than stated, make an indicator "derived"
 _BALANCE_INDICATORS = ("balance", "balance_rate")
@@ -160,7 +160,7 @@ STATED_VS_COMPUTED = frozenset(
 def alerts(ind: pl.DataFrame, checks: pl.DataFrame) -> list[Alert]:
     """The alerts for one region and year: deficits, reserves outside the reasonable band,
     stated figures that disagree with computed ones, and data-quality findings."""
-    from dashboard.units import format_value
+    from dashboard.core.units import format_value
 
     cfg = settings()
     found: list[Alert] = []

@@ -14,8 +14,8 @@ from typing import NoReturn, TypeVar
 
 import streamlit as st
 
-from dashboard import filters, navigation
-from dashboard.config import settings
+from dashboard.core.settings import settings
+from dashboard.web import filters, navigation
 
 PARAM = "present"  # ?present=1
 REGION_KEY = "present_region"  # the step bar's region picker
@@ -168,3 +168,8 @@ def _region_picker() -> None:
     # the sidebar is hidden: with no fund chosen, present the default funds
     funds = f.funds or tuple(x for x in settings().default_funds if x in settings().funds)
     filters.narrow([region], funds)
+
+
+def step_titles() -> str:
+    """总览 → 趋势 → … : the pages a presentation steps through."""
+    return " → ".join(p.title for p in steps())

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import polars as pl
 import streamlit as st
 
-from dashboard import db, navigation
-from dashboard.config import settings
+from dashboard.core.scope import Filters, region_label
+from dashboard.core.settings import settings
+from dashboard.web import data, navigation
 
 # widget keys double as query-parameter names (values are codes)
 REGION, FUND, YEARS, BASIS = "region", "fund", "years", "basis"
@@ -19,43 +20,9 @@ MAX_DEFAULT_REGIONS = 6
 _ACTIVE = "_active_filters"
 
 
-@dataclass(frozen=True)
-class Filters:
-    regions: tuple[str, ...]
-    funds: tuple[str, ...]
-    first_year: int
-    last_year: int
-    basis: str
-
-    @property
-    def params(self) -> dict:
-        """Parameters of the named queries."""
-        return {
-            "regions": list(self.regions),
-            "funds": list(self.funds),
-            "first_year": self.first_year,
-            "last_year": self.last_year,
-        }
-
-    @property
-    def year_text(self) -> str:
-        """2024年 or 2016–2024年."""
-        if self.first_year == self.last_year:
-            return f"{self.first_year}年"
-        return f"{self.first_year}–{self.last_year}年"
-
-
-def region_label(row: dict) -> str:
-    """赫山区（湖南省益阳市）: the region first, then the province and city it belongs to."""
-    within = "".join(
-        dict.fromkeys(p for p in (row["province_name"], row["city_name"]) if p and p != row["region_name"])
-    )
-    return f"{row['region_name']}（{within}）" if within else row["region_name"]
-
-
 def region_names() -> dict[str, str]:
     """Region code → short name, for the pages' pickers and titles."""
-    options = db.query("region_options")
+    options = data.query("region_options")
     return dict(zip(options["region_code"], options["region_name"], strict=True))
 
 
@@ -110,8 +77,8 @@ def _default(key: str, value):
 
 def sidebar() -> Filters | None:
     """Draw the filters; None when the database has no regions yet."""
-    options = db.query("region_options")
-    span = db.query("year_span").row(0, named=True)
+    options = data.query("region_options")
+    span = data.query("year_span").row(0, named=True)
     cfg = settings()
     with st.sidebar:
         st.markdown("### 筛选")

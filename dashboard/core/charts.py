@@ -12,8 +12,8 @@ from collections.abc import Callable
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboard.config import Kind, settings
-from dashboard.units import Scale, scale_for
+from dashboard.core.settings import Kind, settings
+from dashboard.core.units import Scale, scale_for
 
 FONT = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, Source Han Sans SC, sans-serif"
 REGION_COLORS = ("#1F5FBF", "#E8710A", "#2E7D32", "#C2185B", "#7B3FB5", "#00897B", "#8D6E63", "#546E7A")

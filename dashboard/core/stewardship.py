@@ -1,6 +1,6 @@
 """What editors (data stewards) do to the database: import, correct, remove.
 
-Every function here takes the caller's :class:`~dashboard.auth.Editor` and refuses without
+Every function here takes the caller's :class:`~dashboard.core.auth.Editor` and refuses without
 a live editor session (``auth.require_editor``), whatever the page did before calling it.
 Writes go through the pipeline's own code (the same ingest as the command line; the
 corrections module) on a short read-write connection to the MedFund file; the dashboard's
@@ -20,7 +20,7 @@ from typing import Any
 
 import duckdb
 
-from dashboard import auth, db
+from dashboard.core import auth, database
 from pipelines import corrections, store
 from pipelines.ingest import Outcome, ingest, process_file
 from pipelines.models import Correction
@@ -34,11 +34,11 @@ UPLOAD_TYPES = sorted(s.lstrip(".") for s in SUPPORTED_SUFFIXES)
 
 @contextmanager
 def _writable() -> Iterator[duckdb.DuckDBPyConnection]:
-    path = db.database_path()
+    path = database.database_path()
     try:
         con = store.connect(path)
     except duckdb.IOException as exc:
-        raise db.DatabaseBusy(
+        raise database.DatabaseBusy(
             f"数据库 {path.name} 正被其他程序使用（例如命令行导入），请稍后再试。（{exc}）"
         ) from exc
     try:
@@ -81,7 +81,7 @@ def stage_upload(editor: auth.Editor | None, name: str, data: bytes) -> Staged:
     """Keep an uploaded file beside the database (by content), to read and import it from there."""
     auth.require_editor(editor)
     digest = hashlib.sha256(data).hexdigest()
-    folder = db.database_path().parent / UPLOADS_DIR / digest[:16]
+    folder = database.database_path().parent / UPLOADS_DIR / digest[:16]
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / _safe_name(name)
     if not path.exists():
@@ -114,9 +114,9 @@ def _read(path: Path, override: ReportOverride | None) -> DocumentRows:
 
 
 def existing_report(doc_id: str) -> dict[str, Any] | None:
-    if not db.database_path().exists():
+    if not database.database_path().exists():
         return None
-    found = db.query("document_by_id", doc_id=doc_id)
+    found = database.run_file_query(str(database.database_path()), "document_by_id", doc_id=doc_id)
     return found.row(0, named=True) if found.height else None
 
 

@@ -1,11 +1,12 @@
-"""All database access of the dashboard: one shared connection, named cached queries.
+"""The dashboard's database access, without Streamlit: the read connection and named queries.
 
 The MedFund file is attached read-only, what the pages read (the indicator views
 materialised, facts, checks, rejections, reports without their text) is copied into an
 in-memory database, and the file is detached again: the app holds no lock on it while it
 is idle, so a command-line ingest can run beside it.  Each version of the file (its size and
 modification time) is loaded once; a re-ingest changes the file and the next query reloads
-it.  A report's full text is read on demand through a short read-only connection.
+it.  A report's full text is read on demand through a short read-only connection.  The
+Streamlit layer (dashboard.web.data) caches one connection per version and each query.
 """
 
 from __future__ import annotations
@@ -17,11 +18,10 @@ from typing import Any, NamedTuple
 
 import duckdb
 import polars as pl
-import streamlit as st
 
 from pipelines import store
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DB = ROOT / "data" / "medfund.duckdb"
 REGIONS_CSV = ROOT / "data" / "regions" / "gb2260.csv"
 QUERIES_FILE = Path(__file__).with_name("queries.sql")
@@ -39,7 +39,7 @@ _MATERIALISE = (
     "CREATE TABLE region_table AS SELECT * FROM read_csv($csv, all_varchar = true)",
 )
 # queries that read the file itself (large columns not copied into memory)
-FILE_QUERIES = frozenset({"document_text"})
+FILE_QUERIES = frozenset({"document_text", "document_by_id"})
 
 
 class DatabaseMissing(FileNotFoundError):
@@ -119,22 +119,12 @@ def run_file_query(path: str, name: str, **params: Any) -> pl.DataFrame:
     except duckdb.IOException as exc:
         raise _busy(path, exc) from exc
     try:
-        return con.sql(QUERIES[name], params=_listify(params) or None).pl()
+        return con.sql(QUERIES[name], params=listify(params) or None).pl()
     finally:
         con.close()
 
 
-@st.cache_resource(max_entries=1, show_spinner="正在打开数据库…")
-def _connection(ver: Version) -> duckdb.DuckDBPyConnection:
-    return open_database(ver.path)
-
-
-def connection() -> duckdb.DuckDBPyConnection:
-    """The shared connection for the current version of the database file."""
-    return _connection(version())
-
-
-def _listify(params: dict[str, Any]) -> dict[str, Any]:
+def listify(params: dict[str, Any]) -> dict[str, Any]:
     return {k: list(v) if isinstance(v, tuple | frozenset | set) else v for k, v in params.items()}
 
 
@@ -143,23 +133,6 @@ def run_query(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> pl.Da
     sql = QUERIES[name]
     cursor = con.cursor()  # a cursor per call: safe from several sessions' threads
     try:
-        return cursor.sql(sql, params=_listify(params) or None).pl()
+        return cursor.sql(sql, params=listify(params) or None).pl()
     finally:
         cursor.close()
-
-
-@st.cache_data(max_entries=512, show_spinner=False)
-def _cached(ver: Version, name: str, params: tuple[tuple[str, Any], ...]) -> pl.DataFrame:
-    if name in FILE_QUERIES:
-        return run_file_query(ver.path, name, **dict(params))
-    return run_query(_connection(ver), name, **dict(params))
-
-
-def query(name: str, **params: Any) -> pl.DataFrame:
-    """A named query's result, cached per version of the database and parameters."""
-    if name not in QUERIES:
-        raise KeyError(f"no query named {name!r}")
-    frozen = tuple(
-        sorted((k, tuple(v) if isinstance(v, list | set | frozenset) else v) for k, v in params.items())
-    )
-    return _cached(version(), name, frozen)

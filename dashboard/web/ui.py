@@ -6,11 +6,12 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from dashboard import db, present, trace
-from dashboard.charts import PLOTLY_CONFIG
-from dashboard.config import settings
-from dashboard.filters import Filters
-from dashboard.units import format_value
+from dashboard.core import trace
+from dashboard.core.charts import PLOTLY_CONFIG
+from dashboard.core.scope import Filters
+from dashboard.core.settings import settings
+from dashboard.core.units import format_value
+from dashboard.web import data, present
 
 _STYLE = """
 <style>
@@ -136,12 +137,12 @@ def sources(fact_frame: pl.DataFrame, title: str = "数据来源") -> None:
 
 def quote_in_document(fact_id: str) -> None:
     """One fact's quote highlighted in the surrounding text of its report."""
-    rows = db.query("facts_by_id", fact_ids=[fact_id])
+    rows = data.query("facts_by_id", fact_ids=[fact_id])
     if rows.is_empty():
         empty("找不到这条数据的原文（可能已重新导入）。")
         return
     fact = rows.row(0, named=True)
-    doc = db.query("document_text", doc_id=fact["doc_id"])
+    doc = data.query("document_text", doc_id=fact["doc_id"])
     if doc.is_empty():
         empty("找不到这条数据所在的报告。")
         return

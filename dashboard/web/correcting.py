@@ -7,15 +7,16 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from dashboard import auth, db, stewardship, trace, ui
-from dashboard.units import INPUT_UNITS
+from dashboard.core import auth, database, stewardship, trace
+from dashboard.core.units import INPUT_UNITS
+from dashboard.web import data, ui
 from pipelines.checks import BASIS_NAMES, FUND_NAMES, ITEM_NAMES, METRIC_NAMES
 from pipelines.corrections import CorrectionError
 from pipelines.models import METRIC_UNIT, Metric
 
 ACTIONS = {"correct": "更正", "reject": "否决", "add": "补录", "restore": "恢复原值"}
 ORIGINS = {"extracted": "", "corrected": "已更正", "added": "补录"}
-_WRITE_ERRORS = (CorrectionError, auth.PermissionDenied, db.DatabaseBusy, KeyError)
+_WRITE_ERRORS = (CorrectionError, auth.PermissionDenied, database.DatabaseBusy, KeyError)
 
 
 def _done(message: str) -> None:
@@ -60,7 +61,7 @@ def _at(options: dict[str, str], code: str | None) -> dict[str, int]:
 
 def history(fact_id: str) -> None:
     """Every correction of a fact: when, who, what, why."""
-    rows = db.query("fact_history", fact_id=fact_id)
+    rows = data.query("fact_history", fact_id=fact_id)
     if rows.is_empty():
         st.caption("这条数据没有校核记录：它是按原文识别的。")
         return
@@ -134,7 +135,7 @@ def add_form(editor: auth.Editor, documents: pl.DataFrame) -> None:
         key="add_quote",
         placeholder="如：全年基金支出12345.67万元",
     )
-    text = db.query("document_text", doc_id=doc_id)["text"][0]
+    text = data.query("document_text", doc_id=doc_id)["text"][0]
     if quote.strip():
         start = text.find(quote.strip())
         if start < 0:
@@ -200,7 +201,7 @@ def log_entry(editor: auth.Editor | None, entry: dict[str, Any]) -> None:
     if entry["file_name"] is None:
         st.caption("这条校核所属的报告已从库中移除；重新导入该报告后它会继续生效。")
         return
-    text = db.query("document_text", doc_id=entry["doc_id"])["text"][0]
+    text = data.query("document_text", doc_id=entry["doc_id"])["text"][0]
     st.html(trace.quote_html(text, entry["anchor_start"], entry["anchor_end"]))
     undoable = entry["in_force"] and entry["action"] in ("correct", "reject") and entry["current_fact_id"]
     if editor is None or not undoable:
@@ -251,7 +252,7 @@ def remove_form(editor: auth.Editor | None, doc: dict[str, Any]) -> None:
 def fact_panel(editor: auth.Editor | None, fact_id: str) -> None:
     """One fact: its quote in the report, its correction history, and the correction form."""
     ui.quote_in_document(fact_id)
-    found = db.query("facts_by_id", fact_ids=[fact_id])
+    found = data.query("facts_by_id", fact_ids=[fact_id])
     history(fact_id)
     if not found.is_empty():
         fact_form(editor, found.row(0, named=True))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import auth
+from dashboard.core import auth
 
 _EDITOR = "_editor"
 

@@ -44,13 +44,13 @@ from pptx.slide import Slide
 from pptx.text.text import TextFrame
 from pptx.util import Emu, Inches, Pt
 
-from dashboard import analysis, db
-from dashboard.charts import EXPENDITURE_COLOR, INCOME_COLOR
-from dashboard.config import Kind, settings
-from dashboard.filters import Filters, region_label
-from dashboard.units import Scale, format_change, format_value, scale_for
+from dashboard.core import analysis, database
+from dashboard.core.charts import EXPENDITURE_COLOR, INCOME_COLOR
+from dashboard.core.scope import Filters, region_label
+from dashboard.core.settings import Kind, settings
+from dashboard.core.units import Scale, format_change, format_value, scale_for
 
-DECK_QUERIES = db.load_queries(Path(__file__).with_name("deck.sql"))
+DECK_QUERIES = database.load_queries(Path(__file__).with_name("deck.sql"))
 
 FONT = "微软雅黑"  # set in the latin and the East Asian slot of every run
 WIDTH, HEIGHT = Emu(12192000), Emu(6858000)  # 16:9, 13.333 × 7.5 in
@@ -121,7 +121,7 @@ class _Data:
 
 
 def build_deck(con: duckdb.DuckDBPyConnection, request: DeckRequest) -> PresentationType:
-    """The deck for `request` from the dashboard's connection (db.open_database).
+    """The deck for `request` from the dashboard's connection (database.open_database).
 
     Raises ValueError (a Chinese message) for unknown codes or when there is no data."""
     scope = _resolve(con, request)
@@ -154,8 +154,8 @@ def write_deck(db_path: Path, request: DeckRequest, out: Path) -> Path:
     """Open the MedFund file, write the deck to `out` (whole or not at all), close the file."""
     db_path, out = Path(db_path), Path(out)
     if not db_path.is_file():
-        raise db.DatabaseMissing(f"数据库文件不存在：{db_path}")
-    con = db.open_database(str(db_path))
+        raise database.DatabaseMissing(f"数据库文件不存在：{db_path}")
+    con = database.open_database(str(db_path))
     try:
         prs = build_deck(con, request)
     finally:
@@ -181,7 +181,7 @@ def _resolve(con: duckdb.DuckDBPyConnection, request: DeckRequest) -> _Scope:
     regions = tuple(dict.fromkeys(request.regions))
     if not regions:
         raise ValueError("请至少选择一个地区。")
-    options = db.run_query(con, "region_options")
+    options = database.run_query(con, "region_options")
     known = {r["region_code"]: r for r in options.iter_rows(named=True)}
     unknown = [r for r in regions if r not in known]
     if unknown:
@@ -198,7 +198,7 @@ def _resolve(con: duckdb.DuckDBPyConnection, request: DeckRequest) -> _Scope:
     first, last = request.first_year, request.last_year
     if first is not None and last is not None and first > last:
         raise ValueError(f"起始年度 {first} 晚于结束年度 {last}。")
-    present = db.run_query(
+    present = database.run_query(
         con,
         "indicators",
         basis=request.basis,
@@ -252,11 +252,13 @@ def _gather(con: duckdb.DuckDBPyConnection, scope: _Scope) -> _Data:
     columns = set(_deck_query(con, "fact_columns")["column_name"])
     corrections = _deck_query(con, "corrected_facts", **scope.params) if "origin" in columns else None
     return _Data(
-        ind=db.run_query(con, "indicators", basis=scope.basis, **scope.params),
-        checks=db.run_query(con, "checks", regions=regions, **years),
-        rejections=db.run_query(con, "rejections", regions=regions),
-        sources=db.run_query(con, "indicator_sources", basis=scope.basis, metrics=metrics, **scope.params),
-        documents=db.run_query(con, "documents", regions=regions),
+        ind=database.run_query(con, "indicators", basis=scope.basis, **scope.params),
+        checks=database.run_query(con, "checks", regions=regions, **years),
+        rejections=database.run_query(con, "rejections", regions=regions),
+        sources=database.run_query(
+            con, "indicator_sources", basis=scope.basis, metrics=metrics, **scope.params
+        ),
+        documents=database.run_query(con, "documents", regions=regions),
         national=analysis.national_reference(),
         corrections=corrections,
     )

@@ -118,9 +118,9 @@ WHERE list_contains($regions, d.region_code)
 ORDER BY d.file_name, r.seq;
 
 -- name: document_by_id
--- One report of the library (to recognise a file that is already in it).
+-- One report of the library (to recognise a file that is already in it; on the file).
 SELECT doc_id, file_name, report_year, region_code, region_name, n_facts, ingested_at
-FROM docs
+FROM documents
 WHERE doc_id = $doc_id;
 
 -- name: fact_history

@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 import xlsxwriter
 
-from dashboard.config import settings
+from dashboard.core.settings import settings
 
 if TYPE_CHECKING:
-    from dashboard.filters import Filters
+    from dashboard.core.scope import Filters
 
 UNIT_NAMES = {"yuan": "元", "person": "人", "visit": "人次", "percent": "%", "yuan_per_person": "元/人"}
 WAN = 10_000  # 元 per 万元

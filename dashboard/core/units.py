@@ -6,7 +6,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from dashboard.config import Kind, settings
+from dashboard.core.settings import Kind, settings
 
 
 @dataclass(frozen=True)
