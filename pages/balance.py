@@ -3,9 +3,8 @@
 import polars as pl
 import streamlit as st
 
-from dashboard.core import analysis, charts
+from dashboard.core import analysis, charts, display
 from dashboard.core.settings import settings
-from dashboard.core.units import format_value
 from dashboard.web import data, filters, present, ui
 
 cfg = settings()
@@ -44,17 +43,9 @@ if ui.require_filters(f):
         ui.empty(f"{scope}未披露可计算当期结余率的数据（需要基金收入和当期结余或支出）。")
     else:
         ui.chart(charts.balance_rate_chart(rate, by), "balance_rate")
-        deficits = rate.filter(pl.col("value") < 0)
-        if deficits.height:
-            st.error(
-                "收不抵支："
-                + "；".join(
-                    f"{r['region_name']} {r['year']}年 {r['fund_name']} 当期结余 "
-                    f"{format_value(r['balance'], 'money')}（{r['value']:.1f}%）"
-                    for r in deficits.iter_rows(named=True)
-                ),
-                icon=":material/trending_down:",
-            )
+        deficits = display.deficits_text(rate)
+        if deficits:
+            st.error(deficits, icon=":material/trending_down:")
         ui.marks_note()
 
     st.subheader("累计结余可支付月数")
@@ -65,13 +56,7 @@ if ui.require_filters(f):
         ui.empty(f"{scope}未披露累计结余或基金支出，无法计算可支付月数。")
     else:
         ui.chart(charts.reserves_chart(months, by), "reserves")
-        table = months.select(
-            pl.col("region_name").alias("地区"),
-            pl.col("year").alias("年度"),
-            pl.col("fund_name").alias("险种"),
-            pl.col("value").round(1).alias("可支付月数"),
-            pl.col("value").map_elements(lambda v: cfg.band_for(v).label, return_dtype=pl.Utf8).alias("判断"),
-        )
+        table = display.reserves_table(months)
         st.dataframe(table, hide_index=True, width="stretch")
     sources = data.query(
         "indicator_sources",

@@ -3,9 +3,8 @@
 import polars as pl
 import streamlit as st
 
-from dashboard.core import analysis, charts
+from dashboard.core import analysis, charts, display
 from dashboard.core.settings import settings
-from dashboard.core.units import scale_for
 from dashboard.web import data, filters, ui
 
 cfg = settings()
@@ -36,19 +35,7 @@ if ui.require_filters(f):
         ui.chart(charts.ranking_chart(ranked, indicator, median, year), "ranking")
         if ranked.height == 1:
             st.caption(f"{year}年只有一个地区披露了该指标，无法与其他地区比较。")
-        scale = scale_for(spec.kind, ranked["value"].to_list())
-        table = ranked.select(
-            pl.col("rank").alias("排名"),
-            pl.col("region_name").alias("地区"),
-            pl.col("value").map_elements(scale.text, return_dtype=pl.Utf8).alias(spec.name),
-            pl.col("diff")
-            .map_elements(lambda d: scale.text(d, sign=True), return_dtype=pl.Utf8)
-            .alias("与中位数之差"),
-            pl.when(pl.col("estimated") | pl.col("derived"))
-            .then(pl.lit("预计/推算"))
-            .otherwise(pl.lit(""))
-            .alias("说明"),
-        )
+        table = display.ranking_table(ranked, spec)
         st.dataframe(table, hide_index=True, width="stretch")
         ui.marks_note()
         ui.sources(

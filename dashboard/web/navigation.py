@@ -7,6 +7,8 @@ from pathlib import Path
 
 import streamlit as st
 
+from dashboard.web import streamlit_private
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -57,8 +59,6 @@ def require_entrypoint() -> None:
     request after the server starts, would then run the page alone.  Leave that mode and
     rerun, so app.py runs and routes to the same page.
     """
-    from streamlit.runtime.pages_manager import PagesManager
-
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
+    if streamlit_private.in_pages_directory_mode():
+        streamlit_private.leave_pages_directory_mode()
         st.rerun()
