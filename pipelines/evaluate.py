@@ -37,19 +37,24 @@ class Score:
         self.misses.extend(other.misses)
 
 
-def key_of(row: dict[str, Any]) -> tuple[str, ...]:
-    return tuple(str(row[k]) for k in KEY)
+def key_of(row: dict[str, Any], fields: tuple[str, ...] = KEY) -> tuple[str, ...]:
+    return tuple(str(row[k]) for k in fields)
 
 
-def compare(expected: list[dict[str, Any]], facts: list[dict[str, Any]]) -> Score:
-    """correct / wrong / missing / extra, as the project's scorer counts them."""
+def compare(
+    expected: list[dict[str, Any]], facts: list[dict[str, Any]], fields: tuple[str, ...] = KEY
+) -> Score:
+    """correct / wrong / missing / extra, as the project's scorer counts them.
+
+    ``fields``: what a fact must share with its gold row (the passages leave the region
+    out; the corpus and the contract's scorer include it)."""
     score = Score()
     gold = defaultdict(list)
     for g in expected:
-        gold[key_of(g)].append(g)
+        gold[key_of(g, fields)].append(g)
     used: set[tuple[tuple[str, ...], int]] = set()
     for f in facts:
-        key = key_of(f)
+        key = key_of(f, fields)
         if key not in gold:
             score.counts["extra"] += 1
             score.misses.append(("extra", f))
