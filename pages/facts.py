@@ -6,7 +6,7 @@ import streamlit as st
 from dashboard.core import export
 from dashboard.core.settings import settings
 from dashboard.web import correcting, data, filters, session, ui
-from pipelines.checks import METRIC_NAMES
+from pipelines import codes
 
 cfg = settings()
 f = filters.active()
@@ -25,7 +25,7 @@ if ui.require_filters(f):
     metrics = c1.multiselect(
         "指标",
         sorted(facts["metric"].unique().to_list()),
-        format_func=lambda m: METRIC_NAMES.get(m, m),
+        format_func=lambda m: codes.name("metric", m),
         key="facts_metric",
         placeholder="全部指标",
     )

@@ -4,8 +4,9 @@ import polars as pl
 import streamlit as st
 
 from dashboard.web import data, filters, ui
+from pipelines import codes
 
-SEVERITY = {"error": "错误", "warning": "警告", "info": "提示"}
+SEVERITY = dict(codes.names("severity"))
 
 f = filters.active()
 ui.header(
@@ -20,11 +21,10 @@ if ui.require_filters(f):
     rejections = data.query("rejections", regions=list(f.regions))
     counts = checks.group_by("severity").len()
     count = dict(zip(counts["severity"], counts["len"], strict=True))
-    c = st.columns(4)
-    c[0].metric("错误", count.get("error", 0), border=True)
-    c[1].metric("警告", count.get("warning", 0), border=True)
-    c[2].metric("提示", count.get("info", 0), border=True)
-    c[3].metric("未采用的数值", rejections.height, border=True, help="读到但未通过校验、无法判定归属的数值")
+    c = st.columns(len(SEVERITY) + 1)
+    for column, (severity, name) in zip(c, SEVERITY.items(), strict=False):
+        column.metric(name, count.get(severity, 0), border=True)
+    c[-1].metric("未采用的数值", rejections.height, border=True, help="读到但未通过校验、无法判定归属的数值")
 
     st.subheader("检查结果")
     if checks.is_empty():
@@ -42,8 +42,8 @@ if ui.require_filters(f):
         by_doc = (
             shown.group_by("file_name")
             .agg(
-                pl.col("severity").filter(pl.col("severity") == "error").len().alias("错误"),
-                pl.col("severity").filter(pl.col("severity") == "warning").len().alias("警告"),
+                pl.col("severity").filter(pl.col("severity") == "error").len().alias(SEVERITY["error"]),
+                pl.col("severity").filter(pl.col("severity") == "warning").len().alias(SEVERITY["warning"]),
             )
             .sort("file_name")
         )

@@ -15,56 +15,11 @@ from typing import Any
 
 import yaml
 
+from pipelines import codes
 from pipelines.models import CheckResult, Fact, Severity
 from pipelines.numbers import Quantity, UnitClass
 
 CHECKS_FILE = Path(__file__).with_name("rules") / "checks.yaml"
-
-FUND_NAMES = {
-    "all": "基本医疗保险（合计）",
-    "employee": "职工医保",
-    "resident": "居民医保",
-    "maternity": "生育保险",
-    "critical_illness": "大病保险",
-    "employee_supplementary": "职工大额补助",
-    "assistance": "医疗救助",
-    "department": "部门预算",
-}
-METRIC_NAMES = {
-    "insured": "参保人数",
-    "income": "基金收入",
-    "expenditure": "基金支出",
-    "balance": "当期结余",
-    "cumulative_balance": "累计结余",
-    "visits": "享受待遇人次",
-    "balance_rate": "当期结余率",
-    "income_per_capita": "人均基金收入",
-    "expenditure_per_capita": "人均基金支出",
-    "financing_per_capita": "人均筹资",
-    "coverage_rate": "参保率",
-}
-ITEM_NAMES = {
-    "total": "合计",
-    "premium": "征缴收入",
-    "fiscal_subsidy": "财政补贴",
-    "interest": "利息收入",
-    "transfer": "转移收入",
-    "other": "其他",
-    "pooled": "统筹基金",
-    "personal_account": "个人账户",
-    "inpatient": "住院",
-    "outpatient": "门诊",
-    "chronic_outpatient": "门诊慢特病",
-    "maternity_medical": "生育医疗费",
-    "maternity_allowance": "生育津贴",
-    "active": "在职",
-    "retired": "退休",
-    "rural": "农村居民",
-    "urban": "城镇居民",
-    "basic": "基本支出",
-    "project": "项目支出",
-}
-BASIS_NAMES = {"actual": "实际", "budget": "预算", "estimate": "预计"}
 
 
 @dataclass(frozen=True)
@@ -103,12 +58,12 @@ def label(
     parts = []
     if year is not None:
         parts.append(f"{year}年")
-    parts.append(FUND_NAMES.get(fund, fund))
-    parts.append(METRIC_NAMES.get(metric, metric))
+    parts.append(codes.name("fund", fund))
+    parts.append(codes.name("metric", metric))
     if item != "total":
-        parts.append(f"（{ITEM_NAMES.get(item, item)}）")
+        parts.append(f"（{codes.name('item', item)}）")
     if basis and basis != "actual":
-        parts.append(f"[{BASIS_NAMES.get(basis, basis)}]")
+        parts.append(f"[{codes.name('basis', basis)}]")
     return "".join(parts)
 
 
@@ -268,7 +223,7 @@ def _components(c: _Checker, index: dict) -> None:
             if len(present) < 2 or (exact and len(present) < len(parts)):
                 continue
             total_sum = sum(f.value for f in present)
-            names = " + ".join(ITEM_NAMES.get(f.item, f.item) for f in present)
+            names = " + ".join(codes.name("item", f.item) for f in present)
             for total in totals:
                 over = total_sum - total.value
                 close = c.money_close(total_sum, total.value) if total.unit == "yuan" else abs(over) < 0.5
@@ -338,7 +293,7 @@ def _stated_rates(c: _Checker, index: dict) -> None:
                         "stated_per_capita",
                         Severity.WARNING,
                         f"{label(fund, metric, item, year, basis)}：文中为{stated.value:,.2f}元，"
-                        f"按{METRIC_NAMES[base]}÷参保人数计算为{computed:,.2f}元。",
+                        f"按{codes.name('metric', base)}÷参保人数计算为{computed:,.2f}元。",
                         [stated, amount, insured],
                         expected=computed,
                         actual=stated.value,

@@ -1,8 +1,9 @@
 """Validated records: documents, fund facts, rejections and check results.
 
 One strict base model; closed vocabularies are enums whose values are the codes of
-``spec/fund-facts.md``.  A fact that fails validation becomes a :class:`Rejection`
-(see :func:`validate_facts`) instead of failing the batch.
+``spec/fund-facts.md``, built from :mod:`pipelines.codes` (``rules/codes.yaml``).  A fact
+that fails validation becomes a :class:`Rejection` (see :func:`validate_facts`) instead of
+failing the batch.
 """
 
 from __future__ import annotations
@@ -14,66 +15,20 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-
-class Fund(StrEnum):
-    ALL = "all"
-    EMPLOYEE = "employee"
-    RESIDENT = "resident"
-    MATERNITY = "maternity"
-    CRITICAL_ILLNESS = "critical_illness"
-    EMPLOYEE_SUPPLEMENTARY = "employee_supplementary"
-    ASSISTANCE = "assistance"
-    DEPARTMENT = "department"
+from pipelines import codes
 
 
-class Metric(StrEnum):
-    INSURED = "insured"
-    INCOME = "income"
-    EXPENDITURE = "expenditure"
-    BALANCE = "balance"
-    CUMULATIVE_BALANCE = "cumulative_balance"
-    VISITS = "visits"
-    BALANCE_RATE = "balance_rate"
-    INCOME_PER_CAPITA = "income_per_capita"
-    EXPENDITURE_PER_CAPITA = "expenditure_per_capita"
-    FINANCING_PER_CAPITA = "financing_per_capita"
-    COVERAGE_RATE = "coverage_rate"
+def _code_enum(name: str, values: tuple[str, ...]) -> type[StrEnum]:
+    """An enum of codes from pipelines/codes.py: member ``EMPLOYEE`` has value ``"employee"``."""
+    return StrEnum(name, [(value.upper(), value) for value in values], module=__name__)
 
 
-class Item(StrEnum):
-    TOTAL = "total"
-    PREMIUM = "premium"
-    FISCAL_SUBSIDY = "fiscal_subsidy"
-    INTEREST = "interest"
-    TRANSFER = "transfer"
-    OTHER = "other"
-    POOLED = "pooled"
-    PERSONAL_ACCOUNT = "personal_account"
-    INPATIENT = "inpatient"
-    OUTPATIENT = "outpatient"
-    CHRONIC_OUTPATIENT = "chronic_outpatient"
-    MATERNITY_MEDICAL = "maternity_medical"
-    MATERNITY_ALLOWANCE = "maternity_allowance"
-    ACTIVE = "active"
-    RETIRED = "retired"
-    RURAL = "rural"
-    URBAN = "urban"
-    BASIC = "basic"
-    PROJECT = "project"
-
-
-class Basis(StrEnum):
-    ACTUAL = "actual"
-    BUDGET = "budget"
-    ESTIMATE = "estimate"
-
-
-class Unit(StrEnum):
-    YUAN = "yuan"
-    PERSON = "person"
-    VISIT = "visit"
-    PERCENT = "percent"
-    YUAN_PER_PERSON = "yuan_per_person"
+Fund = _code_enum("Fund", codes.FUNDS)
+Metric = _code_enum("Metric", codes.METRICS)
+Item = _code_enum("Item", codes.ITEMS)
+Basis = _code_enum("Basis", codes.BASES)
+Unit = _code_enum("Unit", codes.UNITS)
+Severity = _code_enum("Severity", codes.SEVERITIES)
 
 
 class RegionLevel(StrEnum):
@@ -83,19 +38,7 @@ class RegionLevel(StrEnum):
     COUNTY = "county"
 
 
-METRIC_UNIT: dict[Metric, Unit] = {
-    Metric.INSURED: Unit.PERSON,
-    Metric.INCOME: Unit.YUAN,
-    Metric.EXPENDITURE: Unit.YUAN,
-    Metric.BALANCE: Unit.YUAN,
-    Metric.CUMULATIVE_BALANCE: Unit.YUAN,
-    Metric.VISITS: Unit.VISIT,
-    Metric.BALANCE_RATE: Unit.PERCENT,
-    Metric.INCOME_PER_CAPITA: Unit.YUAN_PER_PERSON,
-    Metric.EXPENDITURE_PER_CAPITA: Unit.YUAN_PER_PERSON,
-    Metric.FINANCING_PER_CAPITA: Unit.YUAN_PER_PERSON,
-    Metric.COVERAGE_RATE: Unit.PERCENT,
-}
+METRIC_UNIT: dict[Metric, Unit] = {Metric(m): Unit(u) for m, u in codes.METRIC_UNIT.items()}
 
 # Bounds beyond which a figure cannot be true anywhere (not mere implausibility, which
 # the checks flag): more people than live in China, more money than China's GDP.
@@ -229,12 +172,6 @@ class Correction(StrictModel):
         if self.anchor_end <= self.anchor_start:
             raise ValueError("引文位置无效（end ≤ start）")
         return self
-
-
-class Severity(StrEnum):
-    ERROR = "error"
-    WARNING = "warning"
-    INFO = "info"
 
 
 class CheckResult(StrictModel):

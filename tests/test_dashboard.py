@@ -437,6 +437,7 @@ def test_a_file_from_an_earlier_version_gets_the_new_schema_when_opened(seeds_db
     for view in ("correction_log", "fact_current", "correction_latest", "fact_base"):
         raw.execute(f"DROP VIEW {view} CASCADE")
     raw.execute("DROP TABLE correction")
+    raw.execute("DROP TABLE schema_version")  # made before schema versions were recorded
     raw.close()
     loaded = database.open_database(str(old))
     assert database.run_query(loaded, "corrections", all_regions=True, regions=[]).height == 0

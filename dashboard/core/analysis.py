@@ -9,6 +9,7 @@ from pathlib import Path
 import polars as pl
 
 from dashboard.core.settings import settings
+from pipelines import codes
 
 # metrics that, when computed rather than stated, make an indicator "derived"
 _BALANCE_INDICATORS = ("balance", "balance_rate")
@@ -48,9 +49,7 @@ def series(ind: pl.DataFrame, indicator: str) -> pl.DataFrame:
             value=pl.col(indicator).cast(pl.Float64),
             estimated=estimated,
             derived=derived,
-            fund_name=pl.col("fund").replace_strict(
-                {k: f.short for k, f in cfg.funds.items()}, default=pl.col("fund")
-            ),
+            fund_name=pl.col("fund").replace_strict(dict(codes.names("fund")), default=pl.col("fund")),
         )
         .filter(pl.col("value").is_not_null())
         .sort(["region_code", "fund", "year"])
@@ -143,7 +142,6 @@ class Alert:
     doc_id: str | None = None
 
 
-_SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 # checks that compare a stated figure with the one computed from others
 STATED_VS_COMPUTED = frozenset(
     {
@@ -215,7 +213,8 @@ def alerts(ind: pl.DataFrame, checks: pl.DataFrame) -> list[Alert]:
                 row["doc_id"],
             )
         )
-    return sorted(found, key=lambda a: _SEVERITY_ORDER.get(a.severity, 3))
+    order = codes.order("severity")
+    return sorted(found, key=lambda a: order.get(a.severity, len(order)))
 
 
 def _short(message: str, limit: int = 48) -> str:

@@ -92,10 +92,11 @@ def _busy(path: str, exc: duckdb.Error) -> DatabaseBusy:
 def open_database(path: str) -> duckdb.DuckDBPyConnection:
     """An in-memory copy of what the pages read, with the indicator views materialised.
 
-    A file made by an earlier version first gets the tables and views added since."""
+    A file made by an earlier version is first migrated to the latest schema version (its
+    version is read read-only; only an old file is opened read-write); a file written by a newer
+    MedFund is refused with store.SchemaTooNew."""
     try:
-        if not store.schema_current(Path(path)):
-            store.connect(path).close()
+        store.ensure_current(path)
     except duckdb.IOException as exc:
         raise _busy(path, exc) from exc
     con = duckdb.connect(":memory:")

@@ -49,6 +49,7 @@ from dashboard.core.charts import EXPENDITURE_COLOR, INCOME_COLOR
 from dashboard.core.scope import Filters, region_label
 from dashboard.core.settings import Kind, settings
 from dashboard.core.units import Scale, format_change, format_value, scale_for
+from pipelines import codes
 
 DECK_QUERIES = database.load_queries(Path(__file__).with_name("deck.sql"))
 
@@ -65,6 +66,7 @@ ZEBRA_FILL = RGBColor(0xF3, 0xF6, 0xF8)
 WHITE = RGBColor(0xFF, 0xFF, 0xFF)
 NATIONAL_COLOR = "#9E9E9E"
 DEFICIT_COLOR = "#C62828"
+SEVERITY_COLORS = {"error": DEFICIT_COLOR, "warning": "#F9A825", "info": "#607D8B"}
 
 CHARTS_PER_SLIDE = 6
 PER_CAPITA_ROWS = 8  # categories per per-capita chart
@@ -75,7 +77,6 @@ RESERVE_YEARS = 3  # months of reserves: each fund's latest years
 SOURCE_ROWS = 12
 LIST_ITEMS = 8
 MISSING = "未披露"
-SEVERITY = {"error": "错误", "warning": "警告", "info": "提示"}
 
 
 @dataclass(frozen=True)
@@ -930,11 +931,10 @@ def _quality_slide(prs: PresentationType, scope: _Scope, data: _Data) -> None:
     slide = _slide(prs, "数据质量说明")
     counts = dict(zip(*data.checks.group_by("severity").len().select("severity", "len"), strict=True))
     tiles = [
-        ("错误", counts.get("error", 0), _rgb(DEFICIT_COLOR)),
-        ("警告", counts.get("warning", 0), _rgb("#F9A825")),
-        ("提示", counts.get("info", 0), MUTED),
-        ("未采用的数值", data.rejections.height, MUTED),
+        (name, counts.get(severity, 0), _rgb(SEVERITY_COLORS[severity]))
+        for severity, name in codes.names("severity").items()
     ]
+    tiles.append(("未采用的数值", data.rejections.height, MUTED))
     width = int((BODY_WIDTH - Inches(0.3) * 3) / 4)
     for i, (label, n, color) in enumerate(tiles):
         _tile(slide, MARGIN + i * (width + Inches(0.3)), BODY_TOP, width, label, n, color)
@@ -965,14 +965,14 @@ def _check_lines(checks: pl.DataFrame) -> list[str | Sequence[Segment]]:
     if main.is_empty():
         lines.append("所选地区和年度没有发现错误或警告。")
         return lines
-    order = {"error": 0, "warning": 1}
+    order = codes.order("severity")
     ranked = sorted(main.iter_rows(named=True), key=lambda r: order[r["severity"]])
-    colors = {"error": _rgb(DEFICIT_COLOR), "warning": _rgb("#F9A825")}
     for row in ranked[:LIST_ITEMS]:
         where = row["region_name"] or row["region_code"]
+        severity = codes.name("severity", row["severity"])
         lines.append(
             [
-                (f"【{SEVERITY[row['severity']]}】", 11, True, colors[row["severity"]]),
+                (f"【{severity}】", 11, True, _rgb(SEVERITY_COLORS[row["severity"]])),
                 (f"{where}：{_short(row['message'], 56)}", 11, False, TEXT),
                 (f"（{row['file_name'] or '未知报告'}）", 9, False, MUTED),
             ]
@@ -1005,9 +1005,7 @@ def _marked_lines(data: _Data) -> list[str | Sequence[Segment]]:
 
 
 def _metric_names(metrics: Iterable[str] | None) -> str:
-    cfg = settings()
-    names = [cfg.indicators[m].name if m in cfg.indicators else m for m in dict.fromkeys(metrics or ())]
-    return "、".join(names)
+    return "、".join(codes.name("metric", m) for m in dict.fromkeys(metrics or ()))
 
 
 def _correction_lines(corrections: pl.DataFrame | None) -> list[str | Sequence[Segment]]:
@@ -1019,16 +1017,16 @@ def _correction_lines(corrections: pl.DataFrame | None) -> list[str | Sequence[S
     if corrections.is_empty():
         lines.append("没有人工更正或补录的数值。")
         return lines
-    what = {"corrected": "更正", "added": "补录"}
     for row in corrections.head(LIST_ITEMS // 2).iter_rows(named=True):
         spec = cfg.indicators.get(row["metric"])
-        name = spec.name if spec else row["metric"]
-        value = format_value(row["value"], spec.kind) if spec else f"{row['value']:g} {row['unit']}"
+        name = codes.name("metric", row["metric"])
+        unit = codes.name("unit", row["unit"])
+        value = format_value(row["value"], spec.kind) if spec else f"{row['value']:g} {unit}"
         lines.append(
             [
                 (
                     f"· {row['region_name']} {row['year']}年 {cfg.fund_name(row['fund'])} {name}："
-                    f"{what.get(row['origin'], row['origin'])}为 {value}",
+                    f"{codes.name('origin', row['origin'])}为 {value}",
                     11,
                     False,
                     TEXT,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -19,13 +19,12 @@ import polars as pl
 import xlsxwriter
 
 from dashboard.core.settings import settings
+from pipelines import codes
 
 if TYPE_CHECKING:
     from dashboard.core.scope import Filters
 
-UNIT_NAMES = {"yuan": "元", "person": "人", "visit": "人次", "percent": "%", "yuan_per_person": "元/人"}
 WAN = 10_000  # 元 per 万元
-SEVERITY_NAMES = {"error": "错误", "warning": "警告", "info": "提示"}
 CHECK_NAMES = {
     "balance_identity": "收入−支出与结余",
     "components_sum": "分项与合计",
@@ -39,8 +38,6 @@ CHECK_NAMES = {
     "implausible_rate": "比率异常",
     "implausible_visits": "人次数量级",
 }
-# a steward's hand in a fact (the facts query's `origin`; dashboard/correcting.py shows the same words)
-ORIGIN_NAMES = {"corrected": "已更正", "added": "补录"}
 
 # Excel number formats by kind of number
 FORMATS = {
@@ -51,46 +48,47 @@ FORMATS = {
     "per_capita": "#,##0.00",
     "plain": "General",
 }
-# the indicator sheet's columns: indicators.<column>, header, format
-INDICATOR_COLUMNS = (
-    ("insured", "参保人数（人）", "count"),
-    ("income", "基金收入（万元）", "money"),
-    ("expenditure", "基金支出（万元）", "money"),
-    ("balance", "当期结余（万元）", "money"),
-    ("cumulative_balance", "累计结余（万元）", "money"),
-    ("balance_rate", "当期结余率（%）", "rate"),
-    ("months_of_reserves", "可支付月数（个月）", "months"),
-    ("income_per_capita", "人均基金收入（元）", "per_capita"),
-    ("expenditure_per_capita", "人均基金支出（元）", "per_capita"),
-    ("financing_per_capita", "人均筹资标准（元）", "per_capita"),
-    ("visits", "享受待遇人次（人次）", "count"),
-    ("coverage_rate", "参保率（%）", "rate"),
-    ("income_growth", "基金收入增长率（%）", "rate"),
-    ("expenditure_growth", "基金支出增长率（%）", "rate"),
+# the indicator sheet's columns: indicators.<column>, unit shown, format
+_INDICATOR_UNITS = (
+    ("insured", "人", "count"),
+    ("income", "万元", "money"),
+    ("expenditure", "万元", "money"),
+    ("balance", "万元", "money"),
+    ("cumulative_balance", "万元", "money"),
+    ("balance_rate", "%", "rate"),
+    ("months_of_reserves", "个月", "months"),
+    ("income_per_capita", "元", "per_capita"),
+    ("expenditure_per_capita", "元", "per_capita"),
+    ("financing_per_capita", "元", "per_capita"),
+    ("visits", "人次", "count"),
+    ("coverage_rate", "%", "rate"),
+    ("income_growth", "%", "rate"),
+    ("expenditure_growth", "%", "rate"),
+)
+# indicators.<column>, header (the indicator's name from settings, with the unit), format
+INDICATOR_COLUMNS = tuple(
+    (column, f"{settings().indicators[column].name}（{unit}）", fmt) for column, unit, fmt in _INDICATOR_UNITS
 )
 # an Excel column's width in characters: Chinese characters count double
 MIN_WIDTH, MAX_WIDTH, QUOTE_WIDTH = 6, 40, 60
 
 
-def _names(column: str, mapping: dict[str, str]) -> pl.Expr:
-    return pl.col(column).replace_strict(mapping, default=pl.col(column))
+def _names(column: str, mapping: Mapping[str, str]) -> pl.Expr:
+    return pl.col(column).replace_strict(dict(mapping), default=pl.col(column))
 
 
 def facts_table(facts: pl.DataFrame) -> pl.DataFrame:
     """Facts with Chinese headers; values stay numbers in base units (元, 人, 人次, %)."""
-    from pipelines.checks import ITEM_NAMES, METRIC_NAMES
-
-    cfg = settings()
     return facts.select(
         pl.col("region_name").alias("地区"),
         pl.col("region_code").alias("区划代码"),
         pl.col("year").alias("年度"),
-        _names("fund", {k: f.short for k, f in cfg.funds.items()}).alias("险种"),
-        _names("metric", METRIC_NAMES).alias("指标"),
-        _names("item", ITEM_NAMES).alias("分项"),
-        _names("basis", {k: b.name for k, b in cfg.bases.items()}).alias("口径"),
+        _names("fund", codes.names("fund")).alias("险种"),
+        _names("metric", codes.names("metric")).alias("指标"),
+        _names("item", codes.names("item")).alias("分项"),
+        _names("basis", codes.names("basis")).alias("口径"),
         pl.col("value").alias("数值"),
-        _names("unit", UNIT_NAMES).alias("单位"),
+        _names("unit", codes.names("unit")).alias("单位"),
         pl.when(pl.col("derived")).then(pl.lit("推算")).otherwise(pl.lit("")).alias("推算"),
         pl.col("quote").alias("原文"),
         pl.col("file_name").alias("报告文件"),
@@ -155,24 +153,20 @@ def _wan(value: Any) -> float | None:
 
 def _unit_kind(unit: str | None) -> tuple[str, str, Callable[[Any], float | None]]:
     """A base unit's shown unit, number format and conversion (元 → 万元)."""
-    return {
-        "yuan": ("万元", "money", _wan),
-        "person": ("人", "count", _number),
-        "visit": ("人次", "count", _number),
-        "percent": ("%", "rate", _number),
-        "yuan_per_person": ("元/人", "per_capita", _number),
-    }.get(unit or "", (UNIT_NAMES.get(unit or "", unit or ""), "plain", _number))
+    if unit == "yuan":
+        return ("万元", "money", _wan)
+    fmt = {
+        "person": "count",
+        "visit": "count",
+        "percent": "rate",
+        "yuan_per_person": "per_capita",
+        "month": "months",
+    }.get(unit or "", "plain")
+    return (codes.name("unit", unit), fmt, _number)
 
 
-def _metric_names() -> dict[str, str]:
-    from pipelines.checks import METRIC_NAMES
-
-    return METRIC_NAMES
-
-
-def _list_names(codes: Sequence[str] | None) -> str:
-    names = _metric_names()
-    return "、".join(names.get(c, c) for c in codes or ())
+def _list_names(metrics: Sequence[str] | None) -> str:
+    return "、".join(codes.name("metric", m) for m in metrics or ())
 
 
 def _indicator_note(row: dict) -> str:
@@ -193,7 +187,7 @@ def _scope_sheet(view: View) -> Sheet:
     cfg = settings()
     f = view.filters
     regions = "、".join(view.region_names.get(c, c) for c in f.regions) or "（未选地区）"
-    funds = "、".join(cfg.funds[x].name if x in cfg.funds else x for x in f.funds) or "（未选险种）"
+    funds = "、".join(codes.fund_full_name(x) for x in f.funds) or "（未选险种）"
     basis = cfg.bases.get(f.basis)
     rows = [
         ["标题", "医保基金运行分析 · 数据表"],
@@ -221,12 +215,11 @@ def _scope_sheet(view: View) -> Sheet:
 
 
 def _indicator_sheet(view: View) -> Sheet:
-    cfg = settings()
     converters = {"money": _wan}
     columns = [Column("地区"), Column("区划代码"), Column("年度"), Column("险种")]
     columns += [Column(header, fmt) for _, header, fmt in INDICATOR_COLUMNS]
     columns.append(Column("标注", width=48, wrap=True))
-    fund_order = {code: i for i, code in enumerate(cfg.funds)}
+    fund_order = codes.order("fund")
     ind = view.indicators.sort(
         pl.col("region_code"), pl.col("fund").replace_strict(fund_order, default=99), pl.col("year")
     )
@@ -238,7 +231,7 @@ def _indicator_sheet(view: View) -> Sheet:
                 r["region_name"],
                 r["region_code"],
                 r["year"],
-                cfg.fund_name(r["fund"]),
+                codes.name("fund", r["fund"]),
                 *values,
                 _indicator_note(r),
             ]
@@ -247,10 +240,6 @@ def _indicator_sheet(view: View) -> Sheet:
 
 
 def _facts_sheet(view: View) -> Sheet:
-    from pipelines.checks import ITEM_NAMES
-
-    cfg = settings()
-    names = _metric_names()
     facts = view.facts
     corrected = "corrected" in facts.columns
     correction_id = "correction_id" in facts.columns
@@ -278,16 +267,16 @@ def _facts_sheet(view: View) -> Sheet:
             r["region_name"],
             r["region_code"],
             r["year"],
-            cfg.fund_name(r["fund"]),
-            names.get(r["metric"], r["metric"]),
-            ITEM_NAMES.get(r["item"], r["item"]),
-            cfg.bases[r["basis"]].name if r["basis"] in cfg.bases else r["basis"],
+            codes.name("fund", r["fund"]),
+            codes.name("metric", r["metric"]),
+            codes.name("item", r["item"]),
+            codes.name("basis", r["basis"]),
             convert(r["value"]),
             unit,
             "推算" if r["derived"] else "",
         ]
         if corrected:
-            row.append(ORIGIN_NAMES.get(r.get("origin"), "已校核") if r["corrected"] else "")
+            row.append(_steward_mark(r.get("origin")) if r["corrected"] else "")
         if correction_id:
             row.append(r["correction_id"])
         row += [r["quote"], r["file_name"], r["fact_id"]]
@@ -296,22 +285,20 @@ def _facts_sheet(view: View) -> Sheet:
     return Sheet("数据明细", columns, rows, formats)
 
 
+def _steward_mark(origin: str | None) -> str:
+    """A corrected fact's mark: 已更正 or 补录 (its origin's name), 已校核 when not known."""
+    return codes.name("origin", origin) if origin in ("corrected", "added") else "已校核"
+
+
 def _check_unit(row: dict) -> tuple[str, str, Callable[[Any], float | None]]:
     """The unit a check's expected and actual values are in (money in 万元)."""
-    from pipelines.models import METRIC_UNIT, Metric
-
     if row["check_id"] == "implausible_magnitude":
         return _unit_kind("yuan")
-    metric = row.get("metric")
-    if metric in {m.value for m in Metric}:
-        return _unit_kind(METRIC_UNIT[Metric(metric)].value)
-    return _unit_kind(None)
+    return _unit_kind(codes.METRIC_UNIT.get(row.get("metric") or ""))
 
 
 def _checks_sheet(view: View) -> Sheet:
-    cfg = settings()
-    names = _metric_names()
-    order = {s: i for i, s in enumerate(SEVERITY_NAMES)}
+    order = codes.order("severity")
     checks = view.checks.sort(
         pl.col("severity").replace_strict(order, default=9),
         pl.col("region_code"),
@@ -338,13 +325,13 @@ def _checks_sheet(view: View) -> Sheet:
         has_values = r["expected"] is not None or r["actual"] is not None
         rows.append(
             [
-                SEVERITY_NAMES.get(r["severity"], r["severity"]),
+                codes.name("severity", r["severity"]),
                 CHECK_NAMES.get(r["check_id"], r["check_id"]),
                 r["message"],
                 r["region_name"] or view.region_names.get(r["region_code"], r["region_code"]),
                 r["year"],
-                cfg.fund_name(r["fund"]) if r["fund"] else None,
-                names.get(r["metric"], r["metric"]) if r["metric"] else None,
+                codes.name("fund", r["fund"]) if r["fund"] else None,
+                codes.name("metric", r["metric"]) if r["metric"] else None,
                 convert(r["expected"]),
                 convert(r["actual"]),
                 unit if has_values else None,

@@ -10,12 +10,12 @@ import streamlit as st
 from dashboard.core import auth, database, stewardship, trace
 from dashboard.core.units import INPUT_UNITS
 from dashboard.web import data, ui
-from pipelines.checks import BASIS_NAMES, FUND_NAMES, ITEM_NAMES, METRIC_NAMES
+from pipelines import codes
 from pipelines.corrections import CorrectionError
-from pipelines.models import METRIC_UNIT, Metric
 
 ACTIONS = {"correct": "更正", "reject": "否决", "add": "补录", "restore": "恢复原值"}
-ORIGINS = {"extracted": "", "corrected": "已更正", "added": "补录"}
+# the mark of a fact's origin in tables: none for a figure as extracted
+ORIGINS = {code: "" if code == "extracted" else name for code, name in codes.names("origin").items()}
 _WRITE_ERRORS = (CorrectionError, auth.PermissionDenied, database.DatabaseBusy, KeyError)
 
 
@@ -36,12 +36,13 @@ def figure_inputs(key: str, current: dict[str, Any] | None = None) -> dict[str, 
     current = current or {}
     c1, c2, c3 = st.columns(3)
     year = c1.number_input("年度", 1980, 2100, value=current.get("year") or 2024, step=1, key=f"{key}_year")
-    fund = c2.selectbox("险种", list(FUND_NAMES), **_at(FUND_NAMES, current.get("fund")), format_func=FUND_NAMES.get, key=f"{key}_fund")  # fmt: skip
-    metric = c3.selectbox("指标", list(METRIC_NAMES), **_at(METRIC_NAMES, current.get("metric")), format_func=METRIC_NAMES.get, key=f"{key}_metric")  # fmt: skip
+    fund = _code_box(c2, "险种", "fund", current.get("fund"), f"{key}_fund")
+    metric = _code_box(c3, "指标", "metric", current.get("metric"), f"{key}_metric")
     c4, c5, c6, c7 = st.columns([2, 1, 2, 1])
-    item = c4.selectbox("分项", list(ITEM_NAMES), **_at(ITEM_NAMES, current.get("item", "total")), format_func=ITEM_NAMES.get, key=f"{key}_item")  # fmt: skip
-    basis = c5.selectbox("口径", list(BASIS_NAMES), **_at(BASIS_NAMES, current.get("basis", "actual")), format_func=BASIS_NAMES.get, key=f"{key}_basis")  # fmt: skip
-    units = INPUT_UNITS[METRIC_UNIT[Metric(metric)]]
+    item = _code_box(c4, "分项", "item", current.get("item", "total"), f"{key}_item")
+    basis = _code_box(c5, "口径", "basis", current.get("basis", "actual"), f"{key}_basis")
+    unit_code = codes.METRIC_UNIT[metric]
+    units = INPUT_UNITS.get(unit_code) or {codes.name("unit", unit_code): 1.0}
     unit = c7.selectbox("单位", list(units), key=f"{key}_unit_{metric}")
     shown = current["value"] / units[unit] if current.get("value") is not None else None
     value = c6.number_input("数值", value=shown, format="%.4f", key=f"{key}_value_{metric}_{unit}")
@@ -55,8 +56,11 @@ def figure_inputs(key: str, current: dict[str, Any] | None = None) -> dict[str, 
     }
 
 
-def _at(options: dict[str, str], code: str | None) -> dict[str, int]:
-    return {"index": list(options).index(code)} if code in options else {}
+def _code_box(column: Any, label: str, kind: codes.Kind, code: str | None, key: str) -> str:
+    """A select box over one kind of code (in display order), showing the Chinese names."""
+    options = list(codes.names(kind))
+    at = {"index": options.index(code)} if code in options else {}
+    return column.selectbox(label, options, **at, format_func=lambda c: codes.name(kind, c), key=key)
 
 
 def history(fact_id: str) -> None:
@@ -89,8 +93,8 @@ def _change_text(row: dict[str, Any]) -> str:
     if row["action"] not in ("correct", "add"):
         return ""
     return (
-        f"{row['year']}年 {FUND_NAMES.get(row['fund'], row['fund'])} {METRIC_NAMES.get(row['metric'], row['metric'])}"
-        f"（{ITEM_NAMES.get(row['item'], row['item'])}，{BASIS_NAMES.get(row['basis'], row['basis'])}）"
+        f"{row['year']}年 {codes.name('fund', row['fund'])} {codes.name('metric', row['metric'])}"
+        f"（{codes.name('item', row['item'])}，{codes.name('basis', row['basis'])}）"
         f"= {row['value']:,.2f}"
     )
 

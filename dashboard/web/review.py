@@ -11,11 +11,11 @@ import streamlit as st
 from dashboard.core import export, trace
 from dashboard.core.stewardship import Preview
 from dashboard.web import ui
+from pipelines import codes
 from pipelines.regions import RegionTable
 from pipelines.store import DocumentRows, ReportOverride
 
 CONFIDENCE = {"high": "高", "medium": "中", "low": "低", "none": "未识别", "steward": "校核人指定"}
-SEVERITY = {"error": "错误", "warning": "警告", "info": "提示"}
 
 
 @cache
@@ -124,7 +124,7 @@ def show(preview: Preview, key: str) -> None:
         _listing(
             "数据之间没有发现矛盾。",
             {
-                "级别": [SEVERITY.get(c.severity, c.severity) for c in rows.checks],
+                "级别": [codes.name("severity", c.severity) for c in rows.checks],
                 "说明": [c.message for c in rows.checks],
                 "原文": [c.quote or "" for c in rows.checks],
             },
