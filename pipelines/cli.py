@@ -49,7 +49,7 @@ def _ingest(db: Path, paths: list[Path], quiet: bool) -> int:
 
     try:
         con = store.connect(db)
-    except (duckdb.Error, OSError) as exc:
+    except (duckdb.Error, OSError, store.SchemaTooNew) as exc:
         print(f"无法打开数据库 {db}：{exc}", file=sys.stderr)
         return 2
     try:
@@ -66,7 +66,11 @@ def _summary(db: Path) -> int:
     if not db.exists():
         print(f"数据库不存在：{db}", file=sys.stderr)
         return 1
-    con = store.connect(db, read_only=True)
+    try:
+        con = store.connect(db, read_only=True)
+    except (duckdb.Error, OSError, store.SchemaTooNew) as exc:
+        print(f"无法打开数据库 {db}：{exc}", file=sys.stderr)
+        return 1
     try:
         docs = con.execute(
             """

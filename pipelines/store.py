@@ -1,14 +1,37 @@
-"""The DuckDB file: schema, and writing one document's rows all-or-nothing."""
+"""The DuckDB file: its schema version and migrations, and writing one document's rows all-or-nothing.
+
+Schema versions.  A file records its version in ``schema_version``, one row per migration
+applied (``version``, ``name``, ``applied_at``); its version is the highest, 0 when the table is
+missing (a new file, or one made before versions were recorded).  Migrations are the numbered
+files ``sql/migrations/NNNN_name.sql``, 0001 upwards without gaps.  Opening a file read-write
+applies every migration above its version in order, each with its ``schema_version`` row, then
+re-creates the views, all in one transaction: the file moves from its version to the latest or
+stays as it was (a new file gets its whole schema or nothing).  A current file is left alone.
+
+* Tables hold rows: they change only through a new migration, and an applied migration is never
+  edited.  0001 is ``CREATE TABLE IF NOT EXISTS`` throughout, so it adopts a file made before
+  versions existed (version 0: today's tables, or older ones lacking some) keeping every row.
+* Views are pure definitions: ``sql/views.sql`` then ``sql/indicators.sql`` hold the current ones
+  and are re-created (``CREATE OR REPLACE``) after the migrations whenever migrations run.  A
+  change to a view file therefore comes with a new migration (one holding only a comment will
+  do), or files already at the latest version keep the old view; tests/test_migrations.py pins
+  the view files to the latest version to catch a forgotten one.
+* A file whose version is above the latest migration was written by newer code: it is refused
+  (:class:`SchemaTooNew`) and left untouched.
+* A read-only open reads the version through a read-only connection first (cheap); a file behind
+  the code is upgraded through a short read-write connection before it is opened read-only.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import duckdb
 import polars as pl
@@ -16,7 +39,14 @@ import polars as pl
 from pipelines.models import CheckResult, Document, Fact, Rejection
 
 SQL_DIR = Path(__file__).with_name("sql")
-SCHEMA_FILES = ("schema.sql", "indicators.sql")
+MIGRATIONS_DIR = SQL_DIR / "migrations"
+VIEW_FILES = ("views.sql", "indicators.sql")
+_VERSION_TABLE = """
+CREATE TABLE IF NOT EXISTS schema_version (
+    version    INTEGER PRIMARY KEY,
+    name       VARCHAR NOT NULL,
+    applied_at TIMESTAMP NOT NULL
+)"""
 
 _REPORT_COLUMNS = {
     "doc_id": pl.String,
@@ -80,32 +110,128 @@ _CHECK_COLUMNS = {
 }
 
 
+class Migration(NamedTuple):
+    version: int
+    name: str
+    sql: str
+
+
+class SchemaTooNew(ValueError):
+    """The file was written by a newer MedFund: its schema version is above the latest migration."""
+
+    def __init__(self, name: str, version: int, latest: int) -> None:
+        super().__init__(
+            f"数据库 {name} 的结构版本为 {version}，本程序只支持到版本 {latest}：它由更新版本的 MedFund "
+            "写入，请升级 MedFund 后再打开（文件未被改动）。"
+        )
+        self.version = version
+        self.latest = latest
+
+
+def load_migrations(folder: Path = MIGRATIONS_DIR) -> tuple[Migration, ...]:
+    """The migrations ``NNNN_name.sql`` in a folder, in order; numbered 1, 2, 3 … without gaps."""
+    found = []
+    for file in sorted(folder.glob("*.sql")):
+        match = re.fullmatch(r"(\d{4})_(\w+)\.sql", file.name)
+        if match is None:
+            raise ValueError(f"a migration's file name is NNNN_name.sql, not {file.name}")
+        found.append(Migration(int(match[1]), match[2], file.read_text(encoding="utf-8")))
+    numbers = [m.version for m in found]
+    if not numbers or numbers != list(range(1, len(numbers) + 1)):
+        raise ValueError(f"migrations must be numbered 1, 2, 3 … without gaps: {numbers}")
+    return tuple(found)
+
+
+MIGRATIONS = load_migrations()
+
+
+def latest_version() -> int:
+    return MIGRATIONS[-1].version
+
+
+def stored_version(con: duckdb.DuckDBPyConnection) -> int:
+    """The schema version recorded in an open file; 0 for a new file or one made before versions."""
+    recorded = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database()"
+        " AND schema_name = 'main' AND table_name = 'schema_version'"
+    ).fetchone()
+    if not recorded or not recorded[0]:
+        return 0
+    row = con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _checked_version(con: duckdb.DuckDBPyConnection) -> int:
+    version = stored_version(con)
+    if version > latest_version():
+        row = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()")
+        path = (row.fetchone() or ("",))[0] or ""
+        raise SchemaTooNew(Path(path).name or "(内存)", version, latest_version())
+    return version
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
+    """Apply the migrations above the file's version and re-create the views, in one transaction.
+
+    Returns the versions applied; none (and nothing done) when the file is current."""
+    version = _checked_version(con)
+    pending = [m for m in MIGRATIONS if m.version > version]
+    if not pending:
+        return []
+    now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    with transaction(con):
+        con.execute(_VERSION_TABLE)
+        for migration in pending:
+            con.execute(migration.sql)
+            con.execute(
+                "INSERT INTO schema_version VALUES (?, ?, ?)", [migration.version, migration.name, now]
+            )
+        for name in VIEW_FILES:
+            con.execute((SQL_DIR / name).read_text(encoding="utf-8"))
+    return [m.version for m in pending]
+
+
 def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open (creating if needed) a MedFund database with its schema in place."""
+    """Open (creating if needed) a MedFund database at the latest schema version.
+
+    Read-write, the pending migrations are applied first.  Read-only, a file behind the code is
+    first upgraded through a short read-write connection (see :func:`ensure_current`).  A file
+    written by newer code is refused with :class:`SchemaTooNew`."""
     path = Path(path)
-    if not read_only:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), read_only=read_only)
-    if not read_only:
-        ensure_schema(con)
+    if read_only:
+        ensure_current(path)
+        return duckdb.connect(str(path), read_only=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path))
+    try:
+        migrate(con)
+    except BaseException:
+        con.close()
+        raise
     return con
 
 
-def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    for name in SCHEMA_FILES:
-        con.execute((SQL_DIR / name).read_text(encoding="utf-8"))
-
-
-def schema_current(path: Path) -> bool:
-    """Whether a database file already has every table and view of this version's schema."""
+def file_version(path: str | Path) -> int:
+    """A file's schema version, read through a short read-only connection."""
     con = duckdb.connect(str(path), read_only=True)
     try:
-        names = {
-            r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()
-        }
+        return stored_version(con)
     finally:
         con.close()
-    return {"correction_log", "fund_facts", "indicators_by_basis"} <= names
+
+
+def ensure_current(path: str | Path) -> bool:
+    """Bring an existing file to the latest version; whether it had to be upgraded.
+
+    The version is read read-only (cheap, and no write lock while the file is current); only a
+    file behind the code is opened read-write to migrate it.  A newer file raises SchemaTooNew."""
+    version = file_version(path)
+    if version > latest_version():
+        raise SchemaTooNew(Path(path).name, version, latest_version())
+    if version == latest_version():
+        return False
+    connect(path).close()
+    return True
 
 
 @contextmanager

@@ -9,6 +9,9 @@
 --   4. the earliest quote in the document (stable tie-break).
 -- Where a metric has no total but both sub-populations (rural + urban) are given, the
 -- total is their sum and is marked computed.
+--
+-- Pure view definitions, re-created (after views.sql) whenever migrations run; a change here
+-- comes with a new migration (see pipelines/store.py).
 
 CREATE OR REPLACE VIEW indicator_candidates AS
 WITH stated AS (
