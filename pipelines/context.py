@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pipelines.models import METRIC_UNIT, Metric
 from pipelines.numbers import Quantity, UnitClass
@@ -27,7 +27,10 @@ CHANGE_UNITS = (UnitClass.MONEY, UnitClass.PERSON, UnitClass.VISIT, UnitClass.PE
 
 @dataclass
 class Candidate:
-    """A fact before validation (no document or region yet)."""
+    """A figure as the extractor reads it: what it measures, its value and where it is quoted.
+
+    It stays typed up to storage: :func:`pipelines.ingest.read_figures` places it in its
+    region and :func:`pipelines.ingest.process_file` turns it into a validated Fact."""
 
     year: int
     fund: str
@@ -49,22 +52,18 @@ class Candidate:
     def key(self) -> tuple[str, str, str, str]:
         return (self.fund, self.metric, self.item, self.basis)
 
-    def as_record(self, text: str) -> dict[str, Any]:
-        return {
-            "year": self.year,
-            "fund": self.fund,
-            "metric": self.metric,
-            "item": self.item,
-            "basis": self.basis,
-            "value": self.value,
-            "unit": METRIC_UNIT[Metric(self.metric)].value,
-            "derived": self.derived,
-            "quote": text[self.start : self.end],
-            "start": self.start,
-            "end": self.end,
-            "rule_id": self.rule_id,
-            "rules": tuple(dict.fromkeys(self.rules)),
-        }
+    @property
+    def unit(self) -> str:
+        """The unit the measure is stored in (yuan, person …)."""
+        return METRIC_UNIT[Metric(self.metric)].value
+
+    @property
+    def rule_ids(self) -> tuple[str, ...]:
+        """Every rule that took part in reading it, each once, in order."""
+        return tuple(dict.fromkeys(self.rules))
+
+    def quote(self, text: str) -> str:
+        return text[self.start : self.end]
 
 
 @dataclass

@@ -15,7 +15,7 @@ import bisect
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from pipelines import segment
 from pipelines.context import (
@@ -33,12 +33,18 @@ from pipelines.sentence import SentenceReader
 from pipelines.tables import TableReader, is_table_line
 from pipelines.vocab import Token, Vocabulary, default_vocabulary
 
+if TYPE_CHECKING:
+    from pipelines.regions import FigureRegions
+
 _BRACKETED = re.compile(r"《[^》\n]{0,120}》|〔[^〕\n]{0,12}〕|\[[^\]\n]{0,12}\]")
 _SHORT_LINE = 80  # headings, titles, captions and table headers are shorter
 
 
 @dataclass
 class Extraction:
+    """What the extractor read from one text, typed: its figures (``candidates``), those it
+    read but could not decide between (``ambiguous``), and the numbers it left aside."""
+
     text: str
     report_year: int | None
     year_evidence: str
@@ -47,11 +53,8 @@ class Extraction:
     dropped: list[Dropped]
     ambiguous: list[tuple[Candidate, str]] = field(default_factory=list)  # read, but not decidable
 
-    def records(self) -> list[dict[str, Any]]:
-        return [c.as_record(self.text) for c in self.candidates]
-
-    def ambiguous_records(self) -> list[tuple[dict[str, Any], str]]:
-        return [(c.as_record(self.text), reason) for c, reason in self.ambiguous]
+    def quote(self, candidate: Candidate) -> str:
+        return candidate.quote(self.text)
 
 
 class Extractor:
@@ -60,11 +63,11 @@ class Extractor:
         self.tables = TableReader(self)
 
     def extract(
-        self, text: str, report_year: int | None = None, subjects: list[tuple[int, int]] | None = None
+        self, text: str, report_year: int | None = None, regions: FigureRegions | None = None
     ) -> Extraction:
-        """Read ``text``.  ``subjects``: spans naming sub-regions (阜阳市…) whose figures are their own."""
+        """Read ``text``.  ``regions``: where it names sub-regions (阜阳市…) whose figures are their own."""
         year, evidence = (report_year, "由调用方指定") if report_year else detect_report_year(text)
-        run = _Run(self, text, year or 0, subjects or [])
+        run = _Run(self, text, year or 0, regions)
         run.walk()
         return Extraction(text, year, evidence, run.candidates, run.quantities, run.dropped, run.ambiguous)
 
@@ -94,14 +97,14 @@ def detect_report_year(text: str) -> tuple[int | None, str]:
 class _Run:
     """One pass over one document."""
 
-    def __init__(self, extractor: Extractor, text: str, report_year: int, subjects: list[tuple[int, int]]):
+    def __init__(self, extractor: Extractor, text: str, report_year: int, regions: FigureRegions | None):
         self.x = extractor
         self.vocab = extractor.vocab
         self.text = text
         self.report_year = report_year
         self.quantities = find_quantities(text)
         self.q_starts = [q.start for q in self.quantities]
-        self.subject_starts = sorted(s for s, _ in subjects)
+        self.subject_starts = regions.named_at if regions is not None else []  # sub-regions named
         self.paragraphs = segment.paragraphs(text)
         self.tokens = self.scan_where_needed()
         self.token_starts = [t.start for t in self.tokens]

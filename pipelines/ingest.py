@@ -19,11 +19,12 @@ import duckdb
 import yaml
 
 from pipelines import checks, store
+from pipelines.context import Candidate
 from pipelines.extract import Extraction, Extractor
 from pipelines.models import Document, Rejection, validate_facts
 from pipelines.normalize import normalize_text
 from pipelines.readers import SUPPORTED_SUFFIXES, ReadError, read_document
-from pipelines.regions import RegionGuess, RegionTable, SubRegions, detect_region
+from pipelines.regions import FigureRegions, Region, RegionGuess, RegionTable, detect_region
 from pipelines.store import DocumentRows, ReportOverride
 
 RULES_DIR = Path(__file__).with_name("rules")
@@ -91,32 +92,99 @@ def expand_paths(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
 STEWARD = "steward"  # region_confidence when a steward set the region
 
 
+def report_region(text: str, table: RegionTable | None = None, region_code: str | None = None) -> RegionGuess:
+    """The region a report covers: the one a steward set (``region_code``), else the detected one."""
+    if region_code is None:
+        return detect_region(text, table)
+    chosen = (table or RegionTable.default()).get(region_code)
+    if chosen is None:
+        raise ValueError(f"未知的行政区划代码：{region_code}")
+    return RegionGuess(chosen, STEWARD, ("由校核人指定",))
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A figure read from a text, in the region it is about: a Fact but for its ids."""
+
+    candidate: Candidate
+    quote: str
+    region: Region | None  # None: the report's region is unknown (the figure will be rejected)
+
+    @property
+    def dated(self) -> bool:
+        """A figure with its own year (2016年…) keeps it even when the report's year is unknown."""
+        return self.candidate.year >= 1980
+
+    def fields(self) -> dict[str, Any]:
+        """Its fields as the Fact model names them, in the order a rejection stores them."""
+        where = (
+            {}
+            if self.region is None
+            else {
+                "region_code": self.region.code,
+                "region_name": self.region.name,
+                "region_level": self.region.level,
+            }
+        )
+        return {**_candidate_fields(self.candidate, self.quote), **where}
+
+    def fact_input(self, doc_id: str, fact_id: str) -> dict[str, Any]:
+        """What :func:`pipelines.models.validate_facts` validates into a Fact."""
+        return {**self.fields(), "fact_id": fact_id, "doc_id": doc_id}
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A normalised text read: the region it covers, what the extractor read, its placed figures."""
+
+    guess: RegionGuess
+    extraction: Extraction
+    figures: list[Figure]
+
+
+def read_figures(
+    text: str,
+    report_year: int | None = None,
+    table: RegionTable | None = None,
+    region_code: str | None = None,
+) -> Reading:
+    """The region a normalised text covers, and its figures each in its own region.
+
+    ``report_year`` and ``region_code``, when given, replace what would be detected."""
+    guess = report_region(text, table, region_code)
+    regions = FigureRegions.of_text(text, guess.region, table)
+    extraction = _extractor().extract(text, report_year, regions)
+    figures = [Figure(c, extraction.quote(c), regions.region_of(c.end)) for c in extraction.candidates]
+    return Reading(guess, extraction, figures)
+
+
 def read_facts(
     text: str,
     report_year: int | None = None,
     table: RegionTable | None = None,
     region_code: str | None = None,
 ) -> tuple[RegionGuess, Extraction, list[dict[str, Any]]]:
-    """The region a normalised text covers, and its facts with their regions.
+    """:func:`read_figures` with each figure as a plain row, for the scorers (:mod:`pipelines.evaluate`)."""
+    reading = read_figures(text, report_year, table, region_code)
+    return reading.guess, reading.extraction, [f.fields() for f in reading.figures]
 
-    ``report_year`` and ``region_code``, when given, replace what would be detected."""
-    if region_code is not None:
-        table = table or RegionTable.default()
-        chosen = table.get(region_code)
-        if chosen is None:
-            raise ValueError(f"未知的行政区划代码：{region_code}")
-        guess = RegionGuess(chosen, STEWARD, ("由校核人指定",))
-    else:
-        guess = detect_region(text, table)
-    region = guess.region
-    subs = SubRegions.find(text, region, table) if region else None
-    extraction = _extractor().extract(text, report_year, subjects=subs.spans if subs else [])
-    records = extraction.records()
-    if region is not None and subs is not None:
-        for rec in records:
-            own = subs.at(rec["end"]) or region
-            rec.update(region_code=own.code, region_name=own.name, region_level=own.level)
-    return guess, extraction, records
+
+def _candidate_fields(c: Candidate, quote: str) -> dict[str, Any]:
+    return {
+        "year": c.year,
+        "fund": c.fund,
+        "metric": c.metric,
+        "item": c.item,
+        "basis": c.basis,
+        "value": c.value,
+        "unit": c.unit,
+        "derived": c.derived,
+        "quote": quote,
+        "start": c.start,
+        "end": c.end,
+        "rule_id": c.rule_id,
+        "rules": c.rule_ids,
+    }
 
 
 def process_file(
@@ -131,26 +199,27 @@ def process_file(
     if not text.strip():
         raise ReadError(path, "文件中没有文字内容")
     override = (overrides or {}).get(doc_id, ReportOverride())
-    guess, extraction, records = read_facts(text, override.report_year, table, override.region_code)
+    reading = read_figures(text, override.report_year, table, override.region_code)
+    guess, extraction = reading.guess, reading.extraction
     region = guess.region
     warnings: list[str] = []
-    for i, rec in enumerate(records):
-        rec["fact_id"] = f"{doc_id[:16]}-{i:04d}"
-        rec["doc_id"] = doc_id
-    undated = [r for r in records if extraction.report_year is None and not _dated(r)]
-    records = [r for r in records if r not in undated]
-    facts, rejections = validate_facts(records)
-    rejections += [_rejection(r, _NO_YEAR) for r in undated]
-    for rec, reason in extraction.ambiguous_records():
-        rec["doc_id"] = doc_id
-        rejections.append(_rejection(rec, reason))
+    numbered = [(f"{doc_id[:16]}-{i:04d}", figure) for i, figure in enumerate(reading.figures)]
+    # without the report's year, only figures that state their own can be placed in time
+    dated = [(i, f) for i, f in numbered if extraction.report_year is not None or f.dated]
+    undated = [(i, f) for i, f in numbered if extraction.report_year is None and not f.dated]
+    facts, rejections = validate_facts([f.fact_input(doc_id, i) for i, f in dated])
+    rejections += [_rejection(f.fact_input(doc_id, i), _NO_YEAR) for i, f in undated]
+    rejections += [
+        _rejection({**_candidate_fields(c, extraction.quote(c)), "doc_id": doc_id}, reason)
+        for c, reason in extraction.ambiguous
+    ]
     if region is None:
         warnings.append("无法判断报告所属地区，识别出的数据已放入待核查（rejections）")
     elif guess.confidence in ("low", "medium"):
         warnings.append(f"地区判断把握不大（{guess.confidence}）：{region.name}，请核对")
     if extraction.report_year is None:
         warnings.append("无法判断报告年度")
-    if not records:
+    if not dated:
         warnings.append("未识别出任何医保基金数据")
     check_results = checks.check_document(
         doc_id,
@@ -185,11 +254,6 @@ def process_file(
 
 
 _NO_YEAR = "报告没有写明年度，无法确定这个数字属于哪一年；请在导入时指定报告年度"
-
-
-def _dated(rec: dict[str, Any]) -> bool:
-    """A figure with its own year (2016年…) keeps it even when the report's year is unknown."""
-    return rec["year"] >= 1980
 
 
 def _rejection(rec: dict[str, Any], reason: str) -> Rejection:

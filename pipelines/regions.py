@@ -873,3 +873,32 @@ class SubRegions:
         if j >= 0 and self.stops[j] >= self.ends[i]:
             return None
         return self.regions[i]
+
+
+@dataclass(frozen=True)
+class FigureRegions:
+    """Which region each figure of one text is about: the one place that decides it.
+
+    ``covered`` is the report's region (detected, or set by a steward); figures about a
+    sub-region it names (a province bulletin's 阜阳市…) are that sub-region's.  The extractor
+    asks the same object where sub-regions are named, so that figures about two of them are
+    never read as parts of one another or as rival readings of one figure."""
+
+    covered: Region | None
+    subs: SubRegions | None = None
+
+    @classmethod
+    def of_text(cls, text: str, covered: Region | None, table: RegionTable | None = None) -> FigureRegions:
+        return cls(covered, SubRegions.find(text, covered, table) if covered is not None else None)
+
+    def region_of(self, end: int) -> Region | None:
+        """The region of the figure whose quote ends at ``end``: the sub-region named before it
+        in the same sentence part, else the covered region; None when that is unknown."""
+        if self.covered is None or self.subs is None:
+            return None
+        return self.subs.at(end) or self.covered
+
+    @property
+    def named_at(self) -> list[int]:
+        """Where the text names a sub-region (start offsets, ascending)."""
+        return sorted(self.subs.starts) if self.subs is not None else []

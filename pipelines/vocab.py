@@ -1,7 +1,8 @@
 """Load the extraction vocabulary (``rules/vocabulary.yaml``) and find its tokens in text.
 
 Each top-level alternative of each pattern becomes a branch, indexed by the characters
-it can start with.  The scanner jumps to the next character that can start a branch,
+it can start with (read from the pattern text by a small parser of its own, see
+:class:`_Shape`).  The scanner jumps to the next character that can start a branch,
 tries those branches there and keeps the longest match (leftmost-longest), so the most
 specific phrase wins (基本医疗保险费收入 over 基本医疗保险).
 """
@@ -15,11 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-
-try:  # Python 3.11+: the regex parser moved
-    from re import _parser as sre_parse  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover
-    import sre_parse  # type: ignore[no-redef]
 
 RULES_DIR = Path(__file__).with_name("rules")
 VOCABULARY_FILE = RULES_DIR / "vocabulary.yaml"
@@ -91,17 +87,20 @@ class Vocabulary:
             raise ValueError(f"duplicate vocabulary ids: {sorted(duplicates)}")
         # first character -> the branches that can start with it, longest-possible first
         self._by_first: dict[str, list[tuple[int, re.Pattern[str], Entry]]] = {}
-        ranked: list[tuple[int, int, int, re.Pattern[str], Entry, set[str]]] = []
+        ranked: list[tuple[int, int, re.Pattern[str], Entry, set[str]]] = []
         for entry in self.entries:
             for alt in _top_level_alternatives(entry.pattern):
-                parsed = sre_parse.parse(alt)
-                lo, hi = parsed.getwidth()
-                first = _first_chars(list(parsed))
+                compiled = re.compile(alt)  # the regex engine's own check of the syntax first
+                try:
+                    parsed = _Shape(alt).parse()
+                except ValueError as exc:
+                    raise ValueError(f"{entry.id}: {exc}") from None
+                first = _first_chars(parsed)
                 if not first:
                     raise ValueError(f"{entry.id}: cannot tell how «{alt}» starts; begin it with a character")
-                ranked.append((-min(hi, 64), -lo, len(ranked), re.compile(alt), entry, first))
+                ranked.append((-_max_width(parsed), len(ranked), compiled, entry, first))
         # equal widths: the entry listed first in the YAML wins (funds before measures)
-        for neg_width, _, _, compiled, entry, first in sorted(ranked, key=lambda r: (r[0], r[2])):
+        for neg_width, _, compiled, entry, first in sorted(ranked, key=lambda r: (r[0], r[1])):
             for ch in first:
                 self._by_first.setdefault(ch, []).append((-neg_width, compiled, entry))
         self._starts = re.compile("[" + "".join(re.escape(c) for c in sorted(self._by_first)) + "]")
@@ -190,38 +189,247 @@ def _top_level_alternatives(pattern: str) -> list[str]:
     return [p for p in parts if p]
 
 
+_CAP = 64  # widths are only compared up to here: a longer branch is simply "long"
+_UNBOUNDED = -1
+_CATEGORIES = {"d": "DIGIT", "D": "NOT_DIGIT", "s": "SPACE", "S": "NOT_SPACE", "w": "WORD", "W": "NOT_WORD"}
+_ANCHORS = {"b": "BOUNDARY", "B": "NON_BOUNDARY", "A": "BEGINNING_STRING", "Z": "END_STRING"}
+_CHAR_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "f": "\f", "v": "\v", "a": "\a"}
+
+
+class _Seq(list):
+    """A parsed sequence; two of them are equal only when they are the same one."""
+
+    __eq__ = object.__eq__  # type: ignore[assignment]
+    __hash__ = object.__hash__  # type: ignore[assignment]
+
+
+class _Shape:
+    """Reads a pattern of the vocabulary's regex subset into a list of ops named as Python's
+    regex compiler names them (LITERAL, IN, BRANCH, MAX_REPEAT …), with the same grouping:
+    non-capturing groups unpacked, a prefix common to all alternatives moved out, single
+    characters joined into a set.  Syntax outside the subset is refused (ValueError)."""
+
+    def __init__(self, pattern: str):
+        self.p = pattern
+        self.i = 0
+
+    def parse(self) -> _Seq:
+        ops = self.alternation()
+        if self.i < len(self.p):
+            raise self.error("unbalanced parenthesis")
+        return ops
+
+    def error(self, what: str) -> ValueError:
+        return ValueError(f"«{self.p}»: {what} at {self.i}")
+
+    def peek(self, ahead: int = 0) -> str:
+        j = self.i + ahead
+        return self.p[j] if j < len(self.p) else ""
+
+    def take(self, s: str) -> bool:
+        if self.p.startswith(s, self.i):
+            self.i += len(s)
+            return True
+        return False
+
+    def alternation(self) -> _Seq:
+        items = [self.sequence()]
+        while self.take("|"):
+            items.append(self.sequence())
+        if len(items) == 1:
+            return items[0]
+        out = _Seq()
+        while all(items) and all(item[0] == items[0][0] for item in items):
+            out.append(items[0][0])
+            for item in items:
+                del item[0]
+        chars: list = []
+        for item in items:
+            if len(item) != 1:
+                break
+            op, arg = item[0]
+            if op == "LITERAL":
+                chars.append((op, arg))
+            elif op == "IN" and arg[0][0] != "NEGATE":
+                chars.extend(arg)
+            else:
+                break
+        else:
+            out.append(("IN", list(dict.fromkeys(chars))))
+            return out
+        out.append(("BRANCH", (None, items)))
+        return out
+
+    def sequence(self) -> _Seq:
+        ops = _Seq()
+        while self.i < len(self.p) and self.peek() not in "|)":
+            ch = self.peek()
+            if ch in "*+?" or (ch == "{" and self.repeat_bounds() is not None):
+                self.repeat(ops)
+                continue
+            self.i += 1
+            if ch == "(":
+                ops.append(self.group())
+            elif ch == "[":
+                ops.append(self.char_class())
+            elif ch == ".":
+                ops.append(("ANY", None))
+            elif ch in "^$":
+                ops.append(("AT", "BEGINNING" if ch == "^" else "END"))
+            elif ch == "\\":
+                ops.append(self.escape(in_class=False))
+            else:
+                ops.append(("LITERAL", ch))
+        for k in range(len(ops) - 1, -1, -1):  # unpack non-capturing groups
+            if ops[k][0] == "GROUP":
+                ops[k : k + 1] = ops[k][1]
+        return ops
+
+    def group(self) -> tuple:
+        kind = "SUBPATTERN"
+        if self.take("?:"):
+            kind = "GROUP"
+        elif self.take("?=") or self.take("?<="):
+            kind = "ASSERT"
+        elif self.take("?!") or self.take("?<!"):
+            kind = "ASSERT_NOT"
+        elif self.take("?P<"):
+            end = self.p.find(">", self.i)
+            if end < 0:
+                raise self.error("unterminated group name")
+            self.i = end + 1
+        elif self.peek() == "?":
+            raise self.error("unsupported group")
+        inner = self.alternation()
+        if not self.take(")"):
+            raise self.error("missing )")
+        return (kind, inner)
+
+    def repeat_bounds(self) -> tuple[int, int, int] | None:
+        """{m}, {m,}, {,n}, {m,n} at the cursor: (min, max, length); None: a literal {."""
+        j = self.i + 1
+        lo = hi = ""
+        while j < len(self.p) and self.p[j].isdigit():
+            lo += self.p[j]
+            j += 1
+        if j < len(self.p) and self.p[j] == ",":
+            j += 1
+            while j < len(self.p) and self.p[j].isdigit():
+                hi += self.p[j]
+                j += 1
+            high = int(hi) if hi else _UNBOUNDED
+        else:
+            high = int(lo) if lo else _UNBOUNDED
+        if j >= len(self.p) or self.p[j] != "}" or self.p[self.i + 1] == "}":
+            return None
+        return (int(lo) if lo else 0), high, j + 1 - self.i
+
+    def repeat(self, ops: _Seq) -> None:
+        ch = self.peek()
+        if ch == "{":
+            low, high, length = self.repeat_bounds()  # type: ignore[misc]
+        else:
+            low, high, length = {"?": (0, 1, 1), "*": (0, _UNBOUNDED, 1), "+": (1, _UNBOUNDED, 1)}[ch]
+        self.i += length
+        if not ops or ops[-1][0] == "AT":
+            raise self.error("nothing to repeat")
+        if ops[-1][0].endswith("REPEAT"):
+            raise self.error("multiple repeat")
+        last = ops.pop()
+        body = last[1] if last[0] == "GROUP" else _Seq([last])
+        kind = "MIN_REPEAT" if self.take("?") else "POSSESSIVE_REPEAT" if self.take("+") else "MAX_REPEAT"
+        ops.append((kind, (low, high, body)))
+
+    def escape(self, in_class: bool) -> tuple:
+        ch = self.peek()
+        self.i += 1
+        if ch in _CATEGORIES:
+            item = ("CATEGORY", _CATEGORIES[ch])
+            return item if in_class else ("IN", [item])
+        if ch in _ANCHORS and not in_class:
+            return ("AT", _ANCHORS[ch])
+        if ch in _CHAR_ESCAPES:
+            return ("LITERAL", _CHAR_ESCAPES[ch])
+        if ch and (not ch.isascii() or not ch.isalnum()):
+            return ("LITERAL", ch)
+        raise self.error(f"unsupported escape \\{ch}")
+
+    def char_class(self) -> tuple:
+        items: list = []
+        negate = self.take("^")
+        first = True
+        while True:
+            ch = self.peek()
+            if not ch:
+                raise self.error("unterminated character set")
+            self.i += 1
+            if ch == "]" and not first:
+                break
+            first = False
+            item = self.escape(in_class=True) if ch == "\\" else ("LITERAL", ch)
+            if item[0] == "LITERAL" and self.peek() == "-" and self.peek(1) not in ("]", ""):
+                self.i += 1
+                nxt = self.peek()
+                self.i += 1
+                end = self.escape(in_class=True) if nxt == "\\" else ("LITERAL", nxt)
+                if end[0] != "LITERAL" or ord(end[1]) < ord(item[1]):
+                    raise self.error("bad character range")
+                item = ("RANGE", (ord(item[1]), ord(end[1])))
+            items.append(item)
+        items = list(dict.fromkeys(items))
+        if len(items) == 1 and items[0][0] == "LITERAL":
+            return ("NOT_LITERAL" if negate else "LITERAL", items[0][1])
+        return ("IN", [("NEGATE", None), *items] if negate else items)
+
+
+def _max_width(ops: list) -> int:
+    """The longest match of a parsed pattern, counted up to _CAP."""
+    width = 0
+    for op, arg in ops:
+        if op == "BRANCH":
+            width += max(_max_width(b) for b in arg[1])
+        elif op == "SUBPATTERN":
+            width += _max_width(arg)
+        elif op.endswith("REPEAT"):
+            body = _max_width(arg[2])
+            width += 0 if body == 0 else _CAP if arg[1] == _UNBOUNDED else body * arg[1]
+        elif op in ("LITERAL", "NOT_LITERAL", "IN", "ANY"):
+            width += 1
+        width = min(width, _CAP)
+    return width
+
+
 def _first_chars(ops: list) -> set[str]:
     """Characters a parsed pattern can start with (empty set: unknown, never indexed)."""
     chars: set[str] = set()
     for op, arg in ops:
-        name = str(op)
-        if name == "LITERAL":
-            chars.add(chr(arg))
+        if op == "LITERAL":
+            chars.add(arg)
             return chars
-        if name == "IN":
+        if op == "IN":
             for kind, value in arg:
-                if str(kind) == "LITERAL":
-                    chars.add(chr(value))
-                elif str(kind) == "RANGE" and value[1] - value[0] < 64:
+                if kind == "LITERAL":
+                    chars.add(value)
+                elif kind == "RANGE" and value[1] - value[0] < 64:
                     chars.update(chr(c) for c in range(value[0], value[1] + 1))
-                elif str(kind) == "CATEGORY" and str(value) == "CATEGORY_DIGIT":
+                elif kind == "CATEGORY" and value == "DIGIT":
                     chars.update("0123456789")
                 else:
                     return set()  # a class we cannot list: refuse rather than miss matches
             return chars
-        if name == "SUBPATTERN":
-            chars |= _first_chars(list(arg[-1]))
+        if op == "SUBPATTERN":
+            chars |= _first_chars(arg)
             return chars
-        if name == "BRANCH":
+        if op == "BRANCH":
             for branch in arg[1]:
-                chars |= _first_chars(list(branch))
+                chars |= _first_chars(branch)
             return chars
-        if name in ("MAX_REPEAT", "MIN_REPEAT"):
-            chars |= _first_chars(list(arg[2]))
+        if op in ("MAX_REPEAT", "MIN_REPEAT"):
+            chars |= _first_chars(arg[2])
             if arg[0] > 0:
                 return chars
             continue
-        if name in ("ASSERT", "ASSERT_NOT", "AT"):
+        if op in ("ASSERT", "ASSERT_NOT", "AT"):
             continue
         return chars
     return chars

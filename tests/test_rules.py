@@ -31,24 +31,25 @@ def test_every_entry_has_an_example():
 def test_rule_example(extractor, entry, example):
     context = CONTEXT_HEADINGS.get((example.get("context") or {}).get("fund", ""), "")
     text = normalize_text(context + example["text"])
-    facts = extractor.extract(text, report_year=2023).records()
+    extraction = extractor.extract(text, report_year=2023)
+    facts = extraction.candidates
     expect = example["expect"]
     if expect == "none":
         assert facts == [], f"expected no fact from «{example['text']}», got {facts}"
         return
-    matching = [f for f in facts if all(_same(f[k], v) for k, v in expect.items())]
+    matching = [f for f in facts if all(_same(getattr(f, k), v) for k, v in expect.items())]
     assert matching, f"no fact with {expect} in «{example['text']}»; got {_show(facts)}"
     if _works_by_removal(entry):
         # exclusions, noise and asides keep other words from being read: they must match here
         scanned = {t.entry.id for t in default_vocabulary().scan(text)}
         assert entry.id in scanned, f"{entry.id} does not match in «{example['text']}»"
     else:
-        used = set().union(*(set(f["rules"]) for f in matching))
+        used = set().union(*(set(f.rules) for f in matching))
         assert entry.id in used, (
             f"{entry.id} did not take part in reading «{example['text']}» (rules: {used})"
         )
     for f in matching:
-        assert text[f["start"] : f["end"]] == f["quote"]
+        assert extraction.quote(f) == text[f.start : f.end]
 
 
 def _works_by_removal(entry) -> bool:
@@ -62,10 +63,7 @@ def _same(actual, expected) -> bool:
 
 
 def _show(facts):
-    return [
-        (f["year"], f["fund"], f["metric"], f["item"], f["basis"], f["value"], f["derived"], f["rules"])
-        for f in facts
-    ]
+    return [(f.year, f.fund, f.metric, f.item, f.basis, f.value, f.derived, f.rule_ids) for f in facts]
 
 
 def _table_words():

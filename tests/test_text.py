@@ -80,8 +80,8 @@ def test_a_blank_line_between_caption_and_table(extractor):
     text = normalize_text(
         "居民医保基金运行情况\n单位：万元\n\n项目\t2022年\t2023年\n基金收入\t512,684\t538,905\n"
     )
-    facts = extractor.extract(text, 2023).records()
-    assert sorted((f["year"], f["fund"], f["value"]) for f in facts) == [
+    facts = extractor.extract(text, 2023).candidates
+    assert sorted((f.year, f.fund, f.value) for f in facts) == [
         (2022, "resident", 5126840000.0),
         (2023, "resident", 5389050000.0),
     ]
@@ -93,8 +93,8 @@ def test_zero_statements_take_the_year_and_basis_of_their_section(extractor):
     text = normalize_text(
         "一、2023年部门决算\n基本支出100万元，无项目支出。\n二、2024年部门预算草案\n基本支出120万元，无项目支出。"
     )
-    zeros = [f for f in extractor.extract(text, 2023).records() if f["value"] == 0]
-    assert [(f["year"], f["basis"], f["quote"]) for f in zeros] == [
+    zeros = [f for f in extractor.extract(text, 2023).candidates if f.value == 0]
+    assert [(f.year, f.basis, f.quote(text)) for f in zeros] == [
         (2023, "actual", "无项目支出"),
         (2024, "budget", "无项目支出"),
     ]
