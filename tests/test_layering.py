@@ -146,3 +146,64 @@ def test_the_streamlit_internal_we_rely_on_still_exists():
         assert not streamlit_private.in_pages_directory_mode()
     finally:
         PagesManager.uses_pages_directory = before
+
+
+DESCRIPTION_COLUMN = 32
+
+
+def _layout_section() -> str:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = text.index("## Layout")
+    end = text.find("\n## ", start + 1)
+    return text[start : end if end != -1 else len(text)]
+
+
+def _layout_paths() -> set[str]:
+    """Paths the layout block names: indented entries are relative to the folder above them."""
+    block = _layout_section().split("```")[1]
+    paths: set[str] = set()
+    parents: list[tuple[int, str]] = []
+    for line in block.splitlines():
+        if not line.strip():
+            continue
+        indent = len(line) - len(line.lstrip())
+        if indent >= DESCRIPTION_COLUMN:  # a description carried on to the next line
+            continue
+        names = line.strip().split("  ")[0]
+        while parents and parents[-1][0] >= indent:
+            parents.pop()
+        prefix = parents[-1][1] if parents else ""
+        for name in (n.strip() for n in names.split(",")):
+            full = prefix + name
+            if name.endswith("/"):
+                parents.append((indent, full))
+            paths.add(full.rstrip("/"))
+    return paths
+
+
+def test_the_readme_layout_lists_every_source_file():
+    listed = _layout_paths()
+    pages = _layout_section()
+    files = [
+        p
+        for folder in ("pipelines", "dashboard", "scripts", "benchmarks")
+        for p in (ROOT / folder).rglob("*")
+        if p.is_file() and p.suffix in {".py", ".sql", ".yaml"} and "__pycache__" not in p.parts
+    ]
+    assert len(files) > 60
+    unlisted = set()
+    for path in files:
+        rel = str(path.relative_to(ROOT))
+        if path.name == "__init__.py" or rel in listed:
+            continue
+        if path.parent.name == "migrations" and "sql/migrations/NNNN_*.sql" in pages:
+            continue
+        unlisted.add(rel)
+    page_names = {p.stem for p in (ROOT / "pages").glob("*.py")}
+    unlisted |= {f"pages/{n}.py" for n in page_names if n not in pages}
+    assert not unlisted, f"add these to README's Layout section: {sorted(unlisted)}"
+
+
+def test_every_path_the_readme_layout_names_exists():
+    missing = {p for p in _layout_paths() if "*" not in p and not (ROOT / p).exists()}
+    assert not missing, sorted(missing)
