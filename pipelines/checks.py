@@ -6,6 +6,7 @@ them.  A check never changes a fact: it says what disagrees and where it was rea
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -127,7 +128,7 @@ def check_document(
         c.region_code = code
         _check_region(c, rows)
     c.region_code = region_code
-    _magnitudes(c, quantities, text)
+    _magnitudes(c, quantities, text, facts)
     return c.out
 
 
@@ -323,11 +324,15 @@ def _cumulative_roll_forward(c: _Checker, index: dict) -> None:
                 )
 
 
-def _magnitudes(c: _Checker, quantities: list[Quantity], text: str) -> None:
-    """Amounts too large for the region's level: usually 元 written as 万元."""
+def _magnitudes(c: _Checker, quantities: list[Quantity], text: str, facts: list[Fact]) -> None:
+    """Amounts too large for the region's level: usually 元 written as 万元.
+
+    The check names the facts read from the amount (its error keeps them out of the indicator
+    views until a steward confirms them, sql/indicators.sql); an amount refused outright
+    (Quantity.problem: 1.0E+30万元) is in rejections already and is not checked."""
     limit = c.cfg.max_money_by_level.get(c.region_level or "county", c.cfg.max_money_by_level["county"])
     for q in quantities:
-        if q.unit_class is not UnitClass.MONEY or abs(q.value) <= limit:
+        if q.unit_class is not UnitClass.MONEY or abs(q.value) <= limit or q.problem:
             continue
         start = max(0, q.start - 20)
         c.add(
@@ -335,10 +340,22 @@ def _magnitudes(c: _Checker, quantities: list[Quantity], text: str) -> None:
             Severity.ERROR,
             f"金额“{q.surface}”合{q.value / 1e8:,.2f}亿元，超出{_level_name(c.region_level)}单项金额的合理上限"
             f"（{limit / 1e8:,.0f}亿元），单位可能有误（如“元”误写为“万元”）。",
+            _read_from(q, facts),
             quote=text[start : q.end],
             actual=q.value,
             expected=limit,
         )
+
+
+def _read_from(q: Quantity, facts: list[Fact]) -> list[Fact]:
+    """The facts whose value is the amount ``q`` (or derived from it, as a change on last year)."""
+    return [
+        f
+        for f in facts
+        if f.start <= q.start
+        and q.end <= f.end
+        and (math.isclose(abs(f.value), abs(q.value), rel_tol=1e-9) or (f.derived and f.end == q.end))
+    ]
 
 
 def _level_name(level: str | None) -> str:

@@ -8,6 +8,7 @@ file that fails leaves nothing behind and the other files still load.
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from pipelines.context import Candidate
 from pipelines.extract import Extraction, Extractor
 from pipelines.models import Document, Rejection, validate_facts
 from pipelines.normalize import normalize_text
+from pipelines.numbers import Quantity
 from pipelines.readers import SUPPORTED_SUFFIXES, ReadError, read_document
 from pipelines.regions import FigureRegions, Region, RegionGuess, RegionTable, detect_region
 from pipelines.store import DocumentRows, ReportOverride
@@ -204,15 +206,24 @@ def process_file(
     region = guess.region
     warnings: list[str] = []
     numbered = [(f"{doc_id[:16]}-{i:04d}", figure) for i, figure in enumerate(reading.figures)]
+    # a figure read from a number no report writes (1.0E+30万元, 0.0000001万元) is refused
+    problems = {(q.start, q.end): q for q in extraction.quantities if q.problem}
+    refused = [(i, f, why) for i, f in numbered if (why := _problem_of(f.candidate, problems))]
+    numbered = [(i, f) for i, f in numbered if not _problem_of(f.candidate, problems)]
     # without the report's year, only figures that state their own can be placed in time
     dated = [(i, f) for i, f in numbered if extraction.report_year is not None or f.dated]
     undated = [(i, f) for i, f in numbered if extraction.report_year is None and not f.dated]
     facts, rejections = validate_facts([f.fact_input(doc_id, i) for i, f in dated])
+    rejections += [_rejection(f.fact_input(doc_id, i), why) for i, f, why in refused]
     rejections += [_rejection(f.fact_input(doc_id, i), _NO_YEAR) for i, f in undated]
     rejections += [
-        _rejection({**_candidate_fields(c, extraction.quote(c)), "doc_id": doc_id}, reason)
+        _rejection(
+            {**_candidate_fields(c, extraction.quote(c)), "doc_id": doc_id},
+            "；".join(filter(None, (_problem_of(c, problems), reason))),
+        )
         for c, reason in extraction.ambiguous
     ]
+    rejections += _unread_problems(doc_id, text, extraction, problems)
     if region is None:
         warnings.append("无法判断报告所属地区，识别出的数据已放入待核查（rejections）")
     elif guess.confidence in ("low", "medium"):
@@ -257,6 +268,9 @@ _NO_YEAR = "报告没有写明年度，无法确定这个数字属于哪一年�
 
 
 def _rejection(rec: dict[str, Any], reason: str) -> Rejection:
+    candidate = {k: v for k, v in rec.items() if k != "quote"}
+    if isinstance(candidate.get("value"), float) and not math.isfinite(candidate["value"]):
+        candidate["value"] = str(candidate["value"])  # 1e999万元: JSON has no infinity
     return Rejection(
         doc_id=rec["doc_id"],
         reason=reason,
@@ -264,8 +278,47 @@ def _rejection(rec: dict[str, Any], reason: str) -> Rejection:
         start=rec["start"],
         end=rec["end"],
         rule_id=rec["rule_id"],
-        candidate={k: v for k, v in rec.items() if k != "quote"},
+        candidate=candidate,
     )
+
+
+def _problem_of(c: Candidate, problems: Mapping[tuple[int, int], Quantity]) -> str | None:
+    """Why the number ``c`` was read from cannot be a figure (numbers.Quantity.problem), if so."""
+    if c.quantity is not None:
+        return c.quantity.problem
+    # a table cell's figure keeps no quantity: the refused number ending where it ends
+    q = next((q for (s, e), q in problems.items() if e == c.end and c.start <= s), None)
+    return q.problem if q is not None else None
+
+
+def _unread_problems(
+    doc_id: str, text: str, extraction: Extraction, problems: Mapping[tuple[int, int], Quantity]
+) -> list[Rejection]:
+    """Refused numbers that no figure was read from still go to rejections: none disappears."""
+    read = {(c.quantity.start, c.quantity.end) for c in extraction.candidates if c.quantity is not None}
+    read |= {(c.quantity.start, c.quantity.end) for c, _ in extraction.ambiguous if c.quantity is not None}
+    tables = [c for c in extraction.candidates if c.quantity is None]  # table cells: matched by their end
+    read |= {(s, e) for (s, e) in problems if any(c.end == e and c.start <= s for c in tables)}
+    dropped = {(d.quantity.start, d.quantity.end): d.reason for d in extraction.dropped}
+    out: list[Rejection] = []
+    for span, q in problems.items():
+        if span in read:
+            continue
+        start = max(text.rfind("\n", 0, q.start) + 1, q.start - 30)
+        why = f"（也未能读作基金数据：{dropped[span]}）" if span in dropped else ""
+        value = q.value if math.isfinite(q.value) else str(q.value)
+        out.append(
+            Rejection(
+                doc_id=doc_id,
+                reason=f"{q.problem}{why}",
+                quote=text[start : q.end],
+                start=start,
+                end=q.end,
+                rule_id="numbers.refused",
+                candidate={"surface": q.surface, "value": value, "unit_class": q.unit_class.value},
+            )
+        )
+    return out
 
 
 def ingest(

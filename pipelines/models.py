@@ -46,6 +46,10 @@ MAX_PEOPLE = 2_000_000_000
 MAX_VISITS = 100_000_000_000
 MAX_YUAN = 1e14
 MAX_PER_CAPITA = 1e6
+# Only a balance can be below zero (a deficit, and so its rate); a negative income,
+# expenditure, count or per-capita amount is a misreading or a typo.
+MAY_BE_NEGATIVE = frozenset({"balance", "cumulative_balance", "balance_rate"})
+_MONEY_UNITS = frozenset({"yuan", "yuan_per_person"})
 
 
 class StrictModel(BaseModel):
@@ -81,8 +85,28 @@ class Fact(StrictModel):
         expected = METRIC_UNIT[Metric(self.metric)]
         if self.unit != expected:
             raise ValueError(f"指标 {self.metric} 的单位应为 {expected}，实际为 {self.unit}")
+        _check_sign(Metric(self.metric), Unit(self.unit), self.value)
+        _check_cents(Unit(self.unit), self.value)
         _check_range(Metric(self.metric), self.value)
         return self
+
+
+def _check_sign(metric: Metric, unit: Unit, value: float) -> None:
+    if value < 0 and metric.value not in MAY_BE_NEGATIVE:
+        shown = f"{value:,.0f}" if value == round(value) else f"{value:,.2f}"
+        raise ValueError(
+            f"{codes.name('metric', metric.value)} {shown}{codes.name('unit', unit.value)} 超出可能范围："
+            "不可能为负数（只有结余可以为负），可能是符号或连字符误读，请人工核对"
+        )
+
+
+def _check_cents(unit: Unit, value: float) -> None:
+    """An amount in 元 is whole cents: 0.0000001万元 (0.001 元) is no real amount."""
+    if unit.value not in _MONEY_UNITS:
+        return
+    cents = value * 100
+    if abs(cents - round(cents)) > max(1e-3, abs(cents) * 1e-12):
+        raise ValueError(f"金额 {value:g} 元精确到分以下，不是真实的金额（可能是单位或小数点有误）")
 
 
 def _check_range(metric: Metric, value: float) -> None:

@@ -1,7 +1,10 @@
 """Numbers with units in report text: ``46334.01万元``, ``48.23万人次``, ``三十二万人``, ``15.30%``.
 
 Each :class:`Quantity` keeps its surface span, the unit class it belongs to and its
-value in base units (元, 人, 人次, percent points).
+value in base units (元, 人, 人次, percent points).  A number no report writes — scientific
+notation (``1.0E+30万元``), an amount finer than a cent (``0.0000001万元``) — is still read
+whole, with its ``problem`` said in Chinese, so that ingest puts it in ``rejections`` instead
+of keeping it or re-reading a piece of it (``30万元``).
 """
 
 from __future__ import annotations
@@ -48,6 +51,8 @@ _CN_DIGITS = "零〇一二两三四五六七八九十百千万亿"
 NUMBER_RE = re.compile(
     r"(?P<sign>-|负)?"
     r"(?:(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+    # 1.0E+30, 1e30, 1.2×10^5: read whole (and refused), never as the tail 30万元
+    r"(?P<exp>[eE][+-]?\d+|\s?[×xX*]\s?10\^[+-]?\d+|\^[+-]?\d+)?"
     r"(?:\s?(?P<mult>万亿|亿|万|千)(?:(?P<num2>\d+(?:\.\d+)?)万)?)?"
     rf"|(?P<cn>[一二两三四五六七八九十][{_CN_DIGITS}]*(?:点[零〇一二三四五六七八九]+)?))"
     rf"\s{{0,2}}(?P<unit>{_UNIT_ALT})"
@@ -55,6 +60,9 @@ NUMBER_RE = re.compile(
 # A digit run glued to letters or to a preceding digit/dot is part of something else
 # (an id, a date such as 2019.12.31, a document number).
 _BAD_BEFORE = re.compile(r"[\w.]$")
+# ... nor is the exponent of a number in scientific notation (the 30 of 1.0E+30, of 10^30).
+_EXPONENT_BEFORE = re.compile(r"(?:[\d.][eE]|\^)[+-]?$")
+_MONEY_CLASSES = (UnitClass.MONEY, UnitClass.PER_CAPITA)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +73,7 @@ class Quantity:
     value: float
     unit_class: UnitClass
     unit_text: str
+    problem: str | None = None  # why no figure may be taken from it (it goes to rejections)
 
 
 def find_quantities(text: str, start: int = 0, end: int | None = None) -> list[Quantity]:
@@ -81,19 +90,22 @@ def _to_quantity(text: str, m: re.Match[str]) -> Quantity | None:
     begin = m.start()
     if m.group("num") and begin > 0 and _BAD_BEFORE.search(text[begin - 1]) and not _is_cjk(text[begin - 1]):
         return None
+    if m.group("num") and _EXPONENT_BEFORE.search(text, max(0, begin - 3), begin):
+        return None
     unit = m.group("unit")
     unit_class = _UNITS[unit]
     if m.group("cn") and unit in ("起", "件", "名", "人") and len(m.group("cn")) == 1:
         return None  # 一起, 一件, 一人一档: words, not counts
-    value = _value(m)
-    if value is None:
+    number = _value(m)
+    if number is None:
         return None
     if m.group("sign"):
-        value = -value
-    return Quantity(begin, m.end(), m.group(0), value, unit_class, unit)
+        number = -number
+    problem = _problem(m, number, unit_class)
+    return Quantity(begin, m.end(), m.group(0), _float(number), unit_class, unit, problem)
 
 
-def _value(m: re.Match[str]) -> float | None:
+def _value(m: re.Match[str]) -> Decimal | None:
     try:
         if m.group("cn"):
             cn = m.group("cn")
@@ -102,12 +114,46 @@ def _value(m: re.Match[str]) -> float | None:
             number = Decimal(str(cn2an.cn2an(cn, "normal")))
         else:
             number = Decimal(m.group("num").replace(",", ""))
+            exp = m.group("exp")
+            if exp and exp.startswith("^"):  # 10^30
+                number = _scaled(Decimal(1), exp[1:]) if number == 10 else Decimal("Infinity")
+            elif exp:  # 1.0E+30, 1.2×10^5
+                number = _scaled(number, re.split(r"[eE^]", exp)[-1])
             number *= _MULTIPLIER[m.group("mult") or ""]
             if m.group("num2"):
                 number += Decimal(m.group("num2")) * 10_000
-    except (InvalidOperation, ValueError, KeyError):
+    except (InvalidOperation, ArithmeticError, ValueError, KeyError):
         return None
-    return float(number)
+    return number
+
+
+def _scaled(number: Decimal, exponent: str) -> Decimal:
+    """``number`` × 10^``exponent``; beyond what a Decimal holds, infinite (or zero)."""
+    digits = exponent.lstrip("+-").lstrip("0")
+    if len(digits) <= 6:
+        try:
+            return number.scaleb(int(exponent))
+        except ArithmeticError:
+            pass
+    return Decimal(0) if exponent.startswith("-") else Decimal("Infinity")
+
+
+def _float(number: Decimal) -> float:
+    return float(number)  # inf for an infinite one
+
+
+def _problem(m: re.Match[str], number: Decimal, unit_class: UnitClass) -> str | None:
+    """Why this number cannot be a report's figure, in Chinese; None when it can."""
+    surface = m.group(0) if len(m.group(0)) <= 40 else m.group(0)[:36] + "…"
+    if m.group("exp"):
+        return f"“{surface}”是科学计数法，报告不这样写数字（可能是导出或转换错误），未采用，请人工核对"
+    cents = number * 100
+    if unit_class in _MONEY_CLASSES and cents.is_finite() and cents != cents.to_integral_value():
+        return (
+            f"“{surface}”合{_float(number):g}元，精确到分以下，不是真实的金额"
+            "（可能是单位或小数点有误），未采用，请人工核对"
+        )
+    return None
 
 
 def parse_amount(surface: str) -> tuple[float, UnitClass] | None:

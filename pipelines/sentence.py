@@ -485,9 +485,8 @@ class SentenceReader:
         value = q.value
         if token is not None and token.attr("sign") == -1:
             value = -abs(value)
-        if metric in ("income", "expenditure") and value < 0:
-            self.run.drop(q, "收入或支出为负数")
-            return None
+        # a negative income, expenditure, count … is read as it stands: validation refuses it
+        # with its reason (models.Fact), so it lands in rejections instead of vanishing
         start = self.quote_start(q, lab)
         end = q.end
         if token is not None and token.start >= q.end:
@@ -695,6 +694,9 @@ class SentenceReader:
         subject = self.change_subject(q, lab)
         if subject is None:
             self.run.drop(q, "变化量找不到本年数值")
+            return
+        if subject.quantity is not None and subject.quantity.problem:
+            self.run.drop(q, "本年数值未被采用（见待核查），变化量无从推算")
             return
         value = subject.value - lab.before[-1].attr("direction", 1) * q.value
         cue = cues[-1]

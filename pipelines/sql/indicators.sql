@@ -1,7 +1,8 @@
 -- One row per region, year and fund: the headline indicators, chosen among competing
 -- facts by a fixed precedence, and the ratios computed from them.
 --
--- Facts are the stewards' current ones (fact_current: corrections applied, rejected ones left out).
+-- Facts are the stewards' current ones (fact_current: corrections applied, rejected ones left out),
+-- less those held until a steward confirms them (indicator_held_facts, below).
 -- Precedence among facts for the same region, year, fund and metric (item = total):
 --   1. basis: actual over estimate over budget;
 --   2. stated over derived (derived = computed from a stated change);
@@ -13,12 +14,37 @@
 -- Pure view definitions, re-created (after views.sql) whenever migrations run; a change here
 -- comes with a new migration (see pipelines/store.py).
 
+-- Held until a steward confirms it: a fact named by an error of the magnitude check
+-- (implausible_magnitude: an amount too large for the region's level, usually 元 written as 万元,
+-- e.g. 11777000万元 in a county report) stays in fund_facts with its check, but is no candidate
+-- for any indicator (and so in no chart, card, deck or workbook) while no correction is in force
+-- for it.  A steward confirms it by a correction: `correct` (a new value, or the same value with
+-- another field changed) or `restore` (the figure as read, e.g. after rejecting it); a `reject`
+-- leaves it out anyway.  Checks written before migration 0002 name no facts: for those, the facts
+-- of the document whose value is the checked amount are held.
+CREATE OR REPLACE VIEW indicator_held_facts AS
+SELECT b.fact_id, b.doc_id, k.check_id, k.message
+FROM fact_base b
+JOIN checks k
+  ON k.doc_id = b.doc_id AND k.check_id = 'implausible_magnitude' AND k.severity = 'error'
+ AND (list_contains(k.fact_ids, b.fact_id)
+      OR (coalesce(len(k.fact_ids), 0) = 0 AND abs(abs(b.value) - k.actual) <= 1e-9 * abs(k.actual)))
+WHERE NOT EXISTS (
+    SELECT 1 FROM correction_latest c
+    WHERE c.doc_id = b.doc_id AND c.anchor_start = b.anchor_start AND c.anchor_end = b.anchor_end
+      AND c.anchor_key = b.anchor_key AND c.action IN ('correct', 'restore')
+);
+
 CREATE OR REPLACE VIEW indicator_candidates AS
-WITH stated AS (
+WITH confirmed AS (
+    SELECT f.* FROM fact_current f
+    WHERE NOT EXISTS (SELECT 1 FROM indicator_held_facts h WHERE h.fact_id = f.fact_id)
+),
+stated AS (
     SELECT f.region_code, f.region_name, f.region_level, f.year, f.fund, f.metric, f.value,
            f.basis, f.derived, false AS computed, f.fact_id, f.doc_id, f.quote,
            r.report_year AS doc_year, r.ingested_at, f.quote_start
-    FROM fact_current f JOIN report r USING (doc_id)
+    FROM confirmed f JOIN report r USING (doc_id)
     WHERE f.item = 'total'
 ),
 populations AS (
@@ -27,7 +53,7 @@ populations AS (
            true AS computed, min(f.fact_id) AS fact_id, min(f.doc_id) AS doc_id,
            string_agg(f.quote, ' ＋ ' ORDER BY f.item) AS quote,
            max(r.report_year) AS doc_year, max(r.ingested_at) AS ingested_at, min(f.quote_start) AS quote_start
-    FROM fact_current f JOIN report r USING (doc_id)
+    FROM confirmed f JOIN report r USING (doc_id)
     WHERE f.item IN ('rural', 'urban') AND f.metric IN ('insured', 'income', 'expenditure', 'visits')
     GROUP BY f.region_code, f.year, f.fund, f.metric, f.basis, f.doc_id
     HAVING count(DISTINCT f.item) = 2

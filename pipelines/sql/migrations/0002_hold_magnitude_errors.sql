@@ -1,0 +1,6 @@
+-- Migration 0002: no table changes.  The indicator views (indicators.sql, re-created after this
+-- migration runs) now hold a fact named by an error of the magnitude check (implausible_magnitude)
+-- out of indicator_values and indicators until a steward confirms it with a correction in force
+-- (correct or restore): see the view indicator_held_facts.  The checks now name the facts read
+-- from the implausible amount (checks.fact_ids); for checks written before, the view matches the
+-- facts of the document by the checked amount.
