@@ -2,6 +2,7 @@
 # MedFund developer entry point.
 #   ./dev.sh run     set up .venv, load data/reports into data/medfund.duckdb (idempotent), start the dashboard
 #   ./dev.sh test    set up .venv and the Debian packages the tests use, run ruff and the whole test suite
+#                    (on every core: pytest-xdist, see pyproject.toml; extra arguments go to pytest)
 #   ./dev.sh bench   benchmarks: ingest (prints documents/s) and dashboard (synthetic national-scale database)
 #   ./dev.sh setup   only create/refresh the virtual environment
 set -euo pipefail
@@ -11,15 +12,17 @@ PYTHON=${PYTHON:-python3}
 VENV=.venv
 DB=${MEDFUND_DB:-data/medfund.duckdb}
 PORT=${MEDFUND_PORT:-8501}
+# exact versions of every dependency (pip-compile; refresh command in README "Tests and measurements")
+CONSTRAINTS=requirements/constraints.txt
 
 setup() {
     if [ ! -x "$VENV/bin/python" ]; then
         "$PYTHON" -m venv "$VENV"
     fi
-    local stamp="$VENV/.installed-$(sha256sum pyproject.toml | cut -c1-16)"
+    local stamp="$VENV/.installed-$(cat pyproject.toml "$CONSTRAINTS" | sha256sum | cut -c1-16)"
     if [ ! -f "$stamp" ]; then
         "$VENV/bin/python" -m pip install --quiet --upgrade pip
-        "$VENV/bin/python" -m pip install --quiet -e '.[dev]'
+        "$VENV/bin/python" -m pip install --quiet -c "$CONSTRAINTS" -e '.[dev]'
         rm -f "$VENV"/.installed-* && touch "$stamp"
     fi
 }
@@ -62,12 +65,12 @@ case "${1:-run}" in
         system_packages
         "$VENV/bin/ruff" check .
         "$VENV/bin/ruff" format --check .
-        "$VENV/bin/python" -m pytest -q
+        "$VENV/bin/python" -m pytest -q "${@:2}"
         ;;
     bench)
         setup
-        "$VENV/bin/python" benchmarks/ingest_bench.py
-        "$VENV/bin/python" benchmarks/dashboard_bench.py "${@:2}"
+        "$VENV/bin/python" -m benchmarks.ingest_bench
+        "$VENV/bin/python" -m benchmarks.dashboard_bench "${@:2}"
         ;;
     *)
         echo "usage: ./dev.sh [run|test|bench|setup]" >&2

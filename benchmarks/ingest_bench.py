@@ -1,6 +1,6 @@
 """Ingest benchmark: a few hundred copies of the bundled reports into a fresh DuckDB file.
 
-    ./dev.sh bench [--copies 300]
+    .venv/bin/python -m benchmarks.ingest_bench [--copies 300]  (./dev.sh bench runs it with the defaults)
 
 Each copy gets a distinct first line so that it is a distinct document (content hash).
 Prints documents per second (median of --rounds), MB of text per second and peak memory;
@@ -13,18 +13,16 @@ from __future__ import annotations
 import argparse
 import resource
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from pipelines import store
+from pipelines.extract import Extractor
+from pipelines.ingest import ingest, process_file
+from pipelines.normalize import normalize_text
 
-from pipelines import store  # noqa: E402
-from pipelines.extract import Extractor  # noqa: E402
-from pipelines.ingest import ingest, process_file  # noqa: E402
-from pipelines.normalize import normalize_text  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def main() -> int:

@@ -81,8 +81,8 @@ if ui.require_filters(f):
             st.success(f"{year}年没有赤字、结余异常或数据质量问题。", icon=":material/check_circle:")
         icons = {"error": ":material/error:", "warning": ":material/warning:", "info": ":material/info:"}
         for alert in alerts:
-            with st.expander(f"{alert.title}", icon=icons.get(alert.severity)):
-                st.write(alert.detail)
+            with st.expander(ui.plain(alert.title), icon=icons.get(alert.severity)):
+                st.markdown(ui.plain(alert.detail))
                 for fact_id in alert.fact_ids[:3] if alert.kind != "deficit" else alert.fact_ids[:2]:
                     ui.quote_in_document(fact_id)
                 if alert.fact_ids:

@@ -39,14 +39,14 @@ if ui.require_filters(f):
             st.caption("选中一份报告，阅读全文并查看其中被提取的数据（黄色标出）。")
         else:
             doc = docs.row(rows[0], named=True)
-            st.subheader(doc["file_name"])
+            st.subheader(ui.plain(doc["file_name"]))
             st.caption(
                 f"{doc['region_name'] or '地区未识别'} · {doc['report_year'] or '年度未识别'}年 · "
-                f"读取方式 {doc['reader']}{'（' + doc['encoding'] + '）' if doc['encoding'] else ''} · "
+                f"读取方式 {ui.plain(doc['reader'])}{'（' + ui.plain(doc['encoding']) + '）' if doc['encoding'] else ''} · "
                 f"{doc['n_facts']} 条数据"
             )
             for warning in doc["warnings"] or []:
-                st.warning(warning)
+                st.warning(ui.plain(warning))
             text = data.query("document_text", doc_id=doc["doc_id"])["text"][0]
             facts = data.query("document_facts", doc_id=doc["doc_id"])
             spans = [

@@ -1,8 +1,15 @@
-"""Command line: ``python -m pipelines ingest --db PATH FILE_OR_DIR...`` and ``summary``."""
+"""Command line: ``python -m pipelines ingest --db PATH FILE_OR_DIR...`` and ``summary``.
+
+``ingest`` exits 0 when every file loaded, 1 when some file failed, 2 for a usage error (or a
+database that cannot be opened), 3 when another process (another ingest) kept the database for
+longer than ``--wait`` seconds (default ``MEDFUND_LOCK_WAIT``, else 60).
+"""
 
 from __future__ import annotations
 
 import argparse
+import math
+import os
 import sys
 from pathlib import Path
 
@@ -11,23 +18,56 @@ import duckdb
 from pipelines import store
 from pipelines.ingest import Outcome, expand_paths, ingest
 
+LOCKED = 3  # exit status: the database stayed in use by another process for longer than --wait
+EXIT_STATUSES = f"""退出状态：0 全部载入；1 有文件失败；2 用法错误或数据库无法打开；
+{LOCKED} 数据库被另一个程序（例如另一个导入）占用，等待超时。"""
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"等待时间须为不小于 0 的秒数，而不是 {text!r}")
+    return value
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipelines", description="MedFund 医保基金数据管道")
     sub = parser.add_subparsers(dest="command", required=True)
-    p_ingest = sub.add_parser("ingest", help="读取报告（txt/docx/pdf/html）并写入 DuckDB 数据库")
+    p_ingest = sub.add_parser(
+        "ingest",
+        help="读取报告（txt/docx/pdf/html）并写入 DuckDB 数据库",
+        epilog=EXIT_STATUSES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p_ingest.add_argument("--db", required=True, type=Path, help="DuckDB 文件路径（不存在则创建）")
     p_ingest.add_argument("paths", nargs="+", type=Path, metavar="FILE_OR_DIR")
     p_ingest.add_argument("-q", "--quiet", action="store_true", help="只输出错误")
+    p_ingest.add_argument(
+        "--wait",
+        type=_seconds,
+        metavar="SECONDS",
+        help=f"数据库被另一个程序占用时最多等待的秒数（默认取环境变量 {store.LOCK_WAIT_ENV}，"
+        f"否则 {store.DEFAULT_LOCK_WAIT:g}）；超时退出状态为 {LOCKED}",
+    )
     p_summary = sub.add_parser("summary", help="概览数据库中的报告、数据和核查结果")
     p_summary.add_argument("--db", required=True, type=Path)
     args = parser.parse_args(argv)
     if args.command == "ingest":
-        return _ingest(args.db, args.paths, args.quiet)
+        wait = args.wait
+        if wait is None:
+            setting = os.environ.get(store.LOCK_WAIT_ENV, "").strip()
+            try:
+                wait = _seconds(setting) if setting else store.DEFAULT_LOCK_WAIT
+            except argparse.ArgumentTypeError as exc:
+                p_ingest.error(f"环境变量 {store.LOCK_WAIT_ENV}：{exc}")
+        return _ingest(args.db, args.paths, args.quiet, wait)
     return _summary(args.db)
 
 
-def _ingest(db: Path, paths: list[Path], quiet: bool) -> int:
+def _ingest(db: Path, paths: list[Path], quiet: bool, wait: float = store.DEFAULT_LOCK_WAIT) -> int:
     files, skipped = expand_paths(paths)
     for s in skipped:
         if not quiet:
@@ -47,8 +87,14 @@ def _ingest(db: Path, paths: list[Path], quiet: bool) -> int:
             for w in o.warnings:
                 print(f"  提示：{w}")
 
+    def waiting(path: Path) -> None:  # said even with --quiet: it explains the pause
+        print(f"数据库 {path} 正被另一个程序使用，正在等待（最多 {wait:g} 秒）…", file=sys.stderr, flush=True)
+
     try:
-        con = store.connect(db)
+        con = store.connect(db, wait=wait, on_wait=waiting)
+    except store.DatabaseLocked as exc:
+        print(str(exc), file=sys.stderr)
+        return LOCKED
     except (duckdb.Error, OSError, store.SchemaTooNew) as exc:
         print(f"无法打开数据库 {db}：{exc}", file=sys.stderr)
         return 2

@@ -20,13 +20,24 @@ stays as it was (a new file gets its whole schema or nothing).  A current file i
   (:class:`SchemaTooNew`) and left untouched.
 * A read-only open reads the version through a read-only connection first (cheap); a file behind
   the code is upgraded through a short read-write connection before it is opened read-only.
+
+New files and the lock.  A new file (or an empty one, as a disk-full start of older code left) is
+built under a temporary name beside it (``NAME.building-PID``), its schema committed and
+checkpointed, and only then linked into place, so a kill or a full disk during creation leaves no
+file at ``NAME`` (only a temporary one, removed by the next open once its process is gone); the
+documents then go into the file in place, each batch in its own transaction.  Two creators racing
+keep the first file linked.  DuckDB lets one process open a file read-write: a read-write open may
+wait ``wait`` seconds for another process to let go (:class:`DatabaseLocked` after that).
 """
 
 from __future__ import annotations
 
+import glob
 import json
+import os
 import re
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -191,24 +202,126 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
     return [m.version for m in pending]
 
 
-def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+class DatabaseLocked(duckdb.IOException):
+    """Another process held the file's write lock for longer than the caller would wait.
+
+    A duckdb.IOException, as DuckDB's own refusal is, so callers that catch that keep working."""
+
+    def __init__(self, path: Path, waited: float) -> None:
+        super().__init__(
+            f"数据库 {path} 正被另一个程序使用（例如另一个导入），等待 {waited:g} 秒后仍未释放；"
+            f"本次未写入任何内容，请待其结束后重试（等待时间可用 --wait 或 {LOCK_WAIT_ENV} 设置）。"
+        )
+        self.path = path
+        self.waited = waited
+
+
+LOCK_WAIT_ENV = "MEDFUND_LOCK_WAIT"  # seconds an ingest waits for another process's write lock
+DEFAULT_LOCK_WAIT = 60.0
+
+
+def connect(
+    path: str | Path,
+    read_only: bool = False,
+    *,
+    wait: float = 0.0,
+    on_wait: Callable[[Path], None] | None = None,
+) -> duckdb.DuckDBPyConnection:
     """Open (creating if needed) a MedFund database at the latest schema version.
 
-    Read-write, the pending migrations are applied first.  Read-only, a file behind the code is
-    first upgraded through a short read-write connection (see :func:`ensure_current`).  A file
-    written by newer code is refused with :class:`SchemaTooNew`."""
+    Read-write, a new file is built whole under a temporary name first (:func:`_create`), and
+    the pending migrations are applied.  While another process holds the file, a read-write open
+    retries for up to `wait` seconds (calling `on_wait` once when it starts waiting), then raises
+    :class:`DatabaseLocked`.  Read-only, a file behind the code is first upgraded through a short
+    read-write connection (see :func:`ensure_current`).  A file written by newer code is refused
+    with :class:`SchemaTooNew`."""
     path = Path(path)
     if read_only:
         ensure_current(path)
         return duckdb.connect(str(path), read_only=True)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path))
+    if not str(path).startswith(":memory:"):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists() or path.stat().st_size == 0:
+            _create(path)
+    con = _open_waiting(path, wait, on_wait)
     try:
         migrate(con)
     except BaseException:
         con.close()
         raise
     return con
+
+
+def _create(path: Path) -> None:
+    """Build a new file's whole schema under a temporary name beside `path`, then link it there.
+
+    The link never replaces a file: if another process created `path` meanwhile, that one stays
+    (and this one is dropped).  An empty file at `path` (never a database) is replaced."""
+    for leftover in path.parent.glob(f"{glob.escape(path.name)}.building-*"):
+        pid = leftover.name.rsplit("-", 1)[1].removesuffix(".wal")
+        if pid.isdigit() and not _alive(int(pid)):  # left by a process that was killed
+            leftover.unlink(missing_ok=True)
+    building = path.with_name(f"{path.name}.building-{os.getpid()}")
+    try:
+        for stale in (building, _wal(building)):
+            stale.unlink(missing_ok=True)
+        con = duckdb.connect(str(building))
+        try:
+            migrate(con)
+            con.execute("CHECKPOINT")  # everything in the file itself, none in its WAL
+        finally:
+            con.close()
+        if path.exists() and path.stat().st_size == 0:
+            path.unlink()
+        try:
+            os.link(building, path)
+        except FileExistsError:
+            pass  # another process created it first: open theirs
+        except OSError:  # a file system without hard links
+            if not path.exists():
+                building.replace(path)
+    finally:
+        for temporary in (building, _wal(building)):
+            temporary.unlink(missing_ok=True)
+
+
+def _wal(path: Path) -> Path:
+    return path.with_name(path.name + ".wal")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def is_locked(exc: duckdb.Error) -> bool:
+    """Whether DuckDB refused to open a file because another process holds its lock."""
+    return isinstance(exc, duckdb.IOException) and "Could not set lock" in str(exc)
+
+
+def _open_waiting(
+    path: Path, wait: float, on_wait: Callable[[Path], None] | None
+) -> duckdb.DuckDBPyConnection:
+    deadline = time.monotonic() + wait
+    waiting = False
+    while True:
+        try:
+            return duckdb.connect(str(path))
+        except duckdb.IOException as exc:
+            left = deadline - time.monotonic()
+            if not is_locked(exc):
+                raise
+            if left <= 0:
+                raise DatabaseLocked(path, wait) from exc
+            if not waiting and on_wait is not None:
+                on_wait(path)
+            waiting = True
+            time.sleep(min(0.2, left))
 
 
 def file_version(path: str | Path) -> int:

@@ -1,7 +1,7 @@
 """Build data/regions/gb2260.csv from the cpca package's adcodes.csv.
 
 Usage:
-    python scripts/build_regions.py [path/to/adcodes.csv | path/to/cpca-0.5.5-py3-none-any.whl]
+    python -m scripts.build_regions [path/to/adcodes.csv | path/to/cpca-0.5.5-py3-none-any.whl]
                                     [--out data/regions/gb2260.csv]
 
 Without a path, the cpca 0.5.5 wheel is fetched with

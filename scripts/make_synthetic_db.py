@@ -1,6 +1,6 @@
 """Generate a SYNTHETIC national-scale MedFund database for benchmarking the dashboard.
 
-    .venv/bin/python scripts/make_synthetic_db.py --out benchmarks/out/synthetic.duckdb \
+    .venv/bin/python -m scripts.make_synthetic_db --out benchmarks/out/synthetic.duckdb \
         [--regions 2850] [--years 15] [--first-year 2010] [--seed 7] [--force]
 
 The first ``--regions`` county-level regions of data/regions/gb2260.csv (by code) each get
@@ -32,8 +32,6 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import polars as pl
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
 from pipelines import store
 from pipelines.checks import default_config, label, wan

@@ -1,6 +1,6 @@
 """Render a .pptx deck to PDF (LibreOffice) and its pages to PNG (poppler), to look at them.
 
-    python scripts/render_deck.py DECK.pptx --out DIR
+    python -m scripts.render_deck DECK.pptx --out DIR
 
 prints the PDF's page count and the PNG paths.  Needs the Debian packages
 libreoffice-impress (soffice) and poppler-utils (pdftoppm, pdfinfo).  Each run uses its own

@@ -1,19 +1,36 @@
-"""Shared fixtures: the extractor, the bundled reports and a built database."""
+"""Every shared fixture (and the helpers test modules import: ``from conftest import …``).
+
+Fixtures used by more than one module live here, once; a fixture only one module uses stays in
+that module under a name no other module uses.  Report files are built by the plain functions
+of tests/fixture_files.py (a helper module, no fixtures).
+"""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
 
+from dashboard.core import auth
+
 ROOT = Path(__file__).resolve().parents[1]
 REPORTS = ROOT / "data" / "reports"
 SHARED = ROOT.parent / "shared"
+STEWARD, STEWARD_PASSWORD = "alice", "correct-horse-battery"
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+@pytest.fixture(autouse=True)
+def fresh_login_throttle():
+    """Every test starts with no failed logins remembered (the throttle is process-wide)."""
+    auth.THROTTLE.reset()
+    yield
+    auth.THROTTLE.reset()
 
 
 @pytest.fixture(scope="session")
@@ -25,7 +42,7 @@ def extractor():
 
 @pytest.fixture(scope="session")
 def seeds_db(tmp_path_factory) -> Path:
-    """The five bundled reports ingested once through the command line."""
+    """The five bundled reports ingested once through the command line (in-process)."""
     db = tmp_path_factory.mktemp("seeds") / "seeds.duckdb"
     result = run_cli("ingest", "--db", str(db), str(REPORTS))
     assert result.returncode == 0, result.stderr
@@ -42,9 +59,129 @@ def con(seeds_db):
     connection.close()
 
 
-def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+@pytest.fixture
+def db_path(seeds_db, tmp_path, monkeypatch) -> Path:
+    """A writable copy of the seeds database for one test, which the app opens (MEDFUND_DB)."""
+    path = tmp_path / "medfund.duckdb"
+    shutil.copy(seeds_db, path)
+    monkeypatch.setenv("MEDFUND_DB", str(path))
+    return path
+
+
+@pytest.fixture
+def writable_con(db_path):
+    """A read-write connection (pipelines.store) to the test's copy of the seeds database."""
+    from pipelines import store
+
+    connection = store.connect(db_path)
+    yield connection
+    connection.close()
+
+
+@pytest.fixture
+def users(tmp_path, monkeypatch) -> Path:
+    """A users file not written yet (its folder exists), in this test's folder; MEDFUND_USERS points at it."""
+    from dashboard.core import auth
+
+    path = tmp_path / "config" / "users.json"
+    path.parent.mkdir()
+    monkeypatch.setenv(auth.USERS_ENV, str(path))
+    return path
+
+
+@pytest.fixture
+def steward(users) -> Path:
+    """The users file holding one editor, STEWARD with STEWARD_PASSWORD."""
+    from dashboard.core import auth
+
+    auth.add_user(STEWARD, STEWARD_PASSWORD, path=users)
+    return users
+
+
+@pytest.fixture(scope="session")
+def entry(tmp_path_factory) -> Path:
+    """A copy of app.py in a folder of its own, for AppTest.
+
+    Next to a `pages/` folder Streamlit's test runner falls back to the old pages-directory mode
+    on every rerun, which runs a page without its entry point (so without the shared sidebar).
+    The page files are registered by absolute path, so the copy runs the same app."""
+    folder = tmp_path_factory.mktemp("entry")
+    shutil.copy(ROOT / "app.py", folder / "app.py")
+    return folder / "app.py"
+
+
+@pytest.fixture
+def open_app(entry, seeds_db, monkeypatch) -> Callable[..., object]:
+    """open_app(page=None, **query_params): the app in AppTest on the seeds database, run once."""
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("MEDFUND_DB", str(seeds_db))
+
+    def open_(page: str | None = None, **params) -> AppTest:
+        at = AppTest.from_file(str(entry), default_timeout=60)
+        at.query_params.update(params)
+        at.run()
+        if page is not None:
+            at.switch_page(str(ROOT / page)).run()
+        assert not at.exception, [e.message for e in at.exception]
+        return at
+
+    return open_
+
+
+def texts(at) -> str:
+    """Everything a reader sees as text on an AppTest page (markdown, captions, alerts, titles)."""
+    parts = [
+        e.value
+        for kind in ("title", "subheader", "markdown", "caption", "info", "error", "warning", "success")
+        for e in getattr(at, kind)
+    ]
+    parts += [e.label for e in at.expander] + [m.label + m.value for m in at.metric]
+    return "\n".join(str(p) for p in parts)
+
+
+def run_main(
+    main: Callable[[list[str]], int], argv: Sequence[str], stdin: str = ""
+) -> subprocess.CompletedProcess[str]:
+    """A command line's main(argv) run in this process, as a finished process: exit status, stdout
+    and stderr (argparse's usage errors exit 2 here as they do in a process)."""
+    out, err = io.StringIO(), io.StringIO()
+    saved_stdin = sys.stdin
+    sys.stdin = io.StringIO(stdin)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(list(argv))
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+    finally:
+        sys.stdin = saved_stdin
+    return subprocess.CompletedProcess(list(argv), code, out.getvalue(), err.getvalue())
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    """`python -m pipelines ARGS…` in-process (pipelines.cli.main)."""
+    from pipelines import cli
+
+    return run_main(cli.main, args)
+
+
+def run_dashboard_cli(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    """`python -m dashboard ARGS…` in-process (dashboard.cli.main)."""
+    from dashboard import cli
+
+    return run_main(cli.main, args, stdin)
+
+
+def run_process(package: str, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    """`python -m PACKAGE ARGS…` as a real process, where the process itself is what is tested."""
     return subprocess.run(
-        [sys.executable, "-m", "pipelines", *args], cwd=cwd, capture_output=True, text=True, timeout=300
+        [sys.executable, "-m", package, *args],
+        cwd=ROOT,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
 

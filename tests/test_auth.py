@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import stat
 import subprocess
-import sys
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, run_dashboard_cli
 
 from dashboard.core import auth
-
-
-@pytest.fixture
-def users(tmp_path):
-    return tmp_path / "users.json"
 
 
 def test_passwords_are_stored_hashed_and_verified(users):
@@ -73,13 +68,8 @@ def test_the_users_file_defaults_outside_the_repository(monkeypatch):
 
 
 def add_user_cli(*args: str, password: str, env_users) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "dashboard", "add-user", *args, "--password-stdin", "--users", str(env_users)],
-        cwd=ROOT,
-        input=password + "\n",
-        capture_output=True,
-        text=True,
-        timeout=120,
+    return run_dashboard_cli(
+        "add-user", *args, "--password-stdin", "--users", str(env_users), stdin=password + "\n"
     )
 
 
@@ -93,3 +83,99 @@ def test_the_add_user_command(users):
     short = add_user_cli("李四", password="short", env_users=users)
     assert short.returncode == 2 and "至少" in short.stderr
     assert set(auth.load_users(users)) == {"张三"}
+
+
+# --- login throttling ------------------------------------------------------------------------
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def throttled(users):
+    """alice and bob in the users file, and a throttle on a fake clock."""
+    auth.add_user("alice", "s3cret-password", path=users)
+    auth.add_user("bob", "bobs-password", path=users)
+    clock = FakeClock()
+    return clock, auth.Throttle(clock=clock)
+
+
+def test_many_wrong_passwords_then_the_right_one_is_refused_until_the_wait_is_over(users, throttled):
+    clock, throttle = throttled
+    refused = 0
+    for _ in range(70):
+        clock.now += 0.1
+        try:
+            assert auth.login("alice", "wrong-password", path=users, session="s1", throttle=throttle) is None
+        except auth.LoginThrottled:
+            refused += 1
+    assert refused == 65  # five checked, the rest refused unchecked
+    clock.now += 10
+    with pytest.raises(auth.LoginThrottled, match="秒后再试") as caught:
+        auth.login("alice", "s3cret-password", path=users, session="s1", throttle=throttle)
+    assert 0 < caught.value.remaining <= 30
+    clock.now += 21
+    assert auth.login("alice", "s3cret-password", path=users, session="s1", throttle=throttle) is not None
+
+
+def test_the_wait_doubles_with_each_further_failure(users, throttled):
+    clock, throttle = throttled
+    for _ in range(5):
+        auth.login("alice", "wrong-password", path=users, session="s1", throttle=throttle)
+    assert throttle.remaining("alice", "s1") == 30
+    clock.now += 30
+    auth.login("alice", "wrong-password", path=users, session="s1", throttle=throttle)
+    assert throttle.remaining("alice", "s1") == 60
+    clock.now += 60
+    auth.login("alice", "wrong-password", path=users, session="s1", throttle=throttle)
+    with pytest.raises(auth.LoginThrottled, match="2 分钟"):
+        auth.login("alice", "s3cret-password", path=users, session="s1", throttle=throttle)
+
+
+def test_another_account_is_not_held_back_but_the_same_session_is(users, throttled):
+    _, throttle = throttled
+    for _ in range(5):
+        auth.login("alice", "wrong-password", path=users, session="attacker", throttle=throttle)
+    # bob from his own browser: unaffected by alice's failures
+    assert auth.login("bob", "bobs-password", path=users, session="bobs-browser", throttle=throttle)
+    # alice herself from another browser: the account is backing off
+    with pytest.raises(auth.LoginThrottled):
+        auth.login("alice", "s3cret-password", path=users, session="alices-browser", throttle=throttle)
+    # the attacker's session trying other accounts: the session is backing off
+    with pytest.raises(auth.LoginThrottled):
+        auth.login("bob", "bobs-password", path=users, session="attacker", throttle=throttle)
+
+
+def test_one_session_trying_many_accounts_is_throttled(users, throttled):
+    _, throttle = throttled
+    for i in range(5):
+        assert (
+            auth.login(f"user{i}", "guess-password", path=users, session="sprayer", throttle=throttle) is None
+        )
+    with pytest.raises(auth.LoginThrottled):
+        auth.login("bob", "bobs-password", path=users, session="sprayer", throttle=throttle)
+    assert auth.login("bob", "bobs-password", path=users, session="elsewhere", throttle=throttle)
+
+
+def test_failures_are_logged_with_account_and_session_never_the_password(users, throttled, caplog):
+    _, throttle = throttled
+    caplog.set_level("INFO", logger=auth.__name__)
+    for _ in range(6):
+        with contextlib.suppress(auth.LoginThrottled):
+            auth.login("alice", "hunter2-wrong", path=users, session="sess-42", throttle=throttle)
+    logged = [r.getMessage() for r in caplog.records if r.name == auth.__name__]
+    assert len(logged) == 6
+    assert all("'alice'" in m and "sess-42" in m for m in logged)
+    assert "refused" in logged[-1]
+    assert not any("hunter2" in m for m in logged)
+
+
+def test_waits_are_said_in_chinese():
+    assert auth.wait_text(29.2) == "30 秒"
+    assert auth.wait_text(120) == "2 分钟"
+    assert auth.wait_text(65) == "1 分 5 秒"

@@ -26,6 +26,12 @@ from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
 from dashboard.web.navigation import PAGES, PageSpec
 
+# Under pytest-xdist (--dist loadgroup) the tests sharing the module's server run on one worker;
+# the two that start fresh servers of their own form a second group, beside it.
+pytestmark = pytest.mark.browser
+SHARED_SERVER = pytest.mark.xdist_group("browser")
+FRESH_SERVER = pytest.mark.xdist_group("browser-fresh")
+
 ROOT = Path(__file__).resolve().parents[1]
 SHOTS = ROOT / "tests" / "screenshots"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -170,12 +176,13 @@ def _tail(log: Path, chars: int = 8000) -> str:
 
 
 @pytest.fixture(autouse=True)
-def _server_log_on_failure(request, server: Server) -> Iterator[None]:
+def _server_log_on_failure(request) -> Iterator[None]:
     """Print the servers' output after a failed test (pytest shows it with the failure)."""
     failed_before, started_before = request.session.testsfailed, len(_started)
     yield
     if request.session.testsfailed > failed_before:
-        for s in [server, *_started[started_before:]]:
+        shared = [request.getfixturevalue("server")] if "server" in request.fixturenames else []
+        for s in [*shared, *_started[started_before:]]:
             print(f"--- streamlit output ({s.log}) ---\n{_tail(s.log)}")
 
 
@@ -287,6 +294,7 @@ def assert_rendered(locator: Locator) -> None:
     assert box is not None and box["width"] > 0 and box["height"] > 0, box
 
 
+@SHARED_SERVER
 def test_first_start_builds_the_database_and_shows_the_overview(app: App, server: Server):
     assert not server.db.exists(), "the first test must meet a server without a database"
     app.open(url_of(PAGES[0]), PAGES[0].title, timeout=FIRST_START_MS)
@@ -299,6 +307,7 @@ def test_first_start_builds_the_database_and_shows_the_overview(app: App, server
     app.screenshot("first_start")
 
 
+@SHARED_SERVER
 @pytest.mark.parametrize("spec", PAGES, ids=lambda p: p.url_path)
 def test_page_renders(app: App, spec: PageSpec):
     app.open(url_of(spec), spec.title)
@@ -313,6 +322,7 @@ def test_page_renders(app: App, spec: PageSpec):
         assert_rendered(app.page.locator(PAGE_CONTENT[spec.url_path]).filter(visible=True).first)
 
 
+@SHARED_SERVER
 def test_filters_travel_in_the_url_and_across_pages(app: App):
     trends, balance = spec_of("trends"), spec_of("balance")
     app.open(url_of(trends, region=DAOXIAN, fund="resident"), trends.title)
@@ -334,6 +344,7 @@ def test_filters_travel_in_the_url_and_across_pages(app: App):
     assert chips(app.page, "险种") == ["居民医保"]
 
 
+@SHARED_SERVER
 def test_empty_state_says_what_is_missing(app: App):
     trends = spec_of("trends")
     app.open(url_of(trends, region=EMPTY_REGION, fund=EMPTY_FUND), trends.title)
@@ -344,6 +355,8 @@ def test_empty_state_says_what_is_missing(app: App):
     expect(info.first).to_be_visible()
 
 
+@pytest.mark.slow
+@FRESH_SERVER
 def test_a_shared_link_opens_the_dashboard_on_a_fresh_server(browser: Browser, tmp_path: Path):
     """A link to a page (not `/`) as the very first request after the server starts."""
     trends = spec_of("trends")
@@ -360,6 +373,8 @@ def test_a_shared_link_opens_the_dashboard_on_a_fresh_server(browser: Browser, t
         assert len(shown) == 1 and shown[0].startswith("道县"), shown
 
 
+@pytest.mark.slow
+@FRESH_SERVER
 def test_the_first_session_on_a_fresh_server_keeps_its_filters_across_pages(browser: Browser, tmp_path: Path):
     """The first run after a server start is in Streamlit's pages/ folder mode; app.py leaves it
     before drawing any widget, or the sidebar's widgets would lose their values on the first click."""

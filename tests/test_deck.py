@@ -3,16 +3,14 @@ and compared with the database; the command line; one render through LibreOffice
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import math
 import re
 import subprocess
-import sys
-from pathlib import Path
 
 import polars as pl
 import pytest
+from conftest import run_dashboard_cli, run_process
 from pptx import Presentation
 from pptx.enum.chart import XL_CHART_TYPE
 from pptx.oxml.ns import qn
@@ -21,8 +19,9 @@ from dashboard.core import analysis, database
 from dashboard.core.deck import DeckRequest, build_deck, deck_bytes, write_deck
 from dashboard.core.settings import settings
 from dashboard.core.units import format_value
+from scripts import make_synthetic_db as synthetic
+from scripts import render_deck
 
-ROOT = Path(__file__).resolve().parents[1]
 CJK = re.compile(r"[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]")
 MONEY_UNITS = {"万元": 1e4, "亿元": 1e8}
 HEADLINE_COLUMNS = settings().headline
@@ -352,16 +351,15 @@ def test_sources_slide_lists_every_report_used(deck, con, regions, ind):
                     listed[cells[0]] = cells
     assert set(listed) == expected
     docs = database.run_query(con, "documents", regions=list(regions))
+    assert docs.filter(pl.col("file_name").is_in(list(expected))).height == len(expected)
     for r in docs.filter(pl.col("file_name").is_in(list(expected))).iter_rows(named=True):
         assert listed[r["file_name"]][1:4] == [f"{r['report_year']}年", r["genre"], r["region_name"]]
 
 
+@pytest.mark.slow
 def test_many_years_stay_readable(tmp_path):
     """Eight years of six synthetic regions: lines for balance rates, recent months of reserves,
     per-capita bars of the latest year only, the report list over several slides."""
-    sys.path.insert(0, str(ROOT / "scripts"))
-    import make_synthetic_db as synthetic
-
     path = tmp_path / "synthetic.duckdb"
     synthetic.generate(path, regions=6, years=8, first_year=2017, seed=5)
     connection = database.open_database(str(path))
@@ -378,8 +376,10 @@ def test_many_years_stay_readable(tmp_path):
     titles = [title(s) for s in prs.slides]
     assert len(titles) < 40
     assert len(slides_titled(prs, "数据来源")) == math.ceil(n_reports / 12)
+    assert slides_titled(prs, "人均收支与全国对比")
     for slide in slides_titled(prs, "人均收支与全国对比"):
         (chart,) = charts(slide)
+        assert len(chart.plots[0].categories) > 0
         assert all(c.endswith(f"{ind['year'].max()}年") for c in chart.plots[0].categories)
         assert "仅列各地区、各险种的最近年度" in slide_text(slide)
     balance = slides_titled(prs, "东城区 · 结余率")[0]
@@ -495,13 +495,8 @@ def test_write_deck(seeds_db, tmp_path):
 
 
 def run_deck_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "dashboard", "deck", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    """`python -m dashboard deck ARGS…` in-process (dashboard.cli.main)."""
+    return run_dashboard_cli("deck", *args)
 
 
 def test_cli_writes_the_deck(seeds_db, tmp_path):
@@ -535,10 +530,13 @@ def test_cli_unknown_region_exits_2(seeds_db, tmp_path):
     assert not out.exists()
 
 
-def test_cli_missing_database_exits_2(tmp_path):
-    result = run_deck_cli(
-        "--db", str(tmp_path / "missing.duckdb"), "--region", "431124", "--out", str(tmp_path / "d.pptx")
-    )
+def test_cli_missing_database_exits_2_as_a_process(tmp_path):
+    """The one real process: `python -m dashboard` passes main's exit status on."""
+    result = run_process(
+        "dashboard",
+        "deck",
+        "--db", str(tmp_path / "missing.duckdb"), "--region", "431124", "--out", str(tmp_path / "d.pptx"),
+    )  # fmt: skip
     assert result.returncode == 2
     assert "数据库文件不存在" in result.stderr
 
@@ -565,17 +563,11 @@ def test_cli_usage_errors_exit_2(seeds_db, tmp_path):
 # one render through LibreOffice and poppler (the CI installs libreoffice-impress and poppler-utils)
 
 
-def _render_module():
-    spec = importlib.util.spec_from_file_location("render_deck", ROOT / "scripts" / "render_deck.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
+@pytest.mark.slow
 def test_render_through_libreoffice(con, regions, tmp_path):
     from PIL import Image, ImageStat
 
-    render = _render_module()
+    render = render_deck
     pptx_path = tmp_path / "deck.pptx"
     pptx_path.write_bytes(deck_bytes(con, DeckRequest(regions=regions)))
     n_slides = len(Presentation(str(pptx_path)).slides)

@@ -2,48 +2,19 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import sys
-
 import duckdb
 import pytest
-from conftest import REPORTS, ROOT
+from conftest import REPORTS, ROOT, STEWARD_PASSWORD, run_cli, texts
 from streamlit.testing.v1 import AppTest
-from test_pages import texts
 
 from dashboard.core import auth, stewardship
 
-PASSWORD = "correct-horse-battery"
+PASSWORD = STEWARD_PASSWORD
 NEW_REPORT = (
     "道县医疗保障局2025年医保基金运行情况\n"
     "截至2025年底，全县城乡居民基本医疗保险参保人数为61.2万人。"
     "2025年城乡居民医保基金收入6.02亿元，基金支出5.71亿元，当期结余3100万元，累计结余4.3亿元。\n"
 )
-
-
-@pytest.fixture
-def db_path(seeds_db, tmp_path, monkeypatch):
-    """A writable copy of the seeds database for this test."""
-    path = tmp_path / "medfund.duckdb"
-    shutil.copy(seeds_db, path)
-    monkeypatch.setenv("MEDFUND_DB", str(path))
-    return path
-
-
-@pytest.fixture
-def users(tmp_path, monkeypatch):
-    path = tmp_path / "config" / "users.json"
-    monkeypatch.setenv(auth.USERS_ENV, str(path))
-    auth.add_user("alice", PASSWORD, path=path)
-    return path
-
-
-@pytest.fixture
-def entry(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("entry-editing")
-    shutil.copy(ROOT / "app.py", folder / "app.py")
-    return folder / "app.py"
 
 
 def start(entry, page: str | None = None, **params) -> AppTest:
@@ -87,26 +58,26 @@ def some_fact(path):
 # --- who may do what -------------------------------------------------------------------------
 
 
-def test_a_viewer_sees_no_upload_and_is_offered_the_login(entry, db_path, users):
+def test_a_viewer_sees_no_upload_and_is_offered_the_login(entry, db_path, steward):
     at = start(entry, "pages/upload.py")
     assert "需要校核人（编辑）权限" in texts(at)
     assert not at.get("file_uploader")
 
 
-def test_a_viewer_gets_no_correction_form(entry, db_path, users):
+def test_a_viewer_gets_no_correction_form(entry, db_path, steward):
     fact_id, _ = some_fact(db_path)
     at = start(entry, "pages/facts.py", fact=fact_id)
     assert "校核人登录后可更正" in texts(at)
     assert not [b for b in at.button if b.label == "保存"]
 
 
-def test_a_wrong_password_logs_nobody_in(entry, db_path, users):
+def test_a_wrong_password_logs_nobody_in(entry, db_path, steward):
     at = log_in(start(entry), password="wrong-password")
     assert "用户名或密码不正确" in texts(at)
     assert "已登录" not in texts(at)
 
 
-def test_the_code_below_the_page_refuses_without_an_editor_session(db_path, users):
+def test_the_code_below_the_page_refuses_without_an_editor_session(db_path, steward):
     fact_id, value = some_fact(db_path)
     forged = auth.Editor("alice", "made-up-token")
     for who in (None, forged, "alice"):
@@ -123,9 +94,9 @@ def test_the_code_below_the_page_refuses_without_an_editor_session(db_path, user
         stewardship.reject_fact(editor, fact_id, "登出后")
 
 
-def test_an_account_removed_from_the_file_loses_its_session(db_path, users):
+def test_an_account_removed_from_the_file_loses_its_session(db_path, steward):
     editor = auth.login("alice", PASSWORD)
-    users.write_text('{"users": []}', encoding="utf-8")
+    steward.write_text('{"users": []}', encoding="utf-8")
     fact_id, _ = some_fact(db_path)
     with pytest.raises(auth.PermissionDenied, match="不再有编辑权限"):
         stewardship.reject_fact(editor, fact_id, "原因")
@@ -134,9 +105,9 @@ def test_an_account_removed_from_the_file_loses_its_session(db_path, users):
 # --- uploading -------------------------------------------------------------------------------
 
 
-def test_upload_previews_then_imports_on_confirmation(entry, db_path, users):
+def test_upload_previews_then_imports_on_confirmation(entry, db_path, steward):
     at = log_in(start(entry, "pages/upload.py"))
-    assert "50 MB" in texts(at)
+    assert f"{stewardship.MAX_UPLOAD_MB} MB" in texts(at)
     at.file_uploader[0].set_value(("道县2025年基金运行.txt", NEW_REPORT.encode("utf-8"), "text/plain")).run()
     assert not at.exception, [e.message for e in at.exception]
     shown = texts(at)
@@ -161,7 +132,7 @@ def test_upload_previews_then_imports_on_confirmation(entry, db_path, users):
     assert "已在库中" in texts(at)
 
 
-def test_an_unsure_region_is_set_by_the_steward(entry, db_path, users):
+def test_an_unsure_region_is_set_by_the_steward(entry, db_path, steward):
     text = "基金运行情况\n2024年城乡居民医保基金收入1.5亿元，基金支出1.2亿元。\n"
     at = log_in(start(entry, "pages/upload.py"))
     at.file_uploader[0].set_value(("无地区.txt", text.encode("utf-8"), "text/plain")).run()
@@ -181,7 +152,7 @@ def test_an_unsure_region_is_set_by_the_steward(entry, db_path, users):
     ]
 
 
-def test_unreadable_and_good_files_together(entry, db_path, users):
+def test_unreadable_and_good_files_together(entry, db_path, steward):
     at = log_in(start(entry, "pages/upload.py"))
     at.file_uploader[0].set_value(
         [
@@ -203,7 +174,7 @@ def test_unreadable_and_good_files_together(entry, db_path, users):
 # --- correcting ------------------------------------------------------------------------------
 
 
-def test_a_corrected_figure_survives_reingest_and_shows_its_history(entry, db_path, users):
+def test_a_corrected_figure_survives_reingest_and_shows_its_history(entry, db_path, steward):
     fact_id, value = some_fact(db_path)
     at = log_in(start(entry, "pages/facts.py", fact=fact_id))
     at.number_input(key=f"fix_{fact_id}_value_income_万元").set_value(value / 1e4 + 100).run()
@@ -216,13 +187,7 @@ def test_a_corrected_figure_survives_reingest_and_shows_its_history(entry, db_pa
     ]
 
     # the command line re-ingests the bundled reports: the correction stays in force
-    done = subprocess.run(
-        [sys.executable, "-m", "pipelines", "ingest", "-q", "--db", str(db_path), str(REPORTS)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    done = run_cli("ingest", "-q", "--db", str(db_path), str(REPORTS))
     assert done.returncode == 0, done.stderr
     at = start(entry, "pages/facts.py", fact=fact_id)
     assert query(db_path, "SELECT value FROM fund_facts WHERE fact_id = ?", fact_id) == [
@@ -233,7 +198,7 @@ def test_a_corrected_figure_survives_reingest_and_shows_its_history(entry, db_pa
     assert "小数点" in history["原因"][0]
 
 
-def test_rejecting_needs_a_reason_and_then_removes_the_figure(entry, db_path, users):
+def test_rejecting_needs_a_reason_and_then_removes_the_figure(entry, db_path, steward):
     fact_id, _ = some_fact(db_path)
     at = log_in(start(entry, "pages/facts.py", fact=fact_id))
     at.radio(key=f"fix_{fact_id}_action").set_value("reject").run()
@@ -247,7 +212,7 @@ def test_rejecting_needs_a_reason_and_then_removes_the_figure(entry, db_path, us
     assert list(log["操作"]) == ["否决"] and list(log["状态"]) == ["生效中"]
 
 
-def test_adding_a_missed_figure_from_the_corrections_page(entry, db_path, users):
+def test_adding_a_missed_figure_from_the_corrections_page(entry, db_path, steward):
     doc_id, text = query(db_path, "SELECT doc_id, text FROM report WHERE region_code = '431124' LIMIT 1")[0]
     quote = text[120:150]
     at = log_in(start(entry, "pages/corrections.py", region="431124"))
@@ -266,7 +231,7 @@ def test_adding_a_missed_figure_from_the_corrections_page(entry, db_path, users)
 # --- removing --------------------------------------------------------------------------------
 
 
-def test_removing_a_report_asks_first(entry, db_path, users):
+def test_removing_a_report_asks_first(entry, db_path, steward):
     at = log_in(start(entry, "pages/reports.py", region="431124"))
     at.session_state["reports_table"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
     at.run()

@@ -178,9 +178,12 @@ def test_checks_in_chinese_with_numbers(book, view):
 
 
 def test_no_number_is_stored_as_text(book):
+    assert book.sheetnames == ["说明", "指标", "数据明细", "校核结果"]
+    cells = 0
     for ws in book:
         for row in ws.iter_rows(min_row=2):
             for cell in row:
+                cells += 1
                 if cell.data_type == "s" and ws.cell(1, cell.column).value not in ("区划代码", "数据编号"):
                     text = str(cell.value).replace(",", "")
                     assert not text.lstrip("-").replace(".", "", 1).isdigit(), (
@@ -188,6 +191,7 @@ def test_no_number_is_stored_as_text(book):
                         cell.coordinate,
                         text,
                     )
+    assert cells > 1000
 
 
 def test_column_widths_are_set(book):

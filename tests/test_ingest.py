@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import duckdb
 import pytest
-from conftest import REPORTS, run_cli
+from conftest import REPORTS, run_cli, run_process
 from fixture_files import (
     make_docx,
     make_image_pdf,
@@ -93,6 +93,17 @@ def test_a_50_mb_text_file_is_refused_quickly(tmp_path):
 def test_usage_error_exits_2(tmp_path):
     assert run_cli("ingest").returncode == 2
     assert run_cli("frobnicate", "--db", str(tmp_path / "x.duckdb")).returncode == 2
+
+
+def test_the_process_exit_status(tmp_path):
+    """`python -m pipelines` as a real process: 2 for a usage error, 1 when a file failed (the
+    other tests call pipelines.cli.main in-process)."""
+    usage = run_process("pipelines", "ingest")
+    assert usage.returncode == 2 and "--db" in usage.stderr
+    bad = write_random_bytes(tmp_path / "bad.txt")
+    db = tmp_path / "x.duckdb"
+    failed = run_process("pipelines", "ingest", "--db", str(db), str(bad))
+    assert failed.returncode == 1 and "bad.txt" in failed.stderr
 
 
 def test_a_report_without_figures_loads_with_a_warning(tmp_path):

@@ -1,58 +1,20 @@
 """Every page in AppTest: loads on the bundled reports, follows the filters, shows empty states.
 
-AppTest runs the real app.py, copied into a folder of its own: next to a `pages/` folder
-Streamlit's test runner falls back to the old pages-directory mode on every rerun, which
-runs a page without its entry point (so without the shared sidebar).  The page files are
-registered by absolute path, so the copy runs the same app."""
+AppTest runs the real app.py, copied into a folder of its own (conftest's `entry`, which says
+why); `open_app` opens it on the seeds database."""
 
 from __future__ import annotations
 
 import json
-import shutil
-from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import ROOT
+from conftest import ROOT, texts
 from streamlit.testing.v1 import AppTest
 
 from dashboard.web.navigation import PAGES
 
 CHART_PAGES = [p for p in PAGES if p.has_charts]
-
-
-@pytest.fixture(scope="module")
-def entry(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("entry")
-    shutil.copy(ROOT / "app.py", folder / "app.py")
-    return folder / "app.py"
-
-
-@pytest.fixture
-def open_app(entry, seeds_db, monkeypatch):
-    monkeypatch.setenv("MEDFUND_DB", str(seeds_db))
-
-    def open_(page: str | None = None, **params) -> AppTest:
-        at = AppTest.from_file(str(entry), default_timeout=60)
-        at.query_params.update(params)
-        at.run()
-        if page is not None:
-            at.switch_page(str(ROOT / page)).run()
-        assert not at.exception, [e.message for e in at.exception]
-        return at
-
-    return open_
-
-
-def texts(at: AppTest) -> str:
-    """Everything a reader sees as text on the page (markdown, captions, alerts, titles)."""
-    parts = [
-        e.value
-        for kind in ("title", "subheader", "markdown", "caption", "info", "error", "warning", "success")
-        for e in getattr(at, kind)
-    ]
-    parts += [e.label for e in at.expander] + [m.label + m.value for m in at.metric]
-    return "\n".join(str(p) for p in parts)
 
 
 # what a viewer sees first on the pages that are not a chart or a table

@@ -1,6 +1,6 @@
 """Presentation mode (dashboard/present.py) and the 汇报 page in AppTest.
 
-The app runs as in tests/test_pages.py (a copy of app.py in a folder of its own, see there).
+The app runs as in tests/test_pages.py (conftest's `open_app`: a copy of app.py in a folder of its own).
 AppTest renders hidden elements too: that the sidebar and header are hidden is seen in the
 projector style the page carries (the real browser shows it: tests/test_browser.py's way)."""
 
@@ -12,14 +12,10 @@ from collections.abc import Callable
 
 import openpyxl
 import pytest
-import test_pages
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from dashboard.web import present
-
-# the app as tests/test_pages.py opens it (fixtures)
-entry, open_app = test_pages.entry, test_pages.open_app
 
 DAOXIAN, NINGXIAN = "431124", "621026"
 STEP_TITLES = ["总览", "趋势", "结余分析", "人均收支", "数据质量"]

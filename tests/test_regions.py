@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import csv
-import importlib.util
 from pathlib import Path
 
 import pytest
 
 from pipelines.regions import Region, RegionGuess, RegionTable, detect_region
+from scripts import build_regions as build
 
 ROOT = Path(__file__).resolve().parents[1]
 CSV_PATH = ROOT / "data" / "regions" / "gb2260.csv"
@@ -42,16 +42,7 @@ def test_csv_shape_and_parents():
     assert levels == {"national", "province", "city", "county"}
 
 
-def _load_build_script():
-    spec = importlib.util.spec_from_file_location("build_regions", ROOT / "scripts" / "build_regions.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_build_rows_normalises_placeholders():
-    build = _load_build_script()
     source = "\n".join(
         [
             "adcode,name,longitude,latitude",

@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import sys
-
 import duckdb
 import pytest
-from conftest import ROOT
 
 from pipelines.models import Fact
-
-sys.path.insert(0, str(ROOT / "scripts"))
-
-import make_synthetic_db as synthetic
+from scripts import make_synthetic_db as synthetic
 
 REGIONS, YEARS, FIRST_YEAR = 12, 3, 2019
 
@@ -46,6 +40,7 @@ def test_every_quote_is_its_span_of_the_text(small_db):
     texts = dict(_query(path, "SELECT doc_id, text FROM documents"))
     spans = _query(path, "SELECT doc_id, quote, quote_start, quote_end FROM fund_facts")
     spans += _query(path, "SELECT doc_id, quote, quote_start, quote_end FROM rejections")
+    assert len(texts) == REGIONS * YEARS and len(spans) > 35 * len(texts)
     assert all(texts[doc][start:end] == quote for doc, quote, start, end in spans)
     bad = _query(
         path,
@@ -65,6 +60,7 @@ def test_facts_are_valid(small_db):
     names = [column[0] for column in result.description]
     rows = result.fetchall()
     con.close()
+    assert len(rows) > 35 * REGIONS * YEARS
     for row in rows:
         Fact.model_validate(dict(zip(names, row, strict=True)))  # units, ranges, region code pattern
 
@@ -72,6 +68,7 @@ def test_facts_are_valid(small_db):
 def test_documents_are_labelled_synthetic(small_db):
     path, _ = small_db
     rows = _query(path, "SELECT file_name, genre, reader, text, warnings, region_level FROM report")
+    assert len(rows) == REGIONS * YEARS
     for file_name, genre, reader, text, warnings, level in rows:
         assert file_name.startswith("SYNTHETIC-")
         assert (genre, reader, level) == ("synthetic", "synthetic", "county")

@@ -10,10 +10,15 @@ git (``MEDFUND_USERS``, by default ``~/.config/medfund/users.json``) with argon2
 from __future__ import annotations
 
 import json
+import logging
+import math
 import os
 import re
 import secrets
 import tempfile
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,10 +34,96 @@ NAME_RE = re.compile(r"^[\w.\-@\u4e00-\u9fff]{1,40}$")
 MIN_PASSWORD = 8
 
 _hasher = PasswordHasher()
+log = logging.getLogger(__name__)
 
 
 class PermissionDenied(PermissionError):
     """An editor action without an editor session."""
+
+
+class LoginThrottled(PermissionDenied):
+    """Too many failed logins for this account or this session: wait `remaining` seconds."""
+
+    def __init__(self, remaining: float) -> None:
+        self.remaining = remaining
+        super().__init__(f"登录失败次数过多，请在 {wait_text(remaining)}后再试。")
+
+
+def wait_text(seconds: float) -> str:
+    """A wait in Chinese: 30 秒, 2 分钟, 1 分 5 秒 (rounded up to the second)."""
+    total = max(1, math.ceil(seconds))
+    minutes, rest = divmod(total, 60)
+    if not minutes:
+        return f"{rest} 秒"
+    return f"{minutes} 分钟" if not rest else f"{minutes} 分 {rest} 秒"
+
+
+class Throttle:
+    """Back-off after failed logins, per account and per session.
+
+    After `free` failures on a key (an account name, or a browser session) every login on it is
+    refused — the right password too, unchecked — for `base` seconds, doubling with each further
+    failure up to `cap`; a success clears the account and the session.  Failures older than
+    `forget` seconds (counted from the last one) are forgotten.  `clock` is injectable for tests."""
+
+    def __init__(
+        self,
+        free: int = 5,
+        base: float = 30.0,
+        cap: float = 15 * 60.0,
+        forget: float = 60 * 60.0,
+        clock: Callable[[], float] = time.monotonic,
+        max_keys: int = 10_000,
+    ) -> None:
+        self.free, self.base, self.cap, self.forget, self.clock = free, base, cap, forget, clock
+        self.max_keys = max_keys
+        self._failures: dict[tuple[str, str], tuple[int, float]] = {}  # key -> (count, last failure)
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def keys(account: str, session: str | None) -> list[tuple[str, str]]:
+        return [("account", account)] + ([("session", session)] if session else [])
+
+    def _wait(self, count: int) -> float:
+        if count < self.free:
+            return 0.0
+        return min(self.cap, self.base * 2 ** (count - self.free))
+
+    def remaining(self, account: str, session: str | None = None) -> float:
+        """Seconds until a login on this account from this session is considered again (0: now)."""
+        now = self.clock()
+        with self._lock:
+            left = 0.0
+            for key in self.keys(account, session):
+                count, last = self._failures.get(key, (0, now))
+                left = max(left, last + self._wait(count) - now)
+            return left
+
+    def failed(self, account: str, session: str | None = None) -> None:
+        now = self.clock()
+        with self._lock:
+            if len(self._failures) >= self.max_keys:  # many names tried: drop what is forgotten anyway
+                self._failures = {
+                    k: v for k, v in self._failures.items() if now - v[1] < max(self.forget, self.cap)
+                }
+            for key in self.keys(account, session):
+                count, last = self._failures.get(key, (0, now))
+                if now - last >= self.forget:
+                    count = 0
+                self._failures[key] = (count + 1, now)
+
+    def succeeded(self, account: str, session: str | None = None) -> None:
+        with self._lock:
+            for key in self.keys(account, session):
+                self._failures.pop(key, None)
+
+    def reset(self) -> None:
+        """Forget every failure (tests; a restart does the same)."""
+        with self._lock:
+            self._failures.clear()
+
+
+THROTTLE = Throttle()  # this process's logins
 
 
 class User(BaseModel):
@@ -106,19 +197,48 @@ def _write(path: Path, users: dict[str, User]) -> None:
         raise
 
 
-def login(name: str, password: str, path: Path | None = None) -> Editor | None:
-    """A live editor session when the name and password match an editor account."""
-    user = load_users(path).get(name.strip())
+def login(
+    name: str,
+    password: str,
+    path: Path | None = None,
+    session: str | None = None,
+    throttle: Throttle | None = None,
+) -> Editor | None:
+    """A live editor session when the name and password match an editor account.
+
+    Raises LoginThrottled (saying how long to wait) while the account or the browser `session`
+    is backing off after failed logins; the password is not even checked then.  Failures and
+    refusals are logged with the account name and session, never the password."""
+    throttle = throttle or THROTTLE
+    account = name.strip()
+    left = throttle.remaining(account, session)
+    if left > 0:
+        log.warning("login refused, backing off %.0f s: account=%r session=%s", left, account, session)
+        raise LoginThrottled(left)
+    user = load_users(path).get(account)
     if user is None or user.role != EDITOR:
         _hasher.hash(password)  # same work whether or not the name exists
-        return None
+        return _failed(throttle, account, session)
     try:
         _hasher.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
-        return None
+        return _failed(throttle, account, session)
+    throttle.succeeded(account, session)
+    log.info("login: account=%r session=%s", user.name, session)
     editor = Editor(user.name, secrets.token_urlsafe(24))
     _sessions[editor.token] = editor.name
     return editor
+
+
+def _failed(throttle: Throttle, account: str, session: str | None) -> None:
+    throttle.failed(account, session)
+    log.warning(
+        "login failed: account=%r session=%s (next attempt in %.0f s)",
+        account,
+        session,
+        throttle.remaining(account, session),
+    )
+    return None
 
 
 def logout(editor: Editor | None) -> None:

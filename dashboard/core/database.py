@@ -50,6 +50,16 @@ class DatabaseBusy(RuntimeError):
     """The file is being written by another process (an ingest) just now."""
 
 
+# what reading the file can raise: written just now, not there, written by a newer MedFund, or any
+# other DuckDB error; the app shows each as a message with a retry (dashboard.web.data.guard)
+DATABASE_ERRORS: tuple[type[Exception], ...] = (
+    DatabaseBusy,
+    DatabaseMissing,
+    store.SchemaTooNew,
+    duckdb.Error,
+)
+
+
 class Version(NamedTuple):
     path: str
     size: int
@@ -84,9 +94,8 @@ def version(path: Path | None = None) -> Version:
 
 
 def _busy(path: str, exc: duckdb.Error) -> DatabaseBusy:
-    return DatabaseBusy(
-        f"数据库 {Path(path).name} 正在被其他程序写入（例如正在导入报告），请稍后刷新页面。（{exc}）"
-    )
+    # DuckDB's own words (kept as the cause, for the log) name the other process's interpreter path
+    return DatabaseBusy(f"数据库 {Path(path).name} 正在被其他程序写入（例如正在导入报告），请稍后刷新页面。")
 
 
 def open_database(path: str) -> duckdb.DuckDBPyConnection:

@@ -10,8 +10,11 @@ cached copy notices the file changed and reloads on the next query.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
-from collections.abc import Iterator
+import shutil
+import time
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
@@ -21,15 +24,21 @@ from typing import Any
 import duckdb
 
 from dashboard.core import auth, database
-from pipelines import corrections, store
+from pipelines import corrections, readers, store
 from pipelines.ingest import Outcome, ingest, process_file
 from pipelines.models import Correction
 from pipelines.readers import SUPPORTED_SUFFIXES, ReadError
 from pipelines.store import DocumentRows, ReportOverride
 
-UPLOADS_DIR = "uploads"  # beside the database file: the original files, kept
-MAX_UPLOAD_MB = 50
+UPLOADS_DIR = "uploads"  # beside the database file: the originals of the imported reports, kept
+STAGING_DIR = ".upload-staging"  # beside it: uploads being previewed, removed unless imported
+STALE_STAGING = 24 * 3600  # seconds after which an abandoned staging folder is removed
+# the reader's own limit, so the page states (and the uploader enforces) the one that applies
+MAX_UPLOAD_BYTES = readers.MAX_BYTES_DEFAULT
+MAX_UPLOAD_MB = max(1, MAX_UPLOAD_BYTES // (1024 * 1024))
 UPLOAD_TYPES = sorted(s.lstrip(".") for s in SUPPORTED_SUFFIXES)
+NAME_CHARS = 120  # a report's file name as kept (longer ones are cut before their extension)
+NAME_BYTES = 200  # a stored file's name on disk, in UTF-8 (file systems allow 255)
 
 
 @contextmanager
@@ -52,10 +61,10 @@ def _writable() -> Iterator[duckdb.DuckDBPyConnection]:
 
 @dataclass(frozen=True)
 class Staged:
-    """An uploaded file saved for import."""
+    """An uploaded file waiting for the steward's decision."""
 
-    name: str
-    path: Path
+    name: str  # the name it was uploaded under (made safe): the report's file name
+    path: Path  # where it waits, under a name that fits any file system
 
 
 @dataclass(frozen=True)
@@ -72,21 +81,89 @@ class Preview:
         return self.rows is not None
 
 
-def _safe_name(name: str) -> str:
-    base = Path(name.replace("\\", "/")).name.strip() or "report"
-    return re.sub(r"[\x00-\x1f/]", "_", base)[:120]
+def _split(name: str) -> tuple[str, str]:
+    suffix = Path(name).suffix
+    if not 1 < len(suffix) <= 10:
+        return name, ""
+    return name[: -len(suffix)], suffix
+
+
+def _shorten(name: str, chars: int, max_bytes: int | None = None) -> str:
+    """`name` cut (with …) before its extension until it fits `chars` characters and `max_bytes`."""
+
+    def fits(candidate: str) -> bool:
+        return len(candidate) <= chars and (max_bytes is None or len(candidate.encode()) <= max_bytes)
+
+    if fits(name):
+        return name
+    stem, suffix = _split(name)
+    while stem and not fits(stem + "…" + suffix):
+        stem = stem[:-1]
+    return stem + "…" + suffix
+
+
+def report_name(name: str) -> str:
+    """An uploaded file's name as kept: its last path part, control characters replaced, at most
+    NAME_CHARS characters with its extension."""
+    base = re.sub(r"[\x00-\x1f\x7f]", "_", Path(name.replace("\\", "/")).name).strip()
+    return _shorten(base or "report", NAME_CHARS)
+
+
+def disk_name(name: str) -> str:
+    """The name an upload is stored under: the report's name, not hidden, within NAME_BYTES."""
+    return _shorten(report_name(name).lstrip(".") or "report", NAME_CHARS, NAME_BYTES)
+
+
+def _staging(editor: auth.Editor) -> Path:
+    """This editor session's staging folder (beside the database, not in uploads/)."""
+    session = hashlib.sha256(editor.token.encode()).hexdigest()[:16]
+    return database.database_path().parent / STAGING_DIR / session
+
+
+def _sweep_stale(root: Path, now: float | None = None) -> None:
+    """Staging folders of sessions long gone (a closed browser, a stopped server) are removed."""
+    now = time.time() if now is None else now
+    for folder in root.iterdir() if root.is_dir() else ():
+        try:
+            if now - folder.stat().st_mtime > STALE_STAGING:
+                shutil.rmtree(folder, ignore_errors=True)
+        except OSError:
+            continue
 
 
 def stage_upload(editor: auth.Editor | None, name: str, data: bytes) -> Staged:
-    """Keep an uploaded file beside the database (by content), to read and import it from there."""
-    auth.require_editor(editor)
+    """Keep an uploaded file in this session's staging folder (by content) to preview it; only
+    :func:`import_reports` moves it into uploads/, and :func:`discard_staged` removes the rest."""
+    who = auth.require_editor(editor)
     digest = hashlib.sha256(data).hexdigest()
-    folder = database.database_path().parent / UPLOADS_DIR / digest[:16]
+    root = _staging(who)
+    _sweep_stale(root.parent)
+    folder = root / digest[:16]
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / _safe_name(name)
+    os.utime(root)  # in use: not stale
+    path = folder / disk_name(name)
     if not path.exists():
-        path.write_bytes(data)
-    return Staged(name, path)
+        partial = path.with_name(f".{digest[:16]}.part")
+        partial.write_bytes(data)
+        os.replace(partial, path)
+    return Staged(report_name(name), path)
+
+
+def discard_staged(editor: auth.Editor | None, keep: Iterable[Staged] = ()) -> None:
+    """Remove this session's staged files except `keep` (the uploads still shown for import)."""
+    who = auth.require_editor(editor)
+    root = _staging(who)
+    if not root.is_dir():
+        return
+    kept = {s.path for s in keep}
+    for folder in list(root.iterdir()):
+        for path in list(folder.iterdir()) if folder.is_dir() else [folder]:
+            if path not in kept:
+                path.unlink(missing_ok=True)
+        if folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+    if not any(root.iterdir()):
+        root.rmdir()
 
 
 def preview(editor: auth.Editor | None, staged: Staged, override: ReportOverride | None = None) -> Preview:
@@ -98,7 +175,7 @@ def preview(editor: auth.Editor | None, staged: Staged, override: ReportOverride
     try:
         rows = _read(staged.path, override)
     except ReadError as exc:
-        return Preview(staged, error=str(exc))
+        return Preview(staged, error=f"{staged.name}: {exc.reason}")
     except Exception as exc:  # an extractor failure on this file must not take the page down
         return Preview(staged, error=f"{staged.name}：处理时出错（{type(exc).__name__}: {exc}）")
     return Preview(staged, rows=rows, existing=existing_report(rows.doc.doc_id))
@@ -122,23 +199,54 @@ def existing_report(doc_id: str) -> dict[str, Any] | None:
 
 def import_reports(
     editor: auth.Editor | None, items: list[tuple[Preview, ReportOverride | None]]
-) -> list[Outcome]:
-    """Write the previewed files through the command line's ingest, in one transaction.
+) -> list[tuple[str, Outcome]]:
+    """Write the previewed files through the command line's ingest, in one transaction; each
+    outcome with the file's name.
 
-    A steward's region/year for a file is remembered, so later re-ingests keep it."""
+    Only what is written stays: the files move from staging into uploads/ (named by content);
+    the others staged in this session, and any whose writing failed, are removed.  A steward's
+    region/year for a file is remembered, so later re-ingests keep it."""
     who = auth.require_editor(editor)
     previews = [(p, o) for p, o in items if p.ok]
     if not previews:
+        discard_staged(who)
         return []
     overrides = {p.rows.doc.doc_id: o for p, o in previews if o and p.rows}
-    with _writable() as con:
-        outcomes = ingest(
-            con, [p.staged.path for p, _ in previews], batch_size=len(previews), overrides=overrides
-        )
-        for outcome in outcomes:
-            if outcome.ok and outcome.doc_id in overrides:
-                store.set_override(con, outcome.doc_id, overrides[outcome.doc_id], who.name)
-    return outcomes
+    uploads = database.database_path().parent / UPLOADS_DIR
+    names: dict[Path, str] = {}
+    created: set[Path] = set()
+    for p, _ in previews:
+        target = uploads / p.rows.doc.doc_id[:16] / p.staged.path.name
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(p.staged.path, target)
+            created.add(target)
+        names[target] = p.staged.name
+    try:
+        with _writable() as con:
+            outcomes = ingest(con, list(names), batch_size=len(names), overrides=overrides)
+            for outcome in outcomes:
+                if not outcome.ok:
+                    continue
+                if outcome.doc_id in overrides:
+                    store.set_override(con, outcome.doc_id, overrides[outcome.doc_id], who.name)
+                if names[outcome.path] != outcome.path.name:  # a name too long for the file system
+                    con.execute(
+                        "UPDATE report SET file_name = ? WHERE doc_id = ?",
+                        [names[outcome.path], outcome.doc_id],
+                    )
+    except BaseException:
+        for path in created:
+            path.unlink(missing_ok=True)
+        raise
+    for outcome in outcomes:
+        if not outcome.ok and outcome.path in created:
+            outcome.path.unlink(missing_ok=True)
+    for path in created:
+        if path.parent.is_dir() and not any(path.parent.iterdir()):
+            path.parent.rmdir()
+    discard_staged(who)
+    return [(names[o.path], o) for o in outcomes]
 
 
 def remove_report(editor: auth.Editor | None, doc_id: str, reason: str) -> int:

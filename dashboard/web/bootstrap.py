@@ -8,6 +8,7 @@ import streamlit as st
 
 from dashboard.core import database
 from dashboard.core.build import REPORTS_DIR, build_database
+from dashboard.web import ui
 from pipelines.ingest import Outcome
 
 
@@ -25,7 +26,7 @@ def _build_once(path: str) -> list[Outcome]:
         outcomes = build_database(target, REPORTS_DIR, show)
         failed = [o for o in outcomes if not o.ok]
         for o in failed:
-            st.warning(o.error or o.path.name)
+            st.warning(ui.plain(o.error or o.path.name))
         loaded = len(outcomes) - len(failed)
         status.update(label=f"数据库已建立：载入 {loaded} 份报告", state="complete", expanded=bool(failed))
     return outcomes

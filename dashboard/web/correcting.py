@@ -122,7 +122,7 @@ def fact_form(editor: auth.Editor | None, fact: dict[str, Any]) -> None:
                 else:
                     stewardship.restore_fact(editor, fact["fact_id"], reason)
             except _WRITE_ERRORS as exc:
-                st.error(str(exc))
+                st.error(ui.plain(str(exc)))
             else:
                 _done(f"已{ACTIONS[action]}，校核记录已保存。")
 
@@ -152,7 +152,7 @@ def add_form(editor: auth.Editor, documents: pl.DataFrame) -> None:
         try:
             stewardship.add_fact(editor, doc_id, quote, figure, reason)
         except _WRITE_ERRORS as exc:
-            st.error(str(exc))
+            st.error(ui.plain(str(exc)))
         else:
             _done("已补录，校核记录已保存。")
 
@@ -215,7 +215,7 @@ def log_entry(editor: auth.Editor | None, entry: dict[str, Any]) -> None:
         try:
             stewardship.restore_fact(editor, entry["current_fact_id"], reason)
         except _WRITE_ERRORS as exc:
-            st.error(str(exc))
+            st.error(ui.plain(str(exc)))
         else:
             _done("已恢复原识别结果，校核记录已保存。")
 
@@ -232,7 +232,7 @@ def remove_form(editor: auth.Editor | None, doc: dict[str, Any]) -> None:
         return
     with st.container(border=True):
         st.warning(
-            f"将从报告库移除《{doc['file_name']}》及其 {doc['n_facts']} 条数据，所有图表随之更新。"
+            f"将从报告库移除《{ui.plain(doc['file_name'])}》及其 {doc['n_facts']} 条数据，所有图表随之更新。"
             "它的校核记录保留，重新导入这份报告后继续生效。",
             icon=":material/warning:",
         )
@@ -244,10 +244,10 @@ def remove_form(editor: auth.Editor | None, doc: dict[str, Any]) -> None:
             try:
                 n = stewardship.remove_report(editor, doc["doc_id"], reason)
             except _WRITE_ERRORS as exc:
-                st.error(str(exc))
+                st.error(ui.plain(str(exc)))
             else:
                 del st.session_state[key]
-                _done(f"已移除《{doc['file_name']}》及其 {n} 条数据。")
+                _done(f"已移除《{ui.plain(doc['file_name'])}》及其 {n} 条数据。")
         if c2.button("取消", key=f"{key}_cancel"):
             del st.session_state[key]
             st.rerun()

@@ -46,7 +46,7 @@ def override_inputs(preview: Preview, key: str) -> ReportOverride | None:
         f" · **报告年度**：{doc.report_year or '未识别'}"
     )
     if doc.region_evidence:
-        st.caption("判断依据：" + "；".join(doc.region_evidence[:3]))
+        st.caption("判断依据：" + "；".join(ui.plain(e) for e in doc.region_evidence[:3]))
     edit = st.toggle("修改地区或年度", value=unsure(preview.rows), key=f"{key}_edit")
     if not edit:
         return None
@@ -89,7 +89,7 @@ def show(preview: Preview, key: str) -> None:
     rows = preview.rows
     doc = rows.doc
     for warning in doc.warnings:
-        st.warning(warning)
+        st.warning(ui.plain(warning))
     c1, c2, c3 = st.columns(3)
     c1.metric("识别出的数据", len(rows.facts))
     c2.metric("未采用（待核查）", len(rows.rejections))

@@ -2,16 +2,54 @@
 
 from __future__ import annotations
 
+import secrets
+
 import streamlit as st
 
 from dashboard.core import auth
+from dashboard.web import ui
 
 _EDITOR = "_editor"
+_BROWSER = "_login_session"  # a random id of this browser session: the login back-off's key
+_NOTICE = "_editor_notice"  # why the editor session just ended, said once
 
 
 def editor() -> auth.Editor | None:
-    """The logged-in editor of this browser session, if any."""
-    return st.session_state.get(_EDITOR)
+    """The logged-in editor of this browser session while it is live; a session whose account
+    has since been removed from the users file ends here (with a notice, not an error)."""
+    who = st.session_state.get(_EDITOR)
+    if who is None:
+        return None
+    try:
+        return auth.require_editor(who)
+    except auth.PermissionDenied as exc:
+        ended(exc)
+        return None
+    except ValueError:  # the users file is unreadable just now: no editing until it is fixed
+        return None
+
+
+def ended(exc: auth.PermissionDenied) -> None:
+    """Forget this browser's editor session, remembering why (shown by :func:`notice`)."""
+    auth.logout(st.session_state.pop(_EDITOR, None))
+    st.session_state[_NOTICE] = str(exc)
+
+
+def notice() -> None:
+    """Why the editor session ended, once, calmly."""
+    message = st.session_state.pop(_NOTICE, None)
+    if message:
+        st.warning(f"{ui.plain(message)}。登录已失效，如需继续请重新登录。", icon=":material/lock_clock:")
+
+
+def refused(exc: auth.PermissionDenied) -> None:
+    """An editor action refused below the page (the session was revoked meanwhile): say so here."""
+    ended(exc)
+    notice()
+
+
+def browser_session() -> str:
+    return st.session_state.setdefault(_BROWSER, secrets.token_hex(8))
 
 
 def sidebar() -> None:
@@ -20,10 +58,11 @@ def sidebar() -> None:
         st.divider()
         who = editor()
         if who is None:
+            notice()
             with st.expander("校核人登录", icon=":material/lock:"):
                 login_form("sidebar")
             return
-        st.caption(f"已登录：**{who.name}**（校核人，可导入、校核、移除）")
+        st.caption(f"已登录：**{ui.plain(who.name)}**（校核人，可导入、校核、移除）")
         if st.button("退出登录", key="logout", icon=":material/logout:"):
             auth.logout(who)
             del st.session_state[_EDITOR]
@@ -38,9 +77,12 @@ def login_form(key: str) -> None:
     if not submitted:
         return
     try:
-        who = auth.login(name, password)
+        who = auth.login(name, password, session=browser_session())
+    except auth.LoginThrottled as exc:  # backing off after failed logins: how long to wait
+        st.error(str(exc), icon=":material/timer:")
+        return
     except ValueError as exc:  # an unreadable users file
-        st.error(str(exc))
+        st.error(ui.plain(str(exc)))
         return
     if who is None:
         st.error("用户名或密码不正确。")
@@ -54,10 +96,12 @@ def require(action: str) -> auth.Editor | None:
     who = editor()
     if who is not None:
         return who
+    notice()
     st.warning(f"{action}需要校核人（编辑）权限。浏览数据无需登录。", icon=":material/lock:")
     if not auth.load_users():
         st.caption(
-            f"尚未设置校核人账号：管理员可运行 `python -m dashboard add-user 用户名` 建立（账号文件：{auth.users_path()}）。"
+            "尚未设置校核人账号：管理员可运行 `python -m dashboard add-user 用户名` 建立"
+            f"（账号文件：{ui.plain(str(auth.users_path()))}）。"
         )
     login_form("page")
     return None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
@@ -20,6 +22,22 @@ _STYLE = """
 .medfund-scope { color: #546E7A; font-size: 0.95rem; margin-top: -0.6rem; }
 </style>
 """
+
+
+# what markdown (CommonMark, GFM, Streamlit's :color[…], :material/…:, $math$) gives a meaning to;
+# a backslash before any ASCII punctuation makes it a literal character
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()<>#+!|~$:@])")
+_LINE_START = re.compile(r"(?m)^(\s*)([-=]|\d+(?=\.))")  # list items, setext headings, "1." lists
+_WWW = re.compile(r"(?i)(www)\.")  # GFM's www.… autolinks
+
+
+def plain(value: object) -> str:
+    """A user-supplied string (file name, quote, reason, user name, title) as literal text inside
+    markdown: no image, link, HTML, emphasis or heading can come out of it.  Every st.markdown,
+    caption, alert, subheader, expander or metric label that shows such a string passes it here."""
+    text = _MARKDOWN_SPECIALS.sub(r"\\\1", str(value))
+    text = _WWW.sub(r"\1\\.", text)
+    return _LINE_START.sub(lambda m: m[1] + ("\\" + m[2] if m[2] in "-=" else m[2] + "\\"), text)
 
 
 def apply_style() -> None:
@@ -148,7 +166,8 @@ def quote_in_document(fact_id: str) -> None:
         return
     text = doc["text"][0]
     st.markdown(
-        f"**{fact_label(fact)}：{format_value(fact['value'], _kind(fact['unit']))}** — 来自《{fact['file_name']}》"
+        f"**{fact_label(fact)}：{format_value(fact['value'], _kind(fact['unit']))}**"
+        f" — 来自《{plain(fact['file_name'])}》"
     )
     st.html(trace.quote_html(text, fact["quote_start"], fact["quote_end"]))
 
