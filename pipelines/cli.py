@@ -17,6 +17,7 @@ import duckdb
 
 from pipelines import store
 from pipelines.ingest import Outcome, expand_paths, ingest
+from pipelines.readers import display_name
 
 LOCKED = 3  # exit status: the database stayed in use by another process for longer than --wait
 EXIT_STATUSES = f"""退出状态：0 全部载入；1 有文件失败；2 用法错误或数据库无法打开；
@@ -71,7 +72,7 @@ def _ingest(db: Path, paths: list[Path], quiet: bool, wait: float = store.DEFAUL
     files, skipped = expand_paths(paths)
     for s in skipped:
         if not quiet:
-            print(f"跳过 {s.name}：不是支持的报告格式", file=sys.stderr)
+            print(f"跳过 {s}", file=sys.stderr)
     if not files:
         print("没有找到可读取的报告文件（txt、docx、pdf、html）", file=sys.stderr)
         return 2
@@ -82,7 +83,7 @@ def _ingest(db: Path, paths: list[Path], quiet: bool, wait: float = store.DEFAUL
         elif not quiet:
             again = "（已存在，已替换）" if o.replaced else ""
             print(
-                f"已载入 {o.path.name}{again}：{o.n_facts} 条数据，{o.n_rejections} 条待核查，{o.n_checks} 条核查提示"
+                f"已载入 {display_name(o.path)}{again}：{o.n_facts} 条数据，{o.n_rejections} 条待核查，{o.n_checks} 条核查提示"
             )
             for w in o.warnings:
                 print(f"  提示：{w}")
@@ -127,7 +128,9 @@ def _summary(db: Path) -> int:
         ).fetchall()
         print(f"{'报告':<34}{'地区':<8}{'年度':<6}{'数据':>5}{'错误':>5}  类型")
         for name, region, year, genre, n, errors in docs:
-            print(f"{name[:32]:<34}{(region or '?'):<8}{year or '?'!s:<6}{n:>5}{errors:>5}  {genre}")
+            print(
+                f"{display_name(Path(name))[:32]:<34}{(region or '?'):<8}{year or '?'!s:<6}{n:>5}{errors:>5}  {genre}"
+            )
         rows = con.execute(
             """
             SELECT region_name, year, fund, income, expenditure, balance, cumulative_balance, months_of_reserves

@@ -23,6 +23,8 @@ COORDINATOR = re.compile(r"^\s*[、和及与]\s*$")
 DEPARTMENT = "department"
 EXCLUDED = "excluded"
 CHANGE_UNITS = (UnitClass.MONEY, UnitClass.PERSON, UnitClass.VISIT, UnitClass.PER_CAPITA)
+# a standard set for the year (人均筹资…元) is no outcome of part of it, whatever period is named
+NEVER_PARTIAL = frozenset({"financing_per_capita"})
 
 
 @dataclass
@@ -47,6 +49,7 @@ class Candidate:
     quantity: Quantity | None = None
     previous_year: bool = False
     listed_after: int | None = None  # position of the 其中/包括 that lists it, if any
+    period: str | None = None  # basis partial: the part of the year (1-6月, 一季度)
 
     @property
     def key(self) -> tuple[str, str, str, str]:
@@ -66,6 +69,20 @@ class Candidate:
         return text[self.start : self.end]
 
 
+@dataclass(frozen=True)
+class Period:
+    """The part of a year figures are about, where a text names it: ``text`` as the text gives
+    it (``1-6月``) or None for the whole year (全年, 1-12月); ``year`` the year it was named with."""
+
+    text: str | None
+    year: int | None
+    rule: str
+
+    @property
+    def partial(self) -> bool:
+        return self.text is not None
+
+
 @dataclass
 class Dropped:
     quantity: Quantity
@@ -81,6 +98,7 @@ class Section:
     schemes: dict[int, str | None] = field(default_factory=dict)
     years: dict[int, int | None] = field(default_factory=dict)
     budgets: dict[int, str | None] = field(default_factory=dict)  # the heading cue's rule id
+    periods: dict[int, Period | None] = field(default_factory=dict)  # （一）2023年一季度…
 
     def enter(
         self,
@@ -89,6 +107,7 @@ class Section:
         scheme: str | None = None,
         year: int | None = None,
         budget: str | None = None,
+        period: Period | None = None,
     ) -> None:
         if style is None:
             if state is None:
@@ -101,10 +120,17 @@ class Section:
             self.schemes.pop(popped, None)
             self.years.pop(popped, None)
             self.budgets.pop(popped, None)
+            self.periods.pop(popped, None)
         self.stack.append((level, state))
         self.schemes[level] = scheme
         self.years[level] = year
         self.budgets[level] = budget
+        self.periods[level] = period
+
+    @property
+    def period(self) -> Period | None:
+        """（一）2023年一季度基金收支: the period a heading names governs its section."""
+        return next((self.periods[lv] for lv, _ in reversed(self.stack) if self.periods.get(lv)), None)
 
     @property
     def budget(self) -> str | None:
@@ -150,6 +176,7 @@ class ParagraphState:
     fund: str | None = None  # last specific fund named in the paragraph
     scheme: str | None = None  # rural / urban when the last resident fund named was a scheme
     generic: bool = False  # a generic 医保/基本医疗保险 was named
+    period: Period | None = None  # the period the last sentence spoke of (2022年1-10月，…。…)
     last_facts: list[Candidate] = field(default_factory=list)  # facts of the previous sentence
 
     def absorb(self, tokens: list[Token], run: _Run) -> None:

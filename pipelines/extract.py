@@ -12,6 +12,7 @@ This module walks the document; :mod:`pipelines.sentence` reads one sentence's f
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -19,12 +20,14 @@ from typing import TYPE_CHECKING
 
 from pipelines import segment
 from pipelines.context import (
+    COORDINATOR,
     DEPARTMENT,
     EXCLUDED,
     YEAR_RE,
     Candidate,
     Dropped,
     ParagraphState,
+    Period,
     Section,
 )
 from pipelines.numbers import Quantity, find_quantities
@@ -37,6 +40,7 @@ if TYPE_CHECKING:
     from pipelines.regions import FigureRegions
 
 _BRACKETED = re.compile(r"《[^》\n]{0,120}》|〔[^〕\n]{0,12}〕|\[[^\]\n]{0,12}\]")
+_FULL_DATE = re.compile(r"(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日")
 _SHORT_LINE = 80  # headings, titles, captions and table headers are shorter
 
 
@@ -84,6 +88,8 @@ def detect_report_year(text: str) -> tuple[int | None, str]:
     head = [ln for ln in clean.split("\n") if ln.strip()][:3]
     for line in head:
         m = YEAR_RE.search(line)
+        if m and _FULL_DATE.match(line, m.start()):
+            continue  # 天津政务网 2019年12月3日星期二: the day a page was shown, not what it is about
         if m and len(line.strip()) <= 60:
             return int(m.group(1)), f"标题中的“{m.group(0)}”"
     counts = Counter(int(m.group(1)) for m in YEAR_RE.finditer(clean))
@@ -109,6 +115,7 @@ class _Run:
         self.tokens = self.scan_where_needed()
         self.token_starts = [t.start for t in self.tokens]
         self.bracketed = [(m.start(), m.end()) for m in _BRACKETED.finditer(text)]
+        self.bracket_starts = [s for s, _ in self.bracketed]  # sorted, spans never overlap
         self.candidates: list[Candidate] = []
         self.dropped: list[Dropped] = []
         self.ambiguous: list[tuple[Candidate, str]] = []
@@ -116,8 +123,40 @@ class _Run:
         # both pre-2016 resident schemes named: each one's figures are a part (rural / urban)
         schemes = {t.attr("scheme_item") for t in self.tokens if t.attr("scheme_item")}
         self.split_schemes = len(schemes) > 1
+        # a text only about 新农合: its 参合农民 are the whole fund, not a part of it
+        urban = any(t.attr("item") == "urban" for t in self.tokens if t.kind == "population")
+        self.rural_scheme_only = schemes == {"rural"} and not urban
+        self.period = self.report_period()  # 2021年1-9月基本医疗保险基金运行情况: the whole text's
 
     # ---- walking
+
+    def report_period(self) -> Period | None:
+        """The part of the year a report covers, named with a year in its title (the first lines)."""
+        lines = [m for m in re.finditer(r"[^\n]+", self.text[:2000]) if m.group(0).strip()][:3]
+        for line in lines:
+            if len(line.group(0).strip()) > 60:
+                continue
+            found = self.named_period(line.start(), line.end())
+            if found is not None:
+                return found
+        return None
+
+    def named_period(self, start: int, end: int) -> Period | None:
+        """The first period word in ``text[start:end]`` that follows a year (2023年一季度)."""
+        for cue in self.vocab.period_cues(self.text, start, end):
+            if cue.entry.get("in_title", True) is False:
+                continue
+            year = next(
+                (
+                    int(m.group(1))
+                    for m in YEAR_RE.finditer(self.text, max(start, cue.start - 8), min(end, cue.end))
+                    if m.end() >= cue.start - 2
+                ),
+                None,
+            )
+            if year is not None:
+                return Period(cue.period, year, cue.entry.id)
+        return None
 
     def scan_where_needed(self) -> list[Token]:
         """Tokens of every paragraph except long ones without a single figure.
@@ -148,6 +187,7 @@ class _Run:
                     self.heading_scheme(para),
                     self.heading_year(para),
                     self.heading_budget(para),
+                    self.heading_period(para),
                 )
             if is_table_line(self.text[para.start : para.end]):
                 block = [para]
@@ -190,6 +230,12 @@ class _Run:
         years = [int(m.group(1)) for m in YEAR_RE.finditer(self.text, para.start, para.heading.end)]
         return years[-1] if len(set(years)) == 1 else None
 
+    def heading_period(self, para: Paragraph) -> Period | None:
+        assert para.heading is not None
+        if para.heading.style is None:
+            return None  # an unnumbered line is a title or caption (the report's period: report_period)
+        return self.named_period(para.start, para.heading.end)
+
     def heading_scheme(self, para: Paragraph) -> str | None:
         assert para.heading is not None
         schemes = [
@@ -216,9 +262,21 @@ class _Run:
                 funds.add(DEPARTMENT)
         if DEPARTMENT in funds and len(funds) > 1:
             funds.discard(DEPARTMENT)
+        if self.names_both(tokens):
+            return None  # 基本医疗保险和生育保险运行情况: the section is about both
         if len(funds - {"all"}) == 1:
             return next(iter(funds - {"all"}))
         return None
+
+    def names_both(self, tokens: list[Token]) -> bool:
+        """The fund as a whole and another fund joined by 和/及/与/、 (基本医疗保险和生育保险)."""
+        funds = [t for t in tokens if t.kind == "fund" and t.attr("fund")]
+        return any(
+            "all" in (a.attr("fund"), b.attr("fund"))
+            and a.attr("fund") != b.attr("fund")
+            and COORDINATOR.match(self.text[a.end : b.start])
+            for a, b in itertools.pairwise(funds)
+        )
 
     def read_paragraph(self, para: Paragraph) -> None:
         state = ParagraphState()
@@ -238,7 +296,8 @@ class _Run:
         return [q for q in self.quantities[lo:hi] if q.end <= end]
 
     def in_brackets(self, pos: int) -> bool:
-        return any(s <= pos < e for s, e in self.bracketed)
+        i = bisect.bisect_right(self.bracket_starts, pos) - 1  # the last span opening at or before pos
+        return i >= 0 and pos < self.bracketed[i][1]
 
     def fund_of(self, token: Token, context: str | None) -> str | None:
         fund = token.attr("fund")
@@ -259,6 +318,7 @@ class _Run:
             s.read(q)
         s.read_zero_statements()
         s.set_aside_ambiguous_siblings()
+        state.period = s.period_at(sent.end)[0]
         state.absorb(tokens, self)
         if s.facts:  # 其中 opening the next sentence breaks these down
             state.last_facts = s.facts

@@ -7,9 +7,11 @@ file that fails leaves nothing behind and the other files still load.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import math
 import re
+import stat
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -25,7 +27,7 @@ from pipelines.extract import Extraction, Extractor
 from pipelines.models import Document, Rejection, validate_facts
 from pipelines.normalize import normalize_text
 from pipelines.numbers import Quantity
-from pipelines.readers import SUPPORTED_SUFFIXES, ReadError, read_document
+from pipelines.readers import SUPPORTED_SUFFIXES, ReadError, display_name, read_document
 from pipelines.regions import FigureRegions, Region, RegionGuess, RegionTable, detect_region
 from pipelines.store import DocumentRows, ReportOverride
 
@@ -75,19 +77,60 @@ def detect_genre(text: str) -> str:
     return "其他"
 
 
-def expand_paths(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
-    """Files to ingest (a directory means every report in it), and files skipped in directories."""
+@dataclass(frozen=True)
+class Skipped:
+    """An entry of a folder that is not read, and why (in Chinese)."""
+
+    path: Path
+    reason: str
+
+    @property
+    def name(self) -> str:
+        """The entry's name for messages (control characters escaped)."""
+        return display_name(self.path)
+
+    def __str__(self) -> str:
+        return f"{self.name}：{self.reason}"
+
+
+def expand_paths(paths: Iterable[Path]) -> tuple[list[Path], list[Skipped]]:
+    """Files to ingest (a directory means every report in it), and the entries of directories
+    not read, each with its reason: other file types, sub-folders, symbolic links that loop or
+    lead nowhere, pipes, sockets and devices (never opened, so a FIFO cannot block).
+    Hidden files (.name) are passed over silently; a path given by itself is always tried."""
     files: list[Path] = []
-    skipped: list[Path] = []
+    skipped: list[Skipped] = []
     for p in paths:
-        if p.is_dir():
-            for child in sorted(p.iterdir()):
-                if child.is_file() and child.suffix.lower() in SUPPORTED_SUFFIXES:
-                    files.append(child)
-                elif child.is_file() and not child.name.startswith("."):
-                    skipped.append(child)
-        else:
+        if not p.is_dir():
             files.append(p)
+            continue
+        try:
+            children = sorted(p.iterdir())
+        except OSError as err:
+            skipped.append(Skipped(p, f"无法打开文件夹（{err.strerror or err}），请检查权限"))
+            continue
+        for child in children:
+            if child.name.startswith("."):
+                continue
+            try:
+                mode = child.stat().st_mode  # follows symbolic links
+            except OSError as err:
+                if err.errno == errno.ELOOP:
+                    reason = "符号链接形成循环（指向自身或互相指向），已跳过"
+                elif child.is_symlink():
+                    reason = "符号链接指向的文件不存在，已跳过"
+                else:
+                    reason = f"无法访问（{err.strerror or err}），已跳过"
+                skipped.append(Skipped(child, reason))
+                continue
+            if stat.S_ISDIR(mode):
+                skipped.append(Skipped(child, "是子文件夹，不读取其中的文件（如需导入请单独指定该文件夹）"))
+            elif not stat.S_ISREG(mode):
+                skipped.append(Skipped(child, "不是普通文件（管道、套接字或设备），已跳过"))
+            elif child.suffix.lower() in SUPPORTED_SUFFIXES:
+                files.append(child)
+            else:
+                skipped.append(Skipped(child, "不是支持的报告格式"))
     return files, skipped
 
 
@@ -186,6 +229,7 @@ def _candidate_fields(c: Candidate, quote: str) -> dict[str, Any]:
         "end": c.end,
         "rule_id": c.rule_id,
         "rules": c.rule_ids,
+        "period": c.period,
     }
 
 
@@ -204,7 +248,7 @@ def process_file(
     reading = read_figures(text, override.report_year, table, override.region_code)
     guess, extraction = reading.guess, reading.extraction
     region = guess.region
-    warnings: list[str] = []
+    warnings: list[str] = list(raw.warnings)  # read, but not cleanly (bad bytes, a malformed PDF)
     numbered = [(f"{doc_id[:16]}-{i:04d}", figure) for i, figure in enumerate(reading.figures)]
     # a figure read from a number no report writes (1.0E+30万元, 0.0000001万元) is refused
     problems = {(q.start, q.end): q for q in extraction.quantities if q.problem}
@@ -357,7 +401,9 @@ def ingest(
         except ReadError as exc:
             outcome = Outcome(path, ok=False, error=str(exc))
         except Exception as exc:  # an extractor bug must not take the batch down; say which file
-            outcome = Outcome(path, ok=False, error=f"{path.name}: 处理时出错（{type(exc).__name__}: {exc}）")
+            outcome = Outcome(
+                path, ok=False, error=f"{display_name(path)}: 处理时出错（{type(exc).__name__}: {exc}）"
+            )
         else:
             if any(q.doc.doc_id == p.doc.doc_id for _, q in pending):
                 flush()  # the same file twice: the second reading replaces the first
@@ -394,4 +440,6 @@ def _write(con: duckdb.DuckDBPyConnection, pending: list[tuple[Outcome, Document
             store.replace_documents(con, [p], extractor_version())
         except Exception as exc:
             outcome.ok = False
-            outcome.error = f"{outcome.path.name}: 写入数据库失败，已回滚（{type(exc).__name__}: {exc}）"
+            outcome.error = (
+                f"{display_name(outcome.path)}: 写入数据库失败，已回滚（{type(exc).__name__}: {exc}）"
+            )

@@ -75,11 +75,14 @@ class Fact(StrictModel):
     end: int
     rule_id: str = Field(min_length=1)
     rules: tuple[str, ...] = ()
+    period: str | None = None  # basis partial: the part of the year as the text gives it (1-6月)
 
     @model_validator(mode="after")
     def _consistent(self) -> Fact:
         if self.end <= self.start:
             raise ValueError("引文位置无效（end ≤ start）")
+        if self.period is not None and self.basis != "partial":
+            raise ValueError("只有口径为部分期间（partial）的数据写明期间（period）")
         if not math.isfinite(self.value):
             raise ValueError("数值不是有限数")
         expected = METRIC_UNIT[Metric(self.metric)]

@@ -67,22 +67,37 @@ def normalize_text(raw: str) -> str:
 
 
 def _join_broken_lines(text: str) -> str:
-    """Join a body line cut mid-sentence (page break) with the line that continues it."""
+    """Join a body line cut mid-sentence (page break) with the line that continues it.
+
+    Linear in the text: a chain of joined lines is kept as pieces (never re-copied or
+    re-scanned), and a joined line is judged by its end alone (see ``_continues``)."""
     lines = text.split("\n")
     out: list[str] = []
     i = 0
     while i < len(lines):
-        line = lines[i]
-        j = i + 1
-        while j < len(lines) and not lines[j].strip():
-            j += 1
-        if j < len(lines) and _continues(line, lines[j]):
-            lines[j] = line.rstrip() + lines[j].lstrip()
+        pieces = [lines[i]]
+        head = ""  # up to _TAIL characters of the joined line before its last piece
+        while True:
+            j = i + 1
+            while j < len(lines) and not lines[j].strip():
+                j += 1
+            if j >= len(lines):
+                break
+            if len(pieces) == 1:
+                if not _continues(pieces[0], lines[j]):
+                    break
+            elif not _continues_joined(head + pieces[-1].rstrip(), lines[j]):
+                break
+            pieces[-1] = pieces[-1].rstrip()
+            head = (head + pieces[-1])[-_TAIL:]
+            pieces.append(lines[j].lstrip())
             i = j
-            continue
-        out.append(line)
+        out.append("".join(pieces))
         i += 1
     return "\n".join(out)
+
+
+_TAIL = 16  # longer than anything _TITLE_END or _END_CHARS look at
 
 
 def _continues(line: str, nxt: str) -> bool:
@@ -91,8 +106,18 @@ def _continues(line: str, nxt: str) -> bool:
         sep in body.strip() or sep in nxt for sep in ("\t", "|", "  ")
     ):
         return False  # table rows are lines of their own
-    last = body[-1]
-    if _TITLE_END.search(body) or not re.search(r"[，,、。；]", body):
+    if not re.search(r"[，,、。；]", body):
+        return False  # a title, not a sentence cut by a page break
+    return _continues_joined(body[-_TAIL:], nxt)
+
+
+def _continues_joined(tail: str, nxt: str) -> bool:
+    """``_continues`` for a line already joined, by its last characters: it is long, has a
+    comma and no table separator (or it would not have been joined), so only its end counts."""
+    if any(sep in nxt for sep in ("\t", "|", "  ")):
+        return False
+    last = tail[-1]
+    if _TITLE_END.search(tail):
         return False  # a title, not a sentence cut by a page break
     if last in _END_CHARS or not (is_cjk(last) or last.isdigit()):
         return False

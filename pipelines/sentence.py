@@ -20,10 +20,12 @@ from pipelines.context import (
     DEPARTMENT,
     EXCLUDED,
     FILLER,
+    NEVER_PARTIAL,
     YEAR_RE,
     Candidate,
     Label,
     ParagraphState,
+    Period,
     decided_by,
     item_fits,
     leading_space,
@@ -34,6 +36,9 @@ from pipelines.vocab import Token
 
 if TYPE_CHECKING:
     from pipelines.extract import _Run
+
+
+_LABEL_COLON = re.compile(r"[：:]\s*-?\d")
 
 
 class SentenceReader:
@@ -48,8 +53,11 @@ class SentenceReader:
         self.asides = [(t.start, t.end) for t in tokens if t.attr("cue") == "aside"]
         self.state = state
         # （含生育保险） is an aside: it does not end the clause it sits in
+        # 医保基金支出:8360万元: a colon between a label and its number does not end the clause
         self.bounds = [
-            b for b in segment.clause_bounds(self.text, sent) if not any(s < b <= e for s, e in self.asides)
+            b
+            for b in segment.clause_bounds(self.text, sent)
+            if not any(s < b <= e for s, e in self.asides) and not _LABEL_COLON.match(self.text, b - 1)
         ]
         self.parens = segment.paren_spans(self.text, sent.start, sent.end)
         self.facts: list[Candidate] = []  # facts read from this sentence, in order
@@ -65,10 +73,13 @@ class SentenceReader:
             (c for c in self.basis_cues if c.attr("basis") == "budget" and c.attr("scope") == "sentence"),
             None,
         )
-        self.years = [
-            (m.start(), int(m.group(1)))
-            for m in YEAR_RE.finditer(self.text, sent.start, sent.end)
-            if not run.in_brackets(m.start())
+        years = [
+            m for m in YEAR_RE.finditer(self.text, sent.start, sent.end) if not run.in_brackets(m.start())
+        ]
+        self.years = [(m.start(), int(m.group(1))) for m in years]
+        self.year_ends = {m.start(): m.end() for m in years}
+        self.period_cues = [
+            c for c in run.vocab.period_cues(self.text, sent.start, sent.end) if not run.in_brackets(c.start)
         ]
 
     # ---- helpers
@@ -169,7 +180,12 @@ class SentenceReader:
                 *decided_by(carried, "fund.", "population.", "cue."),
             ]
         in_sentence = [
-            t for t in self.tokens if t.kind in ("fund", "population") and t.end <= q.start and self.live(t)
+            t
+            for t in self.tokens
+            if t.kind in ("fund", "population")
+            and t.end <= q.start
+            and self.live(t)
+            and self.same_parens(t.start, q.start)
         ]
         # a fund named right after the number (为4410人次参保职工支付待遇) belongs to it too
         if not in_sentence:
@@ -199,9 +215,10 @@ class SentenceReader:
 
     def fund_of_previous_figure(self, q: Quantity, lab: Label) -> Candidate | None:
         """实施住院救助1.86万人次，支出1512.33万元: a clause naming no fund goes on with the last figure's."""
-        if not self.facts or any(t.kind in ("fund", "population") for t in lab.before):
+        before = self.facts_outside_asides(q)  # a fund named in (含生育保险待遇支出…) stays inside
+        if not before or any(t.kind in ("fund", "population") for t in lab.before):
             return None
-        prev = self.facts[-1]
+        prev = before[-1]
         between = [
             t for t in self.tokens if prev.end <= t.start < q.start and t.kind in ("fund", "population")
         ]
@@ -393,10 +410,16 @@ class SentenceReader:
         uc = q.unit_class.value
         # 1. a metric word right after the number (为4410人次参保职工支付待遇)
         for t in lab.after:
+            if self.labels_next_figure(t, lab, q):
+                break  # 财政补助610元、个人缴费350元: 个人缴费 names the next figure
             if t.kind == "metric" and (metric := self.metric_of(t, q, fund, [], adjacent=False)):
                 return [(t, metric)]
         if any(lab.clause_start <= t.start < q.start for t in self.noise):
             return []  # 完成年度预算的101.36%: a ratio or process named in the label, nothing to inherit
+        if q.unit_class is UnitClass.PERSON and any(
+            t.kind == "metric" and t.attr("verb") for t in lab.before + lab.after
+        ):
+            return []  # 享受护理待遇1.92万人, 为480082名参合农民补助…: people paid are no insured count
         # 2. the measure of the figure just before it in the sentence (…收入34.58亿元，上年同期为32.91亿元)
         before = self.facts_outside_asides(q)
         if before and before[-1].unit_class is q.unit_class and not before[-1].derived:
@@ -427,6 +450,16 @@ class SentenceReader:
             rules.append("grammar.per_capita_default")
             return [(None, "financing_per_capita")]
         return []
+
+    def labels_next_figure(self, t: Token, lab: Label, q: Quantity) -> bool:
+        """A word right before another figure of the same kind is that figure's label
+        (为4410人次参保职工支付待遇24650000元: 支付待遇 names the money, and the count too)."""
+        nxt = self.run.quantities_in(t.end, lab.clause_end)
+        return (
+            bool(nxt)
+            and nxt[0].unit_class is q.unit_class
+            and not self.text[t.end : nxt[0].start].strip(" 为是达到共计约")
+        )
 
     def component_parent(self, q: Quantity) -> Candidate | None:
         """The figure a 其中/包括 list breaks down, if ``q`` is in such a list."""
@@ -475,6 +508,8 @@ class SentenceReader:
                 self.run.drop(q, "其中所列组成部分没有可识别的分项")
                 return None
             rules.append("cue.component")
+        if token is not None and token.attr("part_only") and item == token.attr("item") and not component:
+            item = "total"  # 生育保险待遇支出702.13亿元: said of a fund on its own, the whole of it
         if item in ("active", "retired") and not any(
             f.metric == "insured" and f.item == "total" and f.fund == fund
             for f in self.facts + self.state.last_facts
@@ -482,6 +517,10 @@ class SentenceReader:
             self.run.drop(q, "在职/退休人数前没有参保总人数，可能是单位人员")
             return None
         basis, basis_rules = self.basis_for(q, lab, token, previous)
+        period, period_rules = self.period_at(q.start)
+        basis_rules += period_rules
+        if basis == "actual" and period is not None and period.partial and metric not in NEVER_PARTIAL:
+            basis = "partial"  # 2023年一季度…收入4563万元: an outcome for part of the year
         value = q.value
         if token is not None and token.attr("sign") == -1:
             value = -abs(value)
@@ -509,15 +548,26 @@ class SentenceReader:
             quantity=q,
             previous_year=previous,
             listed_after=markers[-1] if markers else None,
+            period=period.text if basis == "partial" and period is not None else None,
         )
 
     def item_for(
         self, q: Quantity, lab: Label, fund: str, metric: str, token: Token | None
     ) -> tuple[str, list[str], bool]:
-        if token is not None and token.attr("item"):
+        # …个人缴费380元、各级财政补助810元: an item word after the measure's own names this figure
+        # (住院待遇支出9683.40万元: an item word before a part-only measure names it too)
+        nearer = token is not None and any(
+            t.kind == "item"
+            and (t.start >= token.end or token.attr("part_only"))
+            and item_fits(t, fund, metric)
+            for t in lab.before
+        )
+        if token is not None and token.attr("item") and not nearer:
             return token.attr("item"), [], True
         uc = q.unit_class.value
         for t in reversed(lab.before):  # 个人缴费标准为每人每年250元: the item rides on the other name
+            if t.kind == "item" and item_fits(t, fund, metric):
+                break  # …人均财政补助640元、个人缴费380元: a nearer item word names this one
             if (
                 t is not token
                 and t.kind == "metric"
@@ -566,6 +616,8 @@ class SentenceReader:
         if fund != "resident":
             return None
         for t in reversed(lab.sentence_before + lab.before):
+            if t.kind == "population" and t.attr("item") == "rural" and self.run.rural_scheme_only:
+                return "total", [t.entry.id], True  # 新农合参合农民受益7.59亿人次: all of the fund
             if t.kind == "population":
                 return t.attr("item"), [t.entry.id], True
             if t.kind == "fund" and t.attr("fund") == "resident":
@@ -624,7 +676,9 @@ class SentenceReader:
             years_before = [y for p, y in self.years if p < from_cue.start]
             year = years_before[-1] if years_before else self.run.report_year
             return year, ["cue.target"], False
-        if from_cue is not None and not any(t.attr("cue") == "target" for t in sentence_cues):
+        if from_cue is not None and not any(
+            t.attr("cue") == "target" and t.start > from_cue.start for t in sentence_cues
+        ):
             inner = [y for p, y in self.years if from_cue.start < p < q.start]
             years_before = [y for p, y in self.years if p < from_cue.start]
             target_year = years_before[-1] if years_before else self.run.report_year
@@ -656,6 +710,41 @@ class SentenceReader:
             if c.attr("basis") == "estimate" and c.start < q.start:
                 return "estimate", [c.entry.id]
         return "actual", []
+
+    def period_at(self, pos: int) -> tuple[Period | None, list[str]]:
+        """The part of the year a figure at ``pos`` covers: the last period word before it in the
+        sentence (2023年一季度…), else the period the paragraph, the section or the report's title
+        named.  A year named after that (2022年…) speaks of its own whole year, unless it is the
+        same year or its 同期."""
+        cues = [c for c in self.period_cues if c.end <= pos and self.same_parens(c.start, pos)]
+        last = cues[-1] if cues else None
+        named: Period | None = None
+        if last is not None:
+            year_of_cue = [y for p, y in self.years if p < last.end and self.year_ends[p] >= last.start - 2]
+            stated = [y for p, y in self.years if p < last.start]
+            year = (year_of_cue or stated or [self.run.section.year or self.run.report_year])[-1]
+            named = Period(last.period, year, last.entry.id)
+        base = named or self.inherited_period()
+        later = [
+            (p, y)
+            for p, y in self.years
+            if p < pos and self.same_parens(p, pos) and (last is None or p >= last.end)
+        ]
+        if later:
+            p, y = later[-1]
+            same_time = self.text.startswith("同期", self.year_ends[p]) or (
+                base is not None and base.year == y
+            )
+            if base is None or not base.partial or not same_time:
+                return Period(None, y, "grammar.explicit_year"), []
+        if base is None:
+            return None, []
+        return base, [base.rule] if base is named or base.partial else []
+
+    def inherited_period(self) -> Period | None:
+        if self.state.period is not None:
+            return self.state.period
+        return self.run.section.period or self.run.period
 
     def same_parens(self, pos: int, q_pos: int) -> bool:
         """A year inside （2021年为…） speaks only inside its parentheses."""
@@ -748,8 +837,8 @@ class SentenceReader:
             quotes = "、".join(f"“{self.text[f.start : f.end]}”" for f in rows)
             reason = f"同一列举中{quotes}都被读作同一基金的同一指标，无法判断哪一个属于该基金，请人工核对"
             for f in rows:
-                self.run.candidates.remove(f)
-                self.facts.remove(f)
+                _remove_last(self.run.candidates, f)  # from the end: this sentence's own (a linear scan
+                self.facts.remove(f)  # of every candidate per removal made long texts quadratic)
                 self.run.ambiguous.append((f, reason))
 
     # ---- 均为基本支出
@@ -795,13 +884,15 @@ class SentenceReader:
                 lab = self.label(here)
                 year, _, _ = self.year_for(here, lab)
                 basis, _ = self.basis_for(here, lab, None)
+                period, _ = self.period_at(here.start)
+                partial = basis == "actual" and period is not None and period.partial
                 self.emit(
                     Candidate(
                         year=year,
                         fund=fund,
                         metric=attrs["metric"],
                         item=attrs.get("item", "total"),
-                        basis=basis,
+                        basis="partial" if partial else basis,
                         value=0.0,
                         derived=False,
                         start=min(m.start(), lab.clause_start + leading_space(self.text, lab.clause_start)),
@@ -809,5 +900,15 @@ class SentenceReader:
                         rule_id=rule.entry.id,
                         rules=[rule.entry.id],
                         unit_class=UnitClass.MONEY,
+                        period=period.text if partial and period is not None else None,
                     )
                 )
+
+
+def _remove_last(items: list, item: object) -> None:
+    """Remove ``item`` (this very object) searching from the end of ``items``."""
+    for i in range(len(items) - 1, -1, -1):
+        if items[i] is item:
+            del items[i]
+            return
+    items.remove(item)

@@ -101,6 +101,7 @@ _FACT_COLUMNS = {
     "quote_end": pl.Int32,
     "rule_id": pl.String,
     "rules": pl.List(pl.String),
+    "period": pl.String,
 }
 _CHECK_COLUMNS = {
     "doc_id": pl.String,

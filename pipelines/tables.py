@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import yaml
 
-from pipelines.context import EXCLUDED, Candidate, item_fits
+from pipelines.context import EXCLUDED, NEVER_PARTIAL, Candidate, Period, item_fits
 from pipelines.numbers import UnitClass, find_quantities, parse_bare_number
 
 if TYPE_CHECKING:
@@ -114,6 +114,7 @@ class Column:
     skip: bool = False
     total: bool = False
     units: bool = False  # a 计量单位 column: each row's unit
+    period: Period | None = None  # a 1-9月 / 一季度 / 全年 column
 
 
 class TableReader:
@@ -178,6 +179,8 @@ class TableReader:
                     col.metric_tokens += (t,)
             for cue in run.vocab.basis_cues(run.text, cell.start, cell.end):
                 col.basis = cue.attr("basis")
+            for pc in run.vocab.period_cues(run.text, cell.start, cell.end):
+                col.period = Period(pc.period, col.year, pc.entry.id)
             if re.search(r"预算", cell.text) and not col.basis:
                 col.basis = "budget"
             if re.search(r"执行|实际|决算|完成", cell.text) and not col.basis:
@@ -207,6 +210,8 @@ class _TableRun:
         years = [int(y) for y in re.findall(r"((?:19|20)\d{2})\s*年", context)]
         self.title_year = years[-1] if years else None
         self.title_basis = "budget" if re.search(r"预算(?:表|草案)", context) else None
+        end = context_start + len(context)
+        self.title_period = run.named_period(context_start, end) or run.section.period or run.period
         row_funds = {self.row_fund(r) for _, r in data}
         self.funds_by_row = len(row_funds - {None}) > 1
 
@@ -218,6 +223,7 @@ class _TableRun:
     def read(self) -> None:
         parent_metric: Token | None = None
         self.last_row_fund: str | None = None
+        self.totals: set[tuple[str, str]] = set()  # (fund, metric) whose total a row above gave
         for para, row in self.data:
             label = row[0]
             tokens = self.run.tokens_in(label.start, label.end)
@@ -251,6 +257,8 @@ class _TableRun:
                 )
                 if fact is not None:
                     self.run.candidates.append(fact)
+                    if fact.item == "total":
+                        self.totals.add((fact.fund, fact.metric))
 
     def cell_fact(
         self,
@@ -284,9 +292,18 @@ class _TableRun:
         if fund in (None, EXCLUDED):
             return None
         item = self.item_for(tokens, metric_token, fund, metric)
+        if metric_token.attr("part_only") and (fund, metric) not in self.totals:
+            item = "total"  # 待遇支出 is the benefits part only below its fund's 支出合计
         year_base = col.year or self.row_year or self.title_year or self.run.report_year
         year = year_base - 1 if col.previous and not col.year else year_base
+        if metric_token.attr("previous_year") and not col.previous and not col.year:
+            year = year_base - 1  # 一、上年结余 | 1079.96: last year's closing balance
         basis = col.basis or self.title_basis or "actual"
+        period = col.period or self.title_period
+        rules = ["table.cell", metric_token.entry.id]
+        if basis == "actual" and period is not None and period.partial and metric not in NEVER_PARTIAL:
+            basis = "partial"  # 2025年1-4月…主要指标: every cell is an outcome for part of the year
+            rules.append(period.rule)
         return Candidate(
             year=year,
             fund=fund,
@@ -298,9 +315,10 @@ class _TableRun:
             start=row[0].start,
             end=cell.end,
             rule_id="table.cell",
-            rules=["table.cell", metric_token.entry.id],
+            rules=rules,
             unit_class=unit_class,
             previous_year=year < self.run.report_year,
+            period=period.text if basis == "partial" and period is not None else None,
         )
 
     def unit_for(

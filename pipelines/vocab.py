@@ -33,6 +33,11 @@ SECTIONS = {
 # Basis words (预算, 预计, 实际…) are found by a scan of their own: they qualify the words
 # around them rather than replace them (本年预算收入合计 is 预算 + 收入合计).
 BASIS_SECTION = "basis"
+# Period words (一季度, 1-6月, 截至9月底, 全年 …) are found by a scan of their own too: they say
+# which part of the year a figure covers (contract: basis `partial` with its `period`).
+PERIOD_SECTION = "periods"
+_CN_MONTHS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+WHOLE_YEAR_FROM = 11  # a period from January ending in November or later is the whole year
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,27 @@ class Token:
         return self.entry.attrs.get(key, default)
 
 
+@dataclass(frozen=True, slots=True)
+class PeriodCue:
+    """A period word: ``period`` is the part of the year as the text gives it (``1-6月``,
+    ``一季度``, without the year), or None when the words name the whole year (全年, 1-12月)."""
+
+    start: int
+    end: int
+    entry: Entry
+    period: str | None
+
+
+def month_number(word: str) -> int | None:
+    """9 or 九 or 十一 as a month number."""
+    word = word.strip()
+    if word.isdigit():
+        return int(word)
+    if word.startswith("十"):
+        return 10 + _CN_MONTHS.get(word[1:], 0) if len(word) <= 2 else None
+    return _CN_MONTHS.get(word)
+
+
 @dataclass(frozen=True)
 class ZeroRule:
     entry: Entry
@@ -77,6 +103,8 @@ class Vocabulary:
                 self.entries.append(_entry(raw, kind))
         self.basis_entries = [_entry(raw, "basis") for raw in data.get(BASIS_SECTION, []) or []]
         self._basis_regex = [(e, re.compile(e.pattern)) for e in self.basis_entries]
+        self.period_entries = [_entry(raw, "period") for raw in data.get(PERIOD_SECTION, []) or []]
+        self._period_regex = [(e, re.compile(e.pattern)) for e in self.period_entries]
         self.zero_rules = [
             ZeroRule(_entry(raw, "zero"), re.compile(raw["pattern"]))
             for raw in data.get("zero_statements", [])
@@ -115,7 +143,7 @@ class Vocabulary:
         raise KeyError(entry_id)
 
     def all_entries(self) -> list[Entry]:
-        return self.entries + self.basis_entries + [z.entry for z in self.zero_rules]
+        return self.entries + self.basis_entries + self.period_entries + [z.entry for z in self.zero_rules]
 
     def basis_cues(self, text: str, start: int, end: int) -> list[Token]:
         """Basis words in ``text[start:end]``, left to right."""
@@ -126,6 +154,32 @@ class Vocabulary:
             if m.end() > m.start()
         ]
         return sorted(found, key=lambda t: t.start)
+
+    def period_cues(self, text: str, start: int, end: int) -> list[PeriodCue]:
+        """Period words in ``text[start:end]``, left to right, the longest where two overlap.
+
+        An entry with ``whole_year: true`` names the whole year; one whose pattern has a group
+        ``end`` (the last month) names the whole year when that month is November or later."""
+        found: list[PeriodCue] = []
+        for entry, regex in self._period_regex:
+            for m in regex.finditer(text, start, end):
+                if m.end() <= m.start():
+                    continue
+                whole = bool(entry.get("whole_year"))
+                if "end" in regex.groupindex and m.group("end"):
+                    month = month_number(m.group("end"))
+                    if month is None or month > 12:
+                        continue
+                    whole = whole or month >= WHOLE_YEAR_FROM
+                shown = _YEAR_PREFIX.sub("", m.group(0)).strip()
+                found.append(PeriodCue(m.start(), m.end(), entry, None if whole else shown))
+        found.sort(key=lambda c: (c.start, -(c.end - c.start)))
+        out: list[PeriodCue] = []
+        for cue in found:
+            if out and cue.start < out[-1].end:
+                continue
+            out.append(cue)
+        return out
 
     def scan(self, text: str, start: int = 0, end: int | None = None) -> list[Token]:
         """Non-overlapping tokens in ``text[start:end]``, leftmost-longest, left to right."""
@@ -150,6 +204,9 @@ class Vocabulary:
             else:
                 out.append(Token(begin, finish, entry))
                 pos = finish
+
+
+_YEAR_PREFIX = re.compile(r"(?:19|20)\d{2}\s*年\s*")
 
 
 def _entry(raw: dict[str, Any], kind: str) -> Entry:

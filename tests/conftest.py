@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 
 from dashboard.core import auth
 
@@ -23,6 +24,16 @@ ROOT = Path(__file__).resolve().parents[1]
 REPORTS = ROOT / "data" / "reports"
 SHARED = ROOT.parent / "shared"
 STEWARD, STEWARD_PASSWORD = "alice", "correct-horse-battery"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def cheap_password_hashes():
+    """argon2id with the smallest cost: the tests check who may log in, not the hash's strength
+    (a hash records its own cost, so verifying stays correct)."""
+    saved = auth._hasher
+    auth._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    yield
+    auth._hasher = saved
 
 
 @pytest.fixture(autouse=True)

@@ -185,3 +185,38 @@ def test_cumulative_roll_forward_across_reports(db):
     assert (year, expected, actual) == (2023, 23e8, 22e8)
     # the two 2023 reports agree on 22亿, so the check does not depend on which one is chosen
     assert "累计结余" in message and doc_ids[0] == "a" * 64 and doc_ids[1] == "c" * 64
+
+
+def test_partial_year_facts_are_in_fund_facts_but_never_in_whole_year_indicators(db):
+    doc = _doc("e", 2024)
+    partial = [
+        _fact(doc, 1, "income", 9e8, year=2024, basis="partial", period="1-6月"),
+        _fact(doc, 2, "expenditure", 7e8, year=2024, basis="partial", period="1-6月"),
+        _fact(doc, 3, "income", 30e8, year=2023, basis="partial", period="1-9月"),  # beside 2023's 44亿
+    ]
+    store.replace_documents(db, [store.DocumentRows(doc, partial, [], [])], "t")
+    periods = db.execute(
+        "SELECT period FROM fund_facts WHERE doc_id = ? ORDER BY fact_id", [doc.doc_id]
+    ).fetchall()
+    assert [p for (p,) in periods] == ["1-6月", "1-6月", "1-9月"]
+    assert (
+        db.execute(
+            "SELECT count(*) FROM fund_facts WHERE basis <> 'partial' AND period IS NOT NULL"
+        ).fetchone()[0]
+        == 0
+    )
+    for view in ("indicator_values_by_basis", "indicator_candidates"):
+        held = db.execute(f"SELECT count(*) FROM {view} WHERE doc_id = ?", [doc.doc_id]).fetchone()[0]
+        assert held == 0, view
+    assert db.execute("SELECT count(*) FROM indicators WHERE year = 2024").fetchone()[0] == 0
+    income_2023 = db.execute(
+        "SELECT value, n_candidates FROM indicator_values WHERE metric = 'income' AND year = 2023"
+    ).fetchone()
+    assert income_2023 == (44e8, 4)  # the 1-9月 figure neither wins nor counts as a candidate
+
+
+def test_only_a_partial_fact_states_a_period():
+    assert make_fact("income", 1e8, basis="partial").period is None  # the contract's period is optional
+    with pytest.raises(ValueError, match="period"):
+        make_fact("income", 1e8, basis="actual", period="1-6月")
+    assert make_fact("income", 1e8, basis="partial", period="一季度").period == "一季度"

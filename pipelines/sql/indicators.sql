@@ -10,6 +10,8 @@
 --   4. the earliest quote in the document (stable tie-break).
 -- Where a metric has no total but both sub-populations (rural + urban) are given, the
 -- total is their sum and is marked computed.
+-- Indicators are about whole years: an outcome for part of a year (basis `partial`, e.g. 1-6月)
+-- is never a candidate.
 --
 -- Pure view definitions, re-created (after views.sql) whenever migrations run; a change here
 -- comes with a new migration (see pipelines/store.py).
@@ -38,7 +40,8 @@ WHERE NOT EXISTS (
 CREATE OR REPLACE VIEW indicator_candidates AS
 WITH confirmed AS (
     SELECT f.* FROM fact_current f
-    WHERE NOT EXISTS (SELECT 1 FROM indicator_held_facts h WHERE h.fact_id = f.fact_id)
+    WHERE f.basis <> 'partial'
+      AND NOT EXISTS (SELECT 1 FROM indicator_held_facts h WHERE h.fact_id = f.fact_id)
 ),
 stated AS (
     SELECT f.region_code, f.region_name, f.region_level, f.year, f.fund, f.metric, f.value,

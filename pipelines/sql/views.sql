@@ -8,12 +8,12 @@ CREATE OR REPLACE VIEW fact_base AS
 SELECT fact_id, doc_id, region_code, region_name, region_level, year, fund, metric, item, basis, value,
        unit, derived, quote, quote_start, quote_end, rule_id, rules,
        quote_start AS anchor_start, quote_end AS anchor_end,
-       concat_ws('/', fund, metric, item, year, basis) AS anchor_key, NULL::VARCHAR AS added_by
+       concat_ws('/', fund, metric, item, year, basis) AS anchor_key, NULL::VARCHAR AS added_by, period
 FROM fact
 UNION ALL
 SELECT c.fact_id, c.doc_id, r.region_code, r.region_name, r.region_level, c.year, c.fund, c.metric, c.item,
        c.basis, c.value, c.unit, false, c.quote, c.anchor_start, c.anchor_end, 'steward.add', ['steward.add'],
-       c.anchor_start, c.anchor_end, c.anchor_key, c.correction_id
+       c.anchor_start, c.anchor_end, c.anchor_key, c.correction_id, NULL::VARCHAR
 FROM correction c JOIN report r USING (doc_id)
 WHERE c.action = 'add' AND r.region_code IS NOT NULL;
 
@@ -39,7 +39,10 @@ SELECT b.fact_id, b.doc_id, b.region_code, b.region_name, b.region_level,
        b.quote, b.quote_start, b.quote_end, b.rule_id, b.rules,
        CASE WHEN c.action = 'correct' THEN 'corrected' WHEN b.added_by IS NOT NULL THEN 'added'
             ELSE 'extracted' END AS origin,
-       CASE WHEN c.action = 'correct' THEN c.correction_id ELSE b.added_by END AS correction_id
+       CASE WHEN c.action = 'correct' THEN c.correction_id ELSE b.added_by END AS correction_id,
+       -- the period read stays while the corrected figure is still partial
+       CASE WHEN (CASE WHEN c.action = 'correct' THEN c.basis ELSE b.basis END) = 'partial' THEN b.period
+       END AS period
 FROM fact_base b
 LEFT JOIN correction_latest c
   ON c.doc_id = b.doc_id AND c.anchor_start = b.anchor_start AND c.anchor_end = b.anchor_end
@@ -68,5 +71,5 @@ FROM report;
 -- The contract's facts are the stewards' current ones (`origin`: extracted, corrected, added).
 CREATE OR REPLACE VIEW fund_facts AS
 SELECT region_code, region_name, region_level, year, fund, metric, item, basis, value, unit,
-       derived, doc_id, quote, fact_id, quote_start, quote_end, rule_id, rules, origin, correction_id
+       derived, doc_id, quote, period, fact_id, quote_start, quote_end, rule_id, rules, origin, correction_id
 FROM fact_current;
