@@ -513,6 +513,7 @@ def fact_table(pieces: pl.DataFrame, seed: int) -> pl.DataFrame:
         derived=pl.Series(derived),
         rule_id=pl.lit(SYNTHETIC),
         rules=pl.lit([SYNTHETIC]),
+        period=pl.lit(None, dtype=pl.String),  # whole-year figures only
     )
 
 

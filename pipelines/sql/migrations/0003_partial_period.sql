@@ -3,4 +3,4 @@
 -- gives it; NULL for every other basis (and for facts written before this migration, none of
 -- which is partial).  The views (re-created after this migration) show `period` in fund_facts and
 -- keep partial facts out of the whole-year indicators (indicator_candidates).
-ALTER TABLE fact ADD COLUMN period VARCHAR;
+ALTER TABLE fact ADD COLUMN IF NOT EXISTS period VARCHAR;
