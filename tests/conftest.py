@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
+from streamlit.testing.v1 import AppTest
 
 from dashboard.core import auth
 
@@ -124,8 +125,6 @@ def entry(tmp_path_factory) -> Path:
 @pytest.fixture
 def open_app(entry, seeds_db, monkeypatch) -> Callable[..., object]:
     """open_app(page=None, **query_params): the app in AppTest on the seeds database, run once."""
-    from streamlit.testing.v1 import AppTest
-
     monkeypatch.setenv("MEDFUND_DB", str(seeds_db))
 
     def open_(page: str | None = None, **params) -> AppTest:
@@ -138,6 +137,18 @@ def open_app(entry, seeds_db, monkeypatch) -> Callable[..., object]:
         return at
 
     return open_
+
+
+def start_app(entry: Path, page: str | None = None, **params) -> AppTest:
+    """The app (on MEDFUND_DB) opened with the link's query parameters, then switched to `page`;
+    it must run without an exception."""
+    at = AppTest.from_file(str(entry), default_timeout=90)
+    at.query_params.update(params)
+    at.run()
+    if page:
+        at.switch_page(str(ROOT / page)).run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
 
 
 def texts(at) -> str:

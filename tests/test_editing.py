@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import duckdb
 import pytest
-from conftest import REPORTS, ROOT, STEWARD_PASSWORD, run_cli, texts
+from conftest import REPORTS, STEWARD_PASSWORD, run_cli, start_app, texts
 from streamlit.testing.v1 import AppTest
 
 from dashboard.core import auth, stewardship
@@ -17,14 +17,7 @@ NEW_REPORT = (
 )
 
 
-def start(entry, page: str | None = None, **params) -> AppTest:
-    at = AppTest.from_file(str(entry), default_timeout=90)
-    at.query_params.update(params)
-    at.run()
-    if page:
-        at.switch_page(str(ROOT / page)).run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
+start = start_app
 
 
 def log_in(at: AppTest, password: str = PASSWORD) -> AppTest:

@@ -4,12 +4,13 @@ was imported."""
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import ROOT, STEWARD, STEWARD_PASSWORD, run_cli
+from conftest import STEWARD, STEWARD_PASSWORD, run_cli, start_app
 from streamlit.testing.v1 import AppTest
 
 from dashboard.core import auth, stewardship
@@ -36,16 +37,7 @@ def fresh_throttle():
 def surface_app(entry, steward, monkeypatch):
     """start(page, **params): the app on MEDFUND_DB (set by the test's database fixture), run once."""
 
-    def start(page: str | None = None, **params) -> AppTest:
-        at = AppTest.from_file(str(entry), default_timeout=90)
-        at.query_params.update(params)
-        at.run()
-        if page:
-            at.switch_page(str(ROOT / page)).run()
-        assert not at.exception, [e.message for e in at.exception]
-        return at
-
-    return start
+    return functools.partial(start_app, entry)
 
 
 @pytest.fixture
