@@ -18,7 +18,9 @@ from pathlib import Path
 
 import yaml
 
-from pipelines.models import METRIC_UNIT, Basis, Fund, Item, Metric, RegionLevel
+from pipelines import codes
+from pipelines.evaluate import close
+from pipelines.models import RegionLevel
 
 GOLD_COLUMNS = [
     "file",
@@ -98,13 +100,10 @@ _UNIT_FACTORS: tuple[tuple[str, tuple[float, ...]], ...] = (
     ("%", (1.0,)),
     ("个月", (1.0,)),
 )
+_LEVELS = frozenset(level.value for level in RegionLevel)
 _DEFICIT = re.compile("赤字|亏损|虧損|缺口|超支|收不抵支")
 # a bare number (a table cell, a unit given in a header or row label) may carry any of these
 _BARE_FACTORS = (1.0, 1e3, 1e4, 1e8)
-
-
-def _close(a: float, b: float) -> bool:
-    return abs(a - b) <= max(1e-4 * max(abs(a), abs(b)), 0.051)
 
 
 def quote_values(quote: str) -> list[float]:
@@ -169,7 +168,7 @@ def _region_codes() -> set[str]:
         return {row["code"] for row in csv.DictReader(f)}
 
 
-def validate_sidecar(name: str, meta: dict, codes: set[str]) -> list[str]:
+def validate_sidecar(name: str, meta: dict, regions: set[str]) -> list[str]:
     problems = []
     missing = SIDECAR_KEYS - set(meta)
     if missing:
@@ -182,9 +181,9 @@ def validate_sidecar(name: str, meta: dict, codes: set[str]) -> list[str]:
             dt.date.fromisoformat(str(retrieved))
         except ValueError:
             problems.append(f"retrieved {retrieved!r} is not a date")
-    if str(meta.get("region_code")) not in codes:
+    if str(meta.get("region_code")) not in regions:
         problems.append(f"region_code {meta.get('region_code')!r} is not in the region table")
-    if meta.get("level") not in {lv.value for lv in RegionLevel}:
+    if meta.get("level") not in _LEVELS:
         problems.append(f"level {meta.get('level')!r}")
     if meta.get("genre") not in GENRES:
         problems.append(f"genre {meta.get('genre')!r} is not one of LABELLING.md's")
@@ -196,25 +195,24 @@ def validate_sidecar(name: str, meta: dict, codes: set[str]) -> list[str]:
     return problems
 
 
-def validate_gold_row(row: dict[str, str], texts: dict[str, str], codes: set[str]) -> list[str]:
+def validate_gold_row(row: dict[str, str], texts: dict[str, str], regions: set[str]) -> list[str]:
     """What is wrong with one gold row: codes, unit, quote verbatim, the quote's number."""
     problems = []
     if row.get("file") not in texts:
         return [f"file {row.get('file')!r} is not a text of the batch"]
     for column, allowed in (
-        ("fund", Fund),
-        ("metric", Metric),
-        ("basis", Basis),
-        ("region_level", RegionLevel),
+        ("fund", codes.FUNDS),
+        ("metric", codes.METRICS),
+        ("item", codes.ITEMS),
+        ("basis", codes.BASES),
+        ("region_level", _LEVELS),
     ):
-        if row.get(column) not in {v.value for v in allowed}:
+        if row.get(column) not in allowed:
             problems.append(f"{column} {row.get(column)!r} is not a contract code")
-    if row.get("item") != "total" and row.get("item") not in {v.value for v in Item}:
-        problems.append(f"item {row.get('item')!r} is not a contract code")
-    if row.get("region_code") not in codes:
+    if row.get("region_code") not in regions:
         problems.append(f"region_code {row.get('region_code')!r} is not in the region table")
     metric = row.get("metric")
-    if metric in {m.value for m in Metric} and row.get("unit") != METRIC_UNIT[Metric(metric)].value:
+    if metric in codes.METRIC_UNIT and row.get("unit") != codes.METRIC_UNIT[metric]:
         problems.append(f"unit {row.get('unit')!r} does not fit {metric}")
     if not re.fullmatch(r"(19|20)\d\d", row.get("year", "")):
         problems.append(f"year {row.get('year')!r}")
@@ -232,7 +230,7 @@ def validate_gold_row(row: dict[str, str], texts: dict[str, str], codes: set[str
     # a deficit is a negative balance written as a positive number after 赤字, 亏损, 缺口 …
     signs = (1, -1) if row.get("metric") == "balance" and _DEFICIT.search(quote) else (1,)
     if row.get("derived") == "false" and not any(
-        _close(value, sign * v) for v in quote_values(quote) for sign in signs
+        close(value, sign * v) for v in quote_values(quote) for sign in signs
     ):
         problems.append(f"no number in «{quote[:40]}» scaled by its unit equals {value:g}")
     return problems
@@ -259,7 +257,7 @@ def near_duplicates(texts: dict[str, str], threshold: float = 0.6) -> list[tuple
 
 def validate(root: Path) -> list[Problem]:
     """Every problem of every batch under ``root`` (an empty list when the corpus is sound)."""
-    codes = _region_codes()
+    regions = _region_codes()
     problems: list[Problem] = []
     all_texts: dict[str, str] = {}
     for batch in batches(root):
@@ -272,13 +270,13 @@ def validate(root: Path) -> list[Problem]:
             if name not in batch.texts:
                 problems.append(Problem(f"{batch.name}/{name}", "a sidecar without its text"))
                 continue
-            problems += [Problem(f"{batch.name}/{name}", p) for p in validate_sidecar(name, meta, codes)]
+            problems += [Problem(f"{batch.name}/{name}", p) for p in validate_sidecar(name, meta, regions)]
         header = list(batch.gold[0]) if batch.gold else GOLD_COLUMNS
         if header != GOLD_COLUMNS:
             problems.append(Problem(f"{batch.name}/gold.csv", f"columns {header} are not {GOLD_COLUMNS}"))
         for i, row in enumerate(batch.gold, start=2):
             where = f"{batch.name}/gold.csv:{i}"
-            problems += [Problem(where, p) for p in validate_gold_row(row, batch.texts, codes)]
+            problems += [Problem(where, p) for p in validate_gold_row(row, batch.texts, regions)]
         all_texts.update({f"{batch.name}/{n}": t for n, t in batch.texts.items()})
     for a, b, share in near_duplicates(all_texts):
         problems.append(Problem(a, f"mostly the same as {b} ({share:.0%} shared): leave one out"))

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 KEY = ("year", "fund", "metric", "item", "basis")
+# the data contract's key (../shared/checks/score_facts.py): the region too
+CONTRACT_KEY = ("region_code", *KEY)
 
 
 def close(a: float, b: float) -> bool:

@@ -274,7 +274,7 @@ def process_file(
         warnings.append(f"地区判断把握不大（{guess.confidence}）：{region.name}，请核对")
     if extraction.report_year is None:
         warnings.append("无法判断报告年度")
-    if not dated:
+    if not reading.figures:
         warnings.append("未识别出任何医保基金数据")
     check_results = checks.check_document(
         doc_id,

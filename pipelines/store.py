@@ -499,6 +499,11 @@ def set_override(con: duckdb.DuckDBPyConnection, doc_id: str, override: ReportOv
             )
 
 
+def set_file_name(con: duckdb.DuckDBPyConnection, doc_id: str, file_name: str) -> None:
+    """The name a report is shown by, where the file on disk had to be named otherwise."""
+    con.execute("UPDATE report SET file_name = ? WHERE doc_id = ?", [file_name, doc_id])
+
+
 def remove_document(con: duckdb.DuckDBPyConnection, doc_id: str, reason: str, author: str) -> int:
     """Remove a report and everything read from it, in one transaction; returns its number of facts.
 

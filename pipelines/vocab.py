@@ -481,7 +481,7 @@ def _first_chars(ops: list) -> set[str]:
             for branch in arg[1]:
                 chars |= _first_chars(branch)
             return chars
-        if op in ("MAX_REPEAT", "MIN_REPEAT"):
+        if op in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
             chars |= _first_chars(arg[2])
             if arg[0] > 0:
                 return chars

@@ -23,11 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipelines import corpus, store
-from pipelines.evaluate import Score, compare
+from pipelines.evaluate import CONTRACT_KEY, Score, compare
 from pipelines.ingest import ingest
 
 CORPUS = Path(__file__).resolve().parents[1] / "tests" / "corpus"
-CONTRACT_KEY = ("region_code", "year", "fund", "metric", "item", "basis")
 HEADLINE = frozenset({"insured", "income", "expenditure", "balance", "cumulative_balance", "visits"})
 
 

@@ -32,7 +32,7 @@ import duckdb
 import yaml
 
 from pipelines import cli
-from pipelines.evaluate import Score, compare
+from pipelines.evaluate import CONTRACT_KEY, Score, compare
 from pipelines.extract import detect_report_year
 from pipelines.ingest import read_facts
 from pipelines.normalize import normalize_text
@@ -136,13 +136,7 @@ def score_seeds(db: Path, gold: Path = GOLD) -> tuple[Score, Misses]:
         score = Score()
         file_facts = [f for f in facts.get(name, []) if f["value"] is not None]
         score.counts["extra"] += len(facts.get(name, [])) - len(file_facts)
-        for code in sorted({str(r["region_code"]) for r in by_file[name] + file_facts}):
-            score.add(
-                compare(
-                    [g for g in by_file[name] if str(g["region_code"]) == code],
-                    [f for f in file_facts if str(f["region_code"]) == code],
-                )
-            )
+        score.add(compare(by_file[name], file_facts, fields=CONTRACT_KEY))
         total.add(score)
         if score.misses:
             misses[name] = misses_by_kind(score.misses, region=True)

@@ -6,6 +6,8 @@ import contextlib
 import json
 import stat
 import subprocess
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from conftest import ROOT, run_dashboard_cli
@@ -121,6 +123,37 @@ def test_many_wrong_passwords_then_the_right_one_is_refused_until_the_wait_is_ov
     assert 0 < caught.value.remaining <= 30
     clock.now += 21
     assert auth.login("alice", "s3cret-password", path=users, session="s1", throttle=throttle) is not None
+
+
+def test_guesses_sent_in_parallel_are_counted_before_any_is_checked(users, throttled, monkeypatch):
+    """Twenty wrong passwords at once: only the first five are checked (the check and the count
+    are one locked step), however long checking a password takes."""
+    _, throttle = throttled
+    checked = []
+    hasher = auth._hasher
+
+    class SlowHasher:
+        hash = staticmethod(hasher.hash)
+
+        @staticmethod
+        def verify(hashed: str, password: str) -> bool:
+            checked.append(password)
+            time.sleep(0.05)  # every guess is in flight before any has failed
+            return hasher.verify(hashed, password)
+
+    monkeypatch.setattr(auth, "_hasher", SlowHasher())
+
+    def guess(i: int) -> str:
+        try:
+            auth.login("alice", f"wrong-{i}", path=users, session=f"s{i}", throttle=throttle)
+        except auth.LoginThrottled:
+            return "refused"
+        return "checked"
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        outcomes = list(pool.map(guess, range(20)))
+    assert outcomes.count("checked") == len(checked) == 5
+    assert outcomes.count("refused") == 15
 
 
 def test_the_wait_doubles_with_each_further_failure(users, throttled):

@@ -37,7 +37,7 @@ def _column_codes(column: str) -> list[str]:
 @pytest.fixture(scope="module", autouse=True)
 def _spec_present():
     if not SPEC.exists():
-        pytest.skip(f"the contract is not at {SPEC}")
+        pytest.fail(f"the contract is not at {SPEC}: the project expects ../shared beside it (see README)")
 
 
 def test_funds_are_the_contract_fund_codes():

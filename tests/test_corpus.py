@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from pipelines import corpus
+from pipelines.evaluate import close
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 
@@ -37,7 +38,7 @@ def test_the_corpus_is_labelled_soundly():
     ],
 )
 def test_a_quote_number_scaled_by_its_unit(quote, value):
-    assert any(corpus._close(value, v) for v in corpus.quote_values(quote))
+    assert any(close(value, v) for v in corpus.quote_values(quote))
 
 
 def test_a_quote_without_the_number_is_caught():

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 from conftest import REPORTS
-from fixture_files import REPORT_PASSAGE, make_docx, write_text
+from fixture_files import REPORT_PASSAGE, make_docx, write_pdf, write_text
 
 from pipelines import limits, readers
 from pipelines.ingest import expand_paths, ingest, process_file
@@ -180,21 +180,6 @@ def test_docx_document_with_a_lying_size_is_stopped_while_inflating(tmp_path):
 
 
 # --- pdf bombs --------------------------------------------------------------------------
-
-
-def write_pdf(path: Path, objects: list[bytes]) -> Path:
-    """A PDF from its objects (1 is the catalog), with a correct xref table."""
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    path.write_bytes(bytes(out))
-    return path
 
 
 def many_pages_pdf(path: Path, pages: int, declared: int | None = None, shared: bool = False) -> Path:

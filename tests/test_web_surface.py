@@ -13,7 +13,7 @@ import pytest
 from conftest import STEWARD, STEWARD_PASSWORD, run_cli, start_app
 from streamlit.testing.v1 import AppTest
 
-from dashboard.core import auth, stewardship
+from dashboard.core import stewardship
 from dashboard.web import ui
 from pipelines import readers
 
@@ -24,13 +24,6 @@ REPORT = (
     "截至2025年底，全县城乡居民基本医疗保险参保人数为61.2万人。\n"
     "{prefix}2025年城乡居民医保基金收入6.02亿元，基金支出5.71亿元，当期结余1亿元，累计结余4.3亿元。\n"
 )
-
-
-@pytest.fixture(autouse=True)
-def fresh_throttle():
-    auth.THROTTLE.reset()
-    yield
-    auth.THROTTLE.reset()
 
 
 @pytest.fixture
@@ -222,6 +215,7 @@ def test_a_revoked_session_gets_a_calm_message(surface_app, db_path, steward):
     assert not at.get("file_uploader")
     assert "已登录" not in shown
     assert not files_under(db_path.parent / stewardship.UPLOADS_DIR)
+    assert not files_under(db_path.parent / stewardship.STAGING_DIR)  # nothing staged for a refused editor
 
 
 def test_long_chinese_names_are_kept_with_their_extension(surface_app, db_path):

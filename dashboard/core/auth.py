@@ -93,24 +93,41 @@ class Throttle:
         """Seconds until a login on this account from this session is considered again (0: now)."""
         now = self.clock()
         with self._lock:
-            left = 0.0
-            for key in self.keys(account, session):
-                count, last = self._failures.get(key, (0, now))
-                left = max(left, last + self._wait(count) - now)
+            return self._left(account, session, now)
+
+    def attempt(self, account: str, session: str | None = None) -> float:
+        """Seconds still to wait (the attempt is refused), or 0: the attempt goes ahead and is
+        counted as a failure at once, in the same locked step — so guesses sent in parallel
+        cannot all pass the check before any of them is counted; a success clears it."""
+        now = self.clock()
+        with self._lock:
+            left = self._left(account, session, now)
+            if left <= 0:
+                self._count(account, session, now)
             return left
 
     def failed(self, account: str, session: str | None = None) -> None:
         now = self.clock()
         with self._lock:
-            if len(self._failures) >= self.max_keys:  # many names tried: drop what is forgotten anyway
-                self._failures = {
-                    k: v for k, v in self._failures.items() if now - v[1] < max(self.forget, self.cap)
-                }
-            for key in self.keys(account, session):
-                count, last = self._failures.get(key, (0, now))
-                if now - last >= self.forget:
-                    count = 0
-                self._failures[key] = (count + 1, now)
+            self._count(account, session, now)
+
+    def _left(self, account: str, session: str | None, now: float) -> float:
+        left = 0.0
+        for key in self.keys(account, session):
+            count, last = self._failures.get(key, (0, now))
+            left = max(left, last + self._wait(count) - now)
+        return left
+
+    def _count(self, account: str, session: str | None, now: float) -> None:
+        if len(self._failures) >= self.max_keys:  # many names tried: drop what is forgotten anyway
+            self._failures = {
+                k: v for k, v in self._failures.items() if now - v[1] < max(self.forget, self.cap)
+            }
+        for key in self.keys(account, session):
+            count, last = self._failures.get(key, (0, now))
+            if now - last >= self.forget:
+                count = 0
+            self._failures[key] = (count + 1, now)
 
     def succeeded(self, account: str, session: str | None = None) -> None:
         with self._lock:
@@ -211,7 +228,7 @@ def login(
     refusals are logged with the account name and session, never the password."""
     throttle = throttle or THROTTLE
     account = name.strip()
-    left = throttle.remaining(account, session)
+    left = throttle.attempt(account, session)  # counted as a failure until it succeeds
     if left > 0:
         log.warning("login refused, backing off %.0f s: account=%r session=%s", left, account, session)
         raise LoginThrottled(left)
@@ -231,7 +248,7 @@ def login(
 
 
 def _failed(throttle: Throttle, account: str, session: str | None) -> None:
-    throttle.failed(account, session)
+    """Log a failed login (Throttle.attempt has already counted it)."""
     log.warning(
         "login failed: account=%r session=%s (next attempt in %.0f s)",
         account,

@@ -935,9 +935,10 @@ def _quality_slide(prs: PresentationType, scope: _Scope, data: _Data) -> None:
         for severity, name in codes.names("severity").items()
     ]
     tiles.append(("未采用的数值", data.rejections.height, MUTED))
-    width = int((BODY_WIDTH - Inches(0.3) * 3) / 4)
+    gap = Inches(0.3)
+    width = int((BODY_WIDTH - gap * (len(tiles) - 1)) / len(tiles))
     for i, (label, n, color) in enumerate(tiles):
-        _tile(slide, MARGIN + i * (width + Inches(0.3)), BODY_TOP, width, label, n, color)
+        _tile(slide, MARGIN + i * (width + gap), BODY_TOP, width, label, n, color)
     top = BODY_TOP + Inches(1.25)
     half = int((BODY_WIDTH - Inches(0.4)) / 2)
     height = BODY_BOTTOM - top

@@ -24,7 +24,7 @@ from typing import Any
 import duckdb
 
 from dashboard.core import auth, database
-from pipelines import corrections, readers, store
+from pipelines import corrections, limits, store
 from pipelines.ingest import Outcome, ingest, process_file
 from pipelines.models import Correction
 from pipelines.readers import SUPPORTED_SUFFIXES, ReadError
@@ -34,7 +34,7 @@ UPLOADS_DIR = "uploads"  # beside the database file: the originals of the import
 STAGING_DIR = ".upload-staging"  # beside it: uploads being previewed, removed unless imported
 STALE_STAGING = 24 * 3600  # seconds after which an abandoned staging folder is removed
 # the reader's own limit, so the page states (and the uploader enforces) the one that applies
-MAX_UPLOAD_BYTES = readers.MAX_BYTES_DEFAULT
+MAX_UPLOAD_BYTES = limits.MAX_FILE_BYTES
 MAX_UPLOAD_MB = max(1, MAX_UPLOAD_BYTES // (1024 * 1024))
 UPLOAD_TYPES = sorted(s.lstrip(".") for s in SUPPORTED_SUFFIXES)
 NAME_CHARS = 120  # a report's file name as kept (longer ones are cut before their extension)
@@ -47,8 +47,9 @@ def _writable() -> Iterator[duckdb.DuckDBPyConnection]:
     try:
         con = store.connect(path)
     except duckdb.IOException as exc:
+        # DuckDB's own words (kept as the cause) name the other process's interpreter path
         raise database.DatabaseBusy(
-            f"数据库 {path.name} 正被其他程序使用（例如命令行导入），请稍后再试。（{exc}）"
+            f"数据库 {path.name} 正被其他程序使用（例如命令行导入），请稍后再试。"
         ) from exc
     try:
         yield con
@@ -231,20 +232,19 @@ def import_reports(
                 if outcome.doc_id in overrides:
                     store.set_override(con, outcome.doc_id, overrides[outcome.doc_id], who.name)
                 if names[outcome.path] != outcome.path.name:  # a name too long for the file system
-                    con.execute(
-                        "UPDATE report SET file_name = ? WHERE doc_id = ?",
-                        [names[outcome.path], outcome.doc_id],
-                    )
+                    store.set_file_name(con, outcome.doc_id, names[outcome.path])
     except BaseException:
         for path in created:
             path.unlink(missing_ok=True)
         raise
-    for outcome in outcomes:
-        if not outcome.ok and outcome.path in created:
-            outcome.path.unlink(missing_ok=True)
-    for path in created:
-        if path.parent.is_dir() and not any(path.parent.iterdir()):
-            path.parent.rmdir()
+    else:
+        for outcome in outcomes:
+            if not outcome.ok and outcome.path in created:
+                outcome.path.unlink(missing_ok=True)
+    finally:  # no empty folders left behind, whether the import went through or not
+        for path in created:
+            if path.parent.is_dir() and not any(path.parent.iterdir()):
+                path.parent.rmdir()
     discard_staged(who)
     return [(names[o.path], o) for o in outcomes]
 

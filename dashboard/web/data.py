@@ -69,7 +69,7 @@ def guard() -> Iterator[None]:
     try:
         yield
     except DATABASE_ERRORS as exc:
-        _log.warning("database error shown to the reader as a message: %r", exc)
+        _log.warning("database error shown to the reader as a message: %r", exc, exc_info=True)
         headline, detail = _explain(exc)
         with slot.container():
             st.warning(headline, icon=":material/database:")
