@@ -8,6 +8,7 @@ of tests/fixture_files.py (a helper module, no fixtures).
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import shutil
 import subprocess
@@ -35,6 +36,20 @@ def cheap_password_hashes():
     auth._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
     yield
     auth._hasher = saved
+
+
+@pytest.fixture(autouse=True, scope="session")
+def component_scan_once():
+    """Streamlit scans every installed package's metadata for v2 components each time an AppTest
+    starts (≈0.3 s, most of a short page test); the installed packages do not change during a
+    test run, so the scan runs once.  `setattr` fails loudly if Streamlit renames the scanner."""
+    from streamlit.components.v2 import manifest_scanner
+
+    patch = pytest.MonkeyPatch()
+    scan = functools.cache(manifest_scanner.scan_component_manifests)
+    patch.setattr(manifest_scanner, "scan_component_manifests", lambda: list(scan()))
+    yield
+    patch.undo()
 
 
 @pytest.fixture(autouse=True)

@@ -1,14 +1,19 @@
 """The dashboard in a real browser: first start, every page, filters in the URL, an empty state.
 
-`streamlit run app.py` is started against a database file that does not exist yet, so the first
-visit builds it from data/reports.  Debian's chromium (installed by `./dev.sh test`) is driven
-through Playwright; Playwright's own browser downloads are not used.  Screenshots of every page
-are saved to tests/screenshots/ (gitignored) for a look by eye.
+`streamlit run app.py` runs on a free port.  The first-start and shared-link tests start a server
+of their own against a database file that does not exist yet, so their first visit builds it from
+data/reports; the other tests share a server (one per pytest-xdist worker) on a copy of the
+bundled reports' database.  Debian's chromium (installed by `./dev.sh test`) is driven
+through Playwright; Playwright's own browser downloads are not used.  Every page is visited once:
+the first-start and filter tests check the pages they open as thoroughly as `test_page_renders`
+checks the rest.  With MEDFUND_SCREENSHOTS=1 each visited page is saved whole to tests/screenshots/
+(gitignored) for a look by eye.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -22,18 +27,17 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect, sync_playwright
 
 from dashboard.web.navigation import PAGES, PageSpec
 
-# Under pytest-xdist (--dist loadgroup) the tests sharing the module's server run on one worker;
-# the two that start fresh servers of their own form a second group, beside it.
+# Every test passes wherever pytest-xdist places it: a worker's first browser test starts its
+# shared server, and no test depends on another having run before it.
 pytestmark = pytest.mark.browser
-SHARED_SERVER = pytest.mark.xdist_group("browser")
-FRESH_SERVER = pytest.mark.xdist_group("browser-fresh")
 
 ROOT = Path(__file__).resolve().parents[1]
 SHOTS = ROOT / "tests" / "screenshots"
+TAKE_SHOTS = os.environ.get("MEDFUND_SCREENSHOTS") == "1"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -91,16 +95,22 @@ _started: list[Server] = []  # every server of this module, for their logs after
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory) -> Iterator[Server]:
-    """The dashboard the tests share; its first visit builds the database."""
-    with running_server(tmp_path_factory.mktemp("browser")) as s:
+def server(tmp_path_factory, seeds_db: Path) -> Iterator[Server]:
+    """The dashboard the tests share, on a copy of the bundled reports' database."""
+    tmp = tmp_path_factory.mktemp("browser")
+    shutil.copyfile(seeds_db, tmp / DB_NAME)
+    with running_server(tmp) as s:
         yield s
+
+
+DB_NAME = "medfund.duckdb"
 
 
 @contextmanager
 def running_server(tmp: Path) -> Iterator[Server]:
-    """The dashboard under `streamlit run` on a free port, with a database still to be built."""
-    db, log = tmp / "medfund.duckdb", tmp / "streamlit.log"
+    """The dashboard under `streamlit run` on a free port, on `tmp`'s database (built on the first
+    visit when there is none)."""
+    db, log = tmp / DB_NAME, tmp / "streamlit.log"
     port = _free_port()
     command = [
         sys.executable,
@@ -233,8 +243,11 @@ class App:
     def query(self) -> dict[str, list[str]]:
         return parse_qs(urlsplit(self.page.url).query)
 
-    def screenshot(self, name: str) -> Path:
-        """The whole page: Streamlit scrolls inside stMain, so the window grows to its height."""
+    def screenshot(self, name: str) -> Path | None:
+        """The whole page (with MEDFUND_SCREENSHOTS=1): Streamlit scrolls inside stMain, so the
+        window grows to its height."""
+        if not TAKE_SHOTS:
+            return None
         SHOTS.mkdir(exist_ok=True)
         path = SHOTS / f"{name}.png"
         height = self.page.locator('[data-testid="stMain"]').evaluate("e => e.scrollHeight")
@@ -254,16 +267,37 @@ def new_tab(browser: Browser, base: str) -> Iterator[App]:
     """A tab in a fresh browser context: no cookies, no cache, a new Streamlit session."""
     context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
     try:
-        tab = App(context.new_page(), base)
-        tab.page.on("pageerror", lambda error: tab.errors.append(f"{error.name}: {error.message}"))
+        with tab_in(context, base) as tab:
+            yield tab
+    finally:
+        context.close()
+
+
+@contextmanager
+def tab_in(context: BrowserContext, base: str) -> Iterator[App]:
+    """A new tab (a new Streamlit session) in `context`."""
+    tab = App(context.new_page(), base)
+    tab.page.on("pageerror", lambda error: tab.errors.append(f"{error.name}: {error.message}"))
+    try:
         yield tab
+    finally:
+        tab.page.close()
+
+
+@pytest.fixture(scope="module")
+def shared_context(browser: Browser) -> Iterator[BrowserContext]:
+    """One browser context for the shared server's tests: its cache keeps Streamlit's scripts
+    between tabs (each tab is still a new Streamlit session)."""
+    context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
+    try:
+        yield context
     finally:
         context.close()
 
 
 @pytest.fixture
-def app(browser: Browser, server: Server) -> Iterator[App]:
-    with new_tab(browser, server.url) as tab:
+def app(shared_context: BrowserContext, server: Server) -> Iterator[App]:
+    with tab_in(shared_context, server.url) as tab:
         yield tab
 
 
@@ -294,24 +328,9 @@ def assert_rendered(locator: Locator) -> None:
     assert box is not None and box["width"] > 0 and box["height"] > 0, box
 
 
-@SHARED_SERVER
-def test_first_start_builds_the_database_and_shows_the_overview(app: App, server: Server):
-    assert not server.db.exists(), "the first test must meet a server without a database"
-    app.open(url_of(PAGES[0]), PAGES[0].title, timeout=FIRST_START_MS)
-    assert server.db.exists()
-    # the first start's status box stays on the page, collapsed, with its progress bar
-    expect(app.page.get_by_text("数据库已建立")).to_be_visible()
-    assert app.page.locator('[data-testid="stProgress"]').count() >= 1
-    assert_rendered(app.page.locator('[data-testid="stMetric"]').first)
-    app.assert_sound()
-    app.screenshot("first_start")
-
-
-@SHARED_SERVER
-@pytest.mark.parametrize("spec", PAGES, ids=lambda p: p.url_path)
-def test_page_renders(app: App, spec: PageSpec):
-    app.open(url_of(spec), spec.title)
-    app.screenshot(spec.url_path)
+def assert_page_shown(app: App, spec: PageSpec, shot: str) -> None:
+    """The open page is sound, every chart drew and the page's main content is visible."""
+    app.screenshot(shot)
     app.assert_sound()
     if spec.has_charts:
         charts = app.page.locator('[data-testid="stPlotlyChart"]')
@@ -322,20 +341,46 @@ def test_page_renders(app: App, spec: PageSpec):
         assert_rendered(app.page.locator(PAGE_CONTENT[spec.url_path]).filter(visible=True).first)
 
 
-@SHARED_SERVER
+# pages the first-start and filter tests open and check; test_page_renders visits the others
+CHECKED_ELSEWHERE = ("overview", "trends", "balance")
+
+
+@pytest.mark.slow
+def test_first_start_builds_the_database_and_shows_the_overview(browser: Browser, tmp_path: Path):
+    with running_server(tmp_path) as fresh, new_tab(browser, fresh.url) as app:
+        assert not fresh.db.exists()
+        app.open(url_of(PAGES[0]), PAGES[0].title, timeout=FIRST_START_MS)
+        assert fresh.db.exists()
+        # the first start's status box stays on the page, collapsed, with its progress bar
+        expect(app.page.get_by_text("数据库已建立")).to_be_visible()
+        assert app.page.locator('[data-testid="stProgress"]').count() >= 1
+        assert_page_shown(app, PAGES[0], "first_start")
+
+
+@pytest.mark.parametrize(
+    "spec", [p for p in PAGES if p.url_path not in CHECKED_ELSEWHERE], ids=lambda p: p.url_path
+)
+def test_page_renders(app: App, spec: PageSpec):
+    app.open(url_of(spec), spec.title)
+    assert_page_shown(app, spec, spec.url_path)
+
+
+def test_every_page_is_visited():
+    assert PAGES[0].url_path == CHECKED_ELSEWHERE[0]
+    assert {p.url_path for p in PAGES} >= set(CHECKED_ELSEWHERE)
+
+
 def test_filters_travel_in_the_url_and_across_pages(app: App):
     trends, balance = spec_of("trends"), spec_of("balance")
     app.open(url_of(trends, region=DAOXIAN, fund="resident"), trends.title)
-    app.screenshot("filters_trends")
-    app.assert_sound()
+    assert_page_shown(app, trends, "filters_trends")
     shown = chips(app.page, "地区")
     assert len(shown) == 1 and shown[0].startswith("道县"), shown
     assert app.query().get("region") == [DAOXIAN], app.page.url
 
     app.page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=balance.title).click()
     app.wait_for(balance.title)
-    app.screenshot("filters_balance")
-    app.assert_sound()
+    assert_page_shown(app, balance, "filters_balance")
     assert urlsplit(app.page.url).path == url_of(balance)
     assert app.query().get("region") == [DAOXIAN], app.page.url
     assert app.query().get("fund") == ["resident"], app.page.url
@@ -344,7 +389,6 @@ def test_filters_travel_in_the_url_and_across_pages(app: App):
     assert chips(app.page, "险种") == ["居民医保"]
 
 
-@SHARED_SERVER
 def test_empty_state_says_what_is_missing(app: App):
     trends = spec_of("trends")
     app.open(url_of(trends, region=EMPTY_REGION, fund=EMPTY_FUND), trends.title)
@@ -356,7 +400,6 @@ def test_empty_state_says_what_is_missing(app: App):
 
 
 @pytest.mark.slow
-@FRESH_SERVER
 def test_a_shared_link_on_a_fresh_server_opens_the_dashboard_and_keeps_its_filters(
     browser: Browser, tmp_path: Path
 ):
