@@ -21,7 +21,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 CODES_FILE = Path(__file__).with_name("rules") / "codes.yaml"
 
-Kind = Literal["fund", "metric", "item", "basis", "unit", "severity", "origin"]
+Kind = Literal[
+    "fund", "metric", "item", "basis", "unit", "severity", "origin", "confidence", "confidence_reason"
+]
 _CODE = re.compile(r"^[a-z][a-z_]*$")
 
 
@@ -47,10 +49,22 @@ class CodeTables(_Strict):
     units: dict[str, str]
     severities: dict[str, str]
     origins: dict[str, str]
+    confidences: dict[str, str]
+    confidence_reasons: dict[str, str]
 
     @model_validator(mode="after")
     def _consistent(self) -> CodeTables:
-        tables = (self.funds, self.metrics, self.items, self.bases, self.units, self.severities, self.origins)
+        tables = (
+            self.funds,
+            self.metrics,
+            self.items,
+            self.bases,
+            self.units,
+            self.severities,
+            self.origins,
+            self.confidences,
+            self.confidence_reasons,
+        )
         bad = [code for table in tables for code in table if not _CODE.match(code)]
         if bad:
             raise ValueError(f"codes must be lower_snake_case: {bad}")
@@ -82,6 +96,8 @@ _TABLE: dict[str, str] = {
     "unit": "units",
     "severity": "severities",
     "origin": "origins",
+    "confidence": "confidences",
+    "confidence_reason": "confidence_reasons",
 }
 
 
@@ -98,6 +114,8 @@ BASES: tuple[str, ...] = tuple(TABLES.bases)
 UNITS: tuple[str, ...] = tuple(TABLES.units)
 SEVERITIES: tuple[str, ...] = tuple(TABLES.severities)  # most severe first
 ORIGINS: tuple[str, ...] = tuple(TABLES.origins)
+CONFIDENCES: tuple[str, ...] = tuple(TABLES.confidences)
+CONFIDENCE_REASONS: tuple[str, ...] = tuple(TABLES.confidence_reasons)
 METRIC_UNIT = MappingProxyType({code: spec.unit for code, spec in TABLES.metrics.items()})
 
 _NAMES = {kind: MappingProxyType(TABLES.names(kind)) for kind in _TABLE}

@@ -16,7 +16,7 @@ import itertools
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from pipelines import segment
 from pipelines.context import (
@@ -52,6 +52,7 @@ class Extraction:
     text: str
     report_year: int | None
     year_evidence: str
+    year_source: YearSource  # where report_year came from
     candidates: list[Candidate]
     quantities: list[Quantity]
     dropped: list[Dropped]
@@ -70,10 +71,14 @@ class Extractor:
         self, text: str, report_year: int | None = None, regions: FigureRegions | None = None
     ) -> Extraction:
         """Read ``text``.  ``regions``: where it names sub-regions (阜阳市…) whose figures are their own."""
-        year, evidence = (report_year, "由调用方指定") if report_year else detect_report_year(text)
+        year, evidence, source = (
+            (report_year, "由调用方指定", "caller") if report_year else detect_report_year(text)
+        )
         run = _Run(self, text, year or 0, regions)
         run.walk()
-        return Extraction(text, year, evidence, run.candidates, run.quantities, run.dropped, run.ambiguous)
+        return Extraction(
+            text, year, evidence, source, run.candidates, run.quantities, run.dropped, run.ambiguous
+        )
 
 
 def _is_title(line: str) -> bool:
@@ -82,8 +87,12 @@ def _is_title(line: str) -> bool:
     return 0 < len(line) <= 60 and not re.search(r"[。；;，,]", line) and not find_quantities(line)
 
 
-def detect_report_year(text: str) -> tuple[int | None, str]:
-    """The year a report is about: a year in its title, else the most frequent year."""
+YearSource = Literal["caller", "title", "body", "none"]
+
+
+def detect_report_year(text: str) -> tuple[int | None, str, YearSource]:
+    """The year a report is about: a year in its title, else the most frequent year; with the
+    evidence (Chinese, for the documents table) and where it was found."""
     clean = _BRACKETED.sub(lambda m: " " * len(m.group(0)), text)
     head = [ln for ln in clean.split("\n") if ln.strip()][:3]
     for line in head:
@@ -91,13 +100,13 @@ def detect_report_year(text: str) -> tuple[int | None, str]:
         if m and _FULL_DATE.match(line, m.start()):
             continue  # 天津政务网 2019年12月3日星期二: the day a page was shown, not what it is about
         if m and len(line.strip()) <= 60:
-            return int(m.group(1)), f"标题中的“{m.group(0)}”"
+            return int(m.group(1)), f"标题中的“{m.group(0)}”", "title"
     counts = Counter(int(m.group(1)) for m in YEAR_RE.finditer(clean))
     if not counts:
-        return None, "文中未出现年份"
+        return None, "文中未出现年份", "none"
     best, n = counts.most_common(1)[0]
     share = n / sum(counts.values())
-    return best, f"正文中“{best}年”出现{n}次（占年份提及的{share:.0%}）"
+    return best, f"正文中“{best}年”出现{n}次（占年份提及的{share:.0%}）", "body"
 
 
 class _Run:

@@ -21,11 +21,11 @@ from typing import Any
 import duckdb
 import yaml
 
-from pipelines import checks, store
+from pipelines import checks, confidence, store
 from pipelines.context import Candidate
 from pipelines.extract import Extraction, Extractor
 from pipelines.models import Document, Rejection, validate_facts
-from pipelines.normalize import normalize_text
+from pipelines.normalize import is_traditional, normalize_text
 from pipelines.numbers import Quantity
 from pipelines.readers import SUPPORTED_SUFFIXES, ReadError, display_name, read_document
 from pipelines.regions import FigureRegions, Region, RegionGuess, RegionTable, detect_region
@@ -249,6 +249,8 @@ def process_file(
     guess, extraction = reading.guess, reading.extraction
     region = guess.region
     warnings: list[str] = list(raw.warnings)  # read, but not cleanly (bad bytes, a malformed PDF)
+    if is_traditional(raw.text):
+        warnings.append("原文为繁体字，已逐字转为简体字后识别；引文为转换后的文字")
     numbered = [(f"{doc_id[:16]}-{i:04d}", figure) for i, figure in enumerate(reading.figures)]
     # a figure read from a number no report writes (1.0E+30万元, 0.0000001万元) is refused
     problems = {(q.start, q.end): q for q in extraction.quantities if q.problem}
@@ -283,6 +285,11 @@ def process_file(
         text,
         region.code if region else None,
         region.level if region else None,
+    )
+    facts = confidence.assess(
+        facts,
+        check_results,
+        confidence.DocumentContext(region.code if region else None, guess.confidence, extraction.year_source),
     )
     doc = Document(
         doc_id=doc_id,

@@ -29,6 +29,8 @@ Item = _code_enum("Item", codes.ITEMS)
 Basis = _code_enum("Basis", codes.BASES)
 Unit = _code_enum("Unit", codes.UNITS)
 Severity = _code_enum("Severity", codes.SEVERITIES)
+Confidence = _code_enum("Confidence", codes.CONFIDENCES)
+ConfidenceReason = _code_enum("ConfidenceReason", codes.CONFIDENCE_REASONS)
 
 
 class RegionLevel(StrEnum):
@@ -76,11 +78,15 @@ class Fact(StrictModel):
     rule_id: str = Field(min_length=1)
     rules: tuple[str, ...] = ()
     period: str | None = None  # basis partial: the part of the year as the text gives it (1-6月)
+    confidence: Confidence = Confidence.HIGH  # pipelines/confidence.py decides it after checking
+    confidence_reasons: tuple[ConfidenceReason, ...] = ()  # codes; empty exactly when high
 
     @model_validator(mode="after")
     def _consistent(self) -> Fact:
         if self.end <= self.start:
             raise ValueError("引文位置无效（end ≤ start）")
+        if (self.confidence == "review") != bool(self.confidence_reasons):
+            raise ValueError("待核查（review）的数据须写明原因，可信（high）的数据没有原因")
         if self.period is not None and self.basis != "partial":
             raise ValueError("只有口径为部分期间（partial）的数据写明期间（period）")
         if not math.isfinite(self.value):

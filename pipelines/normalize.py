@@ -3,12 +3,16 @@
 The cleaned text is what the database stores as ``documents.text``; every quote is
 a span of it.  Chinese punctuation (，。；：（）) is kept as it is; only what hides
 numbers is changed: full-width digits and signs, odd spaces, word-processor
-artefacts and lines broken in the middle of a sentence by page breaks.
+artefacts and lines broken in the middle of a sentence by page breaks — and a text written
+in traditional characters (a mirror's conversion: 醫療保險基金收入3.2億元) is turned into
+simplified characters, one for one, so the vocabulary reads it (rules/traditional.txt).
 """
 
 from __future__ import annotations
 
 import re
+from functools import cache
+from pathlib import Path
 
 _FULLWIDTH = {chr(0xFF10 + i): str(i) for i in range(10)}
 _FULLWIDTH.update({chr(0xFF21 + i): chr(0x41 + i) for i in range(26)})
@@ -53,9 +57,41 @@ _TITLE_END = re.compile(
 )
 
 
+TRADITIONAL_FILE = Path(__file__).with_name("rules") / "traditional.txt"
+# a text is traditional when this share of its Han characters exist only in traditional script
+# (a simplified report quoting a name such as 乾隆 or 於 stays as it is)
+TRADITIONAL_SHARE = 0.03
+_MIN_TRADITIONAL = 5
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+@cache
+def _traditional() -> tuple[dict[int, str], re.Pattern[str]]:
+    """The translation table and a pattern of the characters it converts."""
+    lines = [
+        ln for ln in TRADITIONAL_FILE.read_text(encoding="utf-8").split("\n") if ln and not ln.startswith("#")
+    ]
+    old, new = lines
+    if len(old) != len(new):
+        raise ValueError(f"{TRADITIONAL_FILE.name}: the two lines differ in length")
+    return str.maketrans(old, new), re.compile("[" + re.escape(old) + "]")
+
+
+def is_traditional(text: str) -> bool:
+    """Written in traditional characters (enough of them to rule out a quoted name)."""
+    found = len(_traditional()[1].findall(text))
+    return found >= _MIN_TRADITIONAL and found >= TRADITIONAL_SHARE * len(_HAN.findall(text))
+
+
+def to_simplified(text: str) -> str:
+    """The text with each traditional-only character replaced by its simplified form."""
+    return text.translate(_traditional()[0])
+
+
 def normalize_text(raw: str) -> str:
     """Return the cleaned text of a report (idempotent)."""
-    text = raw.translate(_TRANSLATE)
+    text = to_simplified(raw) if is_traditional(raw) else raw
+    text = text.translate(_TRANSLATE)
     text = _ARTEFACTS.sub("", text)
     text = _MINUS.sub("-", text)
     text = _FW_DOT.sub(".", text)

@@ -47,6 +47,7 @@ from typing import Any, NamedTuple
 import duckdb
 import polars as pl
 
+from pipelines import codes
 from pipelines.models import CheckResult, Document, Fact, Rejection
 
 SQL_DIR = Path(__file__).with_name("sql")
@@ -102,6 +103,8 @@ _FACT_COLUMNS = {
     "rule_id": pl.String,
     "rules": pl.List(pl.String),
     "period": pl.String,
+    "confidence": pl.String,
+    "confidence_reasons": pl.String,  # Chinese names joined with "；" (spec/fund-facts.md); NULL when high
 }
 _CHECK_COLUMNS = {
     "doc_id": pl.String,
@@ -421,6 +424,9 @@ def _fact_frame(facts: list[Fact]) -> pl.DataFrame:
         d["quote_start"] = d.pop("start")
         d["quote_end"] = d.pop("end")
         d["rules"] = list(d["rules"])
+        d["confidence_reasons"] = (
+            "；".join(codes.name("confidence_reason", r) for r in d["confidence_reasons"]) or None
+        )
         rows.append(d)
     return pl.DataFrame(rows, schema=_FACT_COLUMNS)
 

@@ -280,7 +280,9 @@ class _TableRun:
         candidates = list(col.metric_tokens) + list(metric_tokens)
         if not candidates:
             return None
-        unit_class, scale = self.unit_for(row[0].text + self.row_unit(row), col, candidates, unit_class)
+        unit_class, scale, unit_from_header = self.unit_for(
+            row[0].text + self.row_unit(row), col, candidates, unit_class
+        )
         if unit_class is None:
             return None
         metric_token, metric = self.pick_metric(candidates, unit_class)
@@ -301,6 +303,10 @@ class _TableRun:
         basis = col.basis or self.title_basis or "actual"
         period = col.period or self.title_period
         rules = ["table.cell", metric_token.entry.id]
+        if col.year or self.row_year or self.title_year:
+            rules.append("table.year_stated")
+        if unit_from_header:
+            rules.append("table.unit_header")  # the unit is only in a column header or a 单位：万元 line
         if basis == "actual" and period is not None and period.partial and metric not in NEVER_PARTIAL:
             basis = "partial"  # 2025年1-4月…主要指标: every cell is an outcome for part of the year
             rules.append(period.rule)
@@ -323,23 +329,26 @@ class _TableRun:
 
     def unit_for(
         self, label: str, col: Column, metric_tokens: list, stated: UnitClass | None
-    ) -> tuple[UnitClass | None, float]:
+    ) -> tuple[UnitClass | None, float, bool]:
+        """The cell's unit class and scale, and whether they come from a header (the column's,
+        or a 单位：万元 line) rather than the cell or its row label."""
         if stated is not None:
-            return stated, 1.0
-        for source in (_paren_unit(label), col.unit):
-            if source:
-                return _UNIT_SCALE[source]
+            return stated, 1.0, False
+        if row_unit := _paren_unit(label):
+            return *_UNIT_SCALE[row_unit], False
+        if col.unit:
+            return *_UNIT_SCALE[col.unit], True
         wanted = {uc for t in metric_tokens for uc in (t.attr("metrics") or {})}
         for unit in self.units:
             uc, scale = _UNIT_SCALE[unit]
             if uc.value in wanted:
-                return uc, scale
+                return uc, scale, True
         # counts need no unit word: a 享受待遇人次 column holds 人次
         for t in metric_tokens:
             counts = [UnitClass(u) for u in (t.attr("metrics") or {}) if u in ("person", "visit")]
             if len(counts) == 1 and len(t.attr("metrics")) == 1:
-                return counts[0], 1.0
-        return None, 1.0
+                return counts[0], 1.0, False
+        return None, 1.0, False
 
     def row_unit(self, row: list[Cell]) -> str:
         """The row's own unit from a 计量单位 column, written as （万元） for unit_for."""

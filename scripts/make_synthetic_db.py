@@ -514,6 +514,8 @@ def fact_table(pieces: pl.DataFrame, seed: int) -> pl.DataFrame:
         rule_id=pl.lit(SYNTHETIC),
         rules=pl.lit([SYNTHETIC]),
         period=pl.lit(None, dtype=pl.String),  # whole-year figures only
+        confidence=pl.lit("high"),  # generated, so read without doubt
+        confidence_reasons=pl.lit(None, dtype=pl.String),
     )
 
 

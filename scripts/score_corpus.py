@@ -120,13 +120,18 @@ def print_table(scores: list[BatchScore], verbose: bool) -> None:
                 )
     if len(scores) > 1:
         total, head = Score(), Score()
+        high = Score() if all(s.high is not None for s in scores) else None
         for s in scores:
             total.add(s.all)
             head.add(s.headline)
+            if high is not None and s.high is not None:
+                high.add(s.high)
         texts = sum(s.texts for s in scores)
+        combined = BatchScore("all", texts, total, head, high)
+        high_p = high.precision if high is not None else None
         print(
             f"{'all':8} {texts:5} {total.counts['gold']:5}  {_pct(total.precision)} {_pct(total.recall)}  "
-            f"{_pct(head.precision):>6} {_pct(head.recall):>6}"
+            f"{_pct(head.precision):>6} {_pct(head.recall):>6}  {_pct(high_p):>6} {_pct(combined.high_coverage):>5}"
         )
 
 

@@ -25,6 +25,7 @@ from fixture_files import REPORT_PASSAGE, make_docx, write_pdf, write_text
 from pipelines import limits, readers
 from pipelines.ingest import expand_paths, ingest, process_file
 from pipelines.limits import LIMITS, ReadLimits
+from pipelines.normalize import to_simplified
 from pipelines.readers import ReadError, display_name, read_document
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -327,7 +328,12 @@ def test_big5_text_is_detected_and_read(tmp_path):
     path = write_text(tmp_path / "繁體.txt", BIG5_REPORT, "big5")
     doc = read_document(path)
     assert (doc.text, doc.encoding, doc.warnings) == (BIG5_REPORT, "big5", ())
-    assert process_file(path).doc.text == BIG5_REPORT.strip("\n")
+    rows = process_file(path)  # read in simplified characters, each quote from that text
+    assert rows.doc.text == to_simplified(BIG5_REPORT).strip("\n")
+    assert "城乡居民基本医疗保险基金收入46.03亿元" in rows.doc.text
+    assert any("繁体字" in w for w in rows.doc.warnings)
+    # read (the text names no region, so its figures wait in rejections for one)
+    assert {"基金收入46.03亿元", "基金支出44.86亿元"} <= {r.quote[-11:] for r in rows.rejections}
 
 
 def test_utf8_with_a_few_bad_bytes_is_read_with_replacement_and_a_warning(tmp_path):

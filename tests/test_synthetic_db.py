@@ -55,14 +55,16 @@ def test_facts_are_valid(small_db):
     path, _ = small_db
     con = duckdb.connect(str(path), read_only=True)
     result = con.execute(
-        "SELECT * EXCLUDE (quote_start, quote_end), quote_start AS start, quote_end AS end FROM fact"
+        "SELECT * EXCLUDE (quote_start, quote_end, confidence_reasons), quote_start AS start, quote_end AS end "
+        "FROM fact"
     )
     names = [column[0] for column in result.description]
     rows = result.fetchall()
     con.close()
     assert len(rows) > 35 * REGIONS * YEARS
     for row in rows:
-        Fact.model_validate(dict(zip(names, row, strict=True)))  # units, ranges, region code pattern
+        fact = Fact.model_validate(dict(zip(names, row, strict=True)))  # units, ranges, region code pattern
+        assert fact.confidence == "high"
 
 
 def test_documents_are_labelled_synthetic(small_db):

@@ -98,3 +98,30 @@ def test_zero_statements_take_the_year_and_basis_of_their_section(extractor):
         (2023, "actual", "无项目支出"),
         (2024, "budget", "无项目支出"),
     ]
+
+
+def test_traditional_text_is_read_in_simplified_characters(extractor):
+    from pipelines.normalize import is_traditional
+
+    raw = "2019年醫療保障統計快報\n全國基本醫療保險參保人數135436萬人，基金總收入23334.87億元，累計結存26912.11億元。"
+    assert is_traditional(raw)
+    text = normalize_text(raw)
+    assert "全国基本医疗保险参保人数135436万人" in text and "累计结存26912.11亿元" in text
+    assert len(text) == len(raw)  # one character for one
+    assert normalize_text(text) == text
+    metrics = {c.metric for c in extractor.extract(text).candidates}
+    assert {"insured", "income", "cumulative_balance"} <= metrics
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2019年全县城乡居民医保基金收入1.2亿元。",
+        "乾隆年间的县志记载，于是全县城乡居民医保基金收入1.2亿元，基金支出1.1亿元，参保人数12万人。",
+    ],
+)
+def test_simplified_text_stays_as_it_is(text):
+    from pipelines.normalize import is_traditional
+
+    assert not is_traditional(text)
+    assert normalize_text(text) == text

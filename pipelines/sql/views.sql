@@ -8,12 +8,13 @@ CREATE OR REPLACE VIEW fact_base AS
 SELECT fact_id, doc_id, region_code, region_name, region_level, year, fund, metric, item, basis, value,
        unit, derived, quote, quote_start, quote_end, rule_id, rules,
        quote_start AS anchor_start, quote_end AS anchor_end,
-       concat_ws('/', fund, metric, item, year, basis) AS anchor_key, NULL::VARCHAR AS added_by, period
+       concat_ws('/', fund, metric, item, year, basis) AS anchor_key, NULL::VARCHAR AS added_by, period,
+       confidence, confidence_reasons
 FROM fact
 UNION ALL
 SELECT c.fact_id, c.doc_id, r.region_code, r.region_name, r.region_level, c.year, c.fund, c.metric, c.item,
        c.basis, c.value, c.unit, false, c.quote, c.anchor_start, c.anchor_end, 'steward.add', ['steward.add'],
-       c.anchor_start, c.anchor_end, c.anchor_key, c.correction_id, NULL::VARCHAR
+       c.anchor_start, c.anchor_end, c.anchor_key, c.correction_id, NULL::VARCHAR, 'high', NULL::VARCHAR
 FROM correction c JOIN report r USING (doc_id)
 WHERE c.action = 'add' AND r.region_code IS NOT NULL;
 
@@ -42,7 +43,10 @@ SELECT b.fact_id, b.doc_id, b.region_code, b.region_name, b.region_level,
        CASE WHEN c.action = 'correct' THEN c.correction_id ELSE b.added_by END AS correction_id,
        -- the period read stays while the corrected figure is still partial
        CASE WHEN (CASE WHEN c.action = 'correct' THEN c.basis ELSE b.basis END) = 'partial' THEN b.period
-       END AS period
+       END AS period,
+       -- a steward's correction vouches for the figure
+       CASE WHEN c.action = 'correct' THEN 'high' ELSE b.confidence END AS confidence,
+       CASE WHEN c.action = 'correct' THEN NULL ELSE b.confidence_reasons END AS confidence_reasons
 FROM fact_base b
 LEFT JOIN correction_latest c
   ON c.doc_id = b.doc_id AND c.anchor_start = b.anchor_start AND c.anchor_end = b.anchor_end
@@ -71,5 +75,6 @@ FROM report;
 -- The contract's facts are the stewards' current ones (`origin`: extracted, corrected, added).
 CREATE OR REPLACE VIEW fund_facts AS
 SELECT region_code, region_name, region_level, year, fund, metric, item, basis, value, unit,
-       derived, doc_id, quote, period, fact_id, quote_start, quote_end, rule_id, rules, origin, correction_id
+       derived, doc_id, quote, period, confidence, confidence_reasons, fact_id, quote_start, quote_end, rule_id,
+       rules, origin, correction_id
 FROM fact_current;

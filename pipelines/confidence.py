@@ -1,0 +1,81 @@
+"""How sure the extractor is of each figure: `high`, or `review` with the reasons a steward
+should look at before the figure is used (``fund_facts.confidence`` / ``confidence_reasons``).
+
+Each reason is a question a careful reader would still ask about the reading, decided from
+what the extractor recorded while reading (the fact's rule ids), where the report's year and
+region came from, and the document's checks.  The reasons and their Chinese names are the
+closed vocabulary ``confidence_reasons`` of ``rules/codes.yaml``.  Which signals earn a reason
+was measured on the real-text corpus (tests/corpus/): each marks a class of figures read
+wrongly far more often than the rest (see tests/corpus/README.md for the figures).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from pipelines.models import CheckResult, Fact
+
+# the sentence or the table cell states the figure's own year
+_YEAR_STATED = frozenset({"grammar.explicit_year", "table.year_stated"})
+_METRIC_FROM_CONTEXT = frozenset({"grammar.previous_metric"})
+_COUNT_AMOUNT_PAIR = frozenset({"grammar.count_amount_pair"})
+_UNIT_FROM_HEADER = frozenset({"table.unit_header"})
+# rates whose population a text often narrows (少数民族人口参合率, 贫困人口参保率, 受益面)
+_RATES = frozenset({"coverage_rate"})
+# checks that say the figure itself is doubtful (not an info note)
+_FLAGGING = frozenset({"error", "warning"})
+_DUPLICATE_CHECK = "duplicate_key_conflict"
+
+
+@dataclass(frozen=True)
+class DocumentContext:
+    """What the whole report says about a figure's place: its region and year, and how sure."""
+
+    region_code: str | None
+    region_confidence: str  # high | medium | low (pipelines.regions)
+    year_source: str  # caller | title | body | none (pipelines.extract.detect_report_year)
+
+
+def reasons_for(fact: Fact, doc: DocumentContext, flagged_by: Iterable[str] = ()) -> list[str]:
+    """The reason codes that make `fact` a figure to review (empty: high confidence).
+
+    ``flagged_by``: the ids of the document's failed checks (error or warning) naming it."""
+    rules = set(fact.rules)
+    reasons: list[str] = []
+    if doc.year_source in ("body", "none") and not rules & _YEAR_STATED:
+        reasons.append("year_from_body")  # the report's year only from counting years in the text
+    if fact.region_code == doc.region_code and doc.region_confidence == "low":
+        reasons.append("region_unsure")
+    if doc.region_code is not None and fact.region_code != doc.region_code:
+        reasons.append("other_region")
+    checks = set(flagged_by)
+    if _DUPLICATE_CHECK in checks:
+        reasons.append("conflict")
+    if rules & _METRIC_FROM_CONTEXT:
+        reasons.append("metric_from_context")
+    if rules & _COUNT_AMOUNT_PAIR:
+        reasons.append("count_amount_pair")
+    if fact.metric in _RATES:
+        reasons.append("rate_population")
+    if rules & _UNIT_FROM_HEADER:
+        reasons.append("unit_from_header")
+    if checks - {_DUPLICATE_CHECK}:
+        reasons.append("check_failed")
+    return reasons
+
+
+def assess(facts: list[Fact], checks: list[CheckResult], doc: DocumentContext) -> list[Fact]:
+    """`facts` with their confidence and reasons set, in the same order."""
+    flagged: dict[str, set[str]] = defaultdict(set)
+    for check in checks:
+        if check.severity in _FLAGGING:
+            for fact_id in check.fact_ids:
+                flagged[fact_id].add(check.check_id)
+    out = []
+    for fact in facts:
+        reasons = reasons_for(fact, doc, flagged.get(fact.fact_id, ()))
+        verdict = {"confidence": "review" if reasons else "high", "confidence_reasons": tuple(reasons)}
+        out.append(Fact.model_validate(fact.model_dump() | verdict))
+    return out

@@ -1,0 +1,140 @@
+"""Every fact is `high` or `review` with Chinese reasons (pipelines/confidence.py), decided at
+ingest from what the extractor recorded, and stored in fund_facts as the contract says."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+from conftest import make_fact
+from fixture_files import write_text
+
+from pipelines import codes, store
+from pipelines.confidence import DocumentContext, assess, reasons_for
+from pipelines.ingest import ingest
+from pipelines.models import CheckResult, Fact
+
+SURE = DocumentContext(region_code="421000", region_confidence="high", year_source="title")
+
+
+def test_a_plain_reading_is_high():
+    fact = make_fact("income", 4.6e9, rules=("metric.income", "grammar.explicit_year"))
+    assert reasons_for(fact, SURE) == []
+    assert assess([fact], [], SURE)[0].confidence == "high"
+
+
+@pytest.mark.parametrize(
+    ("fact_fields", "doc", "flagged", "reason"),
+    [
+        ({"rules": ("metric.income",)}, {"year_source": "body"}, (), "year_from_body"),
+        ({"rules": ("metric.income",)}, {"year_source": "none"}, (), "year_from_body"),
+        ({}, {"region_confidence": "low"}, (), "region_unsure"),
+        (
+            {"region_code": "421002", "region_name": "沙市区", "region_level": "county"},
+            {},
+            (),
+            "other_region",
+        ),
+        ({}, {}, ("duplicate_key_conflict",), "conflict"),
+        ({"rules": ("grammar.previous_metric", "grammar.explicit_year")}, {}, (), "metric_from_context"),
+        ({"rules": ("grammar.count_amount_pair", "grammar.explicit_year")}, {}, (), "count_amount_pair"),
+        ({"metric": "coverage_rate"}, {}, (), "rate_population"),
+        ({"rules": ("table.cell", "table.unit_header", "table.year_stated")}, {}, (), "unit_from_header"),
+        ({}, {}, ("balance_identity",), "check_failed"),
+    ],
+)
+def test_each_reason(fact_fields, doc, flagged, reason):
+    metric = fact_fields.pop("metric", "income")
+    fact = make_fact(metric, 99.0 if metric == "coverage_rate" else 4.6e9, **fact_fields)
+    context = DocumentContext(**{**SURE.__dict__, **doc})
+    assert reasons_for(fact, context, flagged) == [reason]
+
+
+def test_a_stated_year_needs_no_title_year():
+    for rules in (("grammar.explicit_year",), ("table.cell", "table.year_stated")):
+        fact = make_fact("income", 4.6e9, rules=rules)
+        assert reasons_for(fact, DocumentContext("421000", "high", "body")) == []
+
+
+def test_only_failed_checks_naming_the_fact_count():
+    fact, other = make_fact("income", 4.6e9), make_fact("expenditure", 4.4e9)
+
+    def check(severity: str, *facts: Fact) -> CheckResult:
+        return CheckResult(
+            doc_id="d",
+            check_id="balance_identity",
+            severity=severity,
+            message="m",
+            fact_ids=tuple(f.fact_id for f in facts),
+        )
+
+    assessed = assess([fact, other], [check("info", fact), check("warning", other)], SURE)
+    assert [f.confidence for f in assessed] == ["high", "review"]
+    assert assessed[1].confidence_reasons == ("check_failed",)
+
+
+def test_review_without_reasons_is_refused():
+    with pytest.raises(ValueError, match="须写明原因"):
+        make_fact("income", 4.6e9, confidence="review")
+    with pytest.raises(ValueError, match="须写明原因"):
+        make_fact("income", 4.6e9, confidence_reasons=("conflict",))
+
+
+def test_every_reason_has_a_chinese_name():
+    names = codes.names("confidence_reason")
+    assert set(names) == set(codes.CONFIDENCE_REASONS) and all(names.values())
+    assert names["unit_from_header"] == "单位来自表头"
+
+
+def test_stored_in_fund_facts_with_chinese_reasons(tmp_path):
+    report = write_text(
+        tmp_path / "荆州.txt",
+        "2023年荆州市医疗保障事业发展统计公报\n"
+        "城乡居民基本医疗保险基金收入46.03亿元，基金支出44.86亿元。\n"
+        "城乡居民基本医疗保险基金收入47.00亿元。\n",
+        "utf-8",
+    )
+    con = store.connect(tmp_path / "m.duckdb")
+    try:
+        ingest(con, [report])
+        rows = con.execute(
+            "SELECT metric, value, confidence, confidence_reasons FROM fund_facts ORDER BY metric, value"
+        ).fetchall()
+    finally:
+        con.close()
+    assert rows == [
+        ("expenditure", 4_486_000_000.0, "high", None),
+        ("income", 4_603_000_000.0, "review", "同一指标两处数值不同"),
+        ("income", 4_700_000_000.0, "review", "同一指标两处数值不同"),
+    ]
+
+
+def test_a_stewards_correction_is_high(tmp_path):
+    from pipelines import corrections
+
+    report = write_text(
+        tmp_path / "荆州.txt",
+        "2023年荆州市医疗保障事业发展统计公报\n城乡居民基本医疗保险基金收入46.03亿元。\n城乡居民基本医疗保险基金收入47.00亿元。\n",
+        "utf-8",
+    )
+    path = tmp_path / "m.duckdb"
+    con = store.connect(path)
+    try:
+        ingest(con, [report])
+        fact_id = con.execute("SELECT fact_id FROM fund_facts WHERE value = 4.7e9").fetchone()[0]
+        corrections.correct(con, fact_id, {"value": 4.61e9}, reason="原文笔误", author="alice")
+        rows = con.execute("SELECT value, confidence, origin FROM fund_facts ORDER BY value").fetchall()
+    finally:
+        con.close()
+    assert rows == [(4_603_000_000.0, "review", "extracted"), (4_610_000_000.0, "high", "corrected")]
+
+
+def test_a_file_from_before_confidence_gets_the_columns(tmp_path):
+    path = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(path))
+    con.close()
+    con = store.connect(path)
+    try:
+        columns = {r[0] for r in con.execute("DESCRIBE fund_facts").fetchall()}
+    finally:
+        con.close()
+    assert {"confidence", "confidence_reasons"} <= columns
