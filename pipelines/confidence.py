@@ -76,6 +76,7 @@ def assess(facts: list[Fact], checks: list[CheckResult], doc: DocumentContext) -
     out = []
     for fact in facts:
         reasons = reasons_for(fact, doc, flagged.get(fact.fact_id, ()))
+        # both fields set together, as the model requires (model_copy does not validate again)
         verdict = {"confidence": "review" if reasons else "high", "confidence_reasons": tuple(reasons)}
-        out.append(Fact.model_validate(fact.model_dump() | verdict))
+        out.append(fact.model_copy(update=verdict))
     return out
