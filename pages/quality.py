@@ -1,4 +1,4 @@
-"""数据质量: checks and rejections, by severity and by document."""
+"""数据质量: checks, rejections and the numbers set aside, by severity and by document."""
 
 import polars as pl
 import streamlit as st
@@ -19,6 +19,7 @@ ui.header(
 if ui.require_filters(f):
     checks = data.query("checks", regions=list(f.regions), first_year=f.first_year, last_year=f.last_year)
     rejections = data.query("rejections", regions=list(f.regions))
+    dropped = data.query("dropped", regions=list(f.regions))
     counts = checks.group_by("severity").len()
     count = dict(zip(counts["severity"], counts["len"], strict=True))
     c = st.columns(len(SEVERITY) + 1)
@@ -69,6 +70,23 @@ if ui.require_filters(f):
             rejections.select(
                 pl.col("file_name").alias("报告"),
                 pl.col("region_name").alias("地区"),
+                pl.col("reason").alias("原因"),
+                pl.col("quote").alias("原文"),
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+
+    st.subheader("按规则略去的数值")
+    st.caption("读到但按规则不作为基金数据的数值（上下限、目标、百分点变化、经费等），供核对是否漏读。")
+    if dropped.is_empty():
+        st.caption("所选地区的报告中没有按规则略去的数值。")
+    else:
+        st.dataframe(
+            dropped.select(
+                pl.col("file_name").alias("报告"),
+                pl.col("region_name").alias("地区"),
+                pl.col("surface").alias("数值"),
                 pl.col("reason").alias("原因"),
                 pl.col("quote").alias("原文"),
             ),

@@ -24,7 +24,7 @@ import yaml
 from pipelines import checks, confidence, store
 from pipelines.context import Candidate
 from pipelines.extract import Extraction, Extractor
-from pipelines.models import Document, Rejection, validate_facts
+from pipelines.models import Document, DroppedFigure, Rejection, validate_facts
 from pipelines.normalize import is_traditional, normalize_text
 from pipelines.numbers import Quantity
 from pipelines.readers import SUPPORTED_SUFFIXES, ReadError, display_name, read_document
@@ -312,7 +312,33 @@ def process_file(
         n_rejections=len(rejections),
         warnings=tuple(warnings),
     )
-    return DocumentRows(doc, facts, rejections, check_results)
+    return DocumentRows(doc, facts, rejections, check_results, dropped_figures(doc_id, extraction))
+
+
+_DROPPED_CONTEXT = 40  # characters of the number's line shown before it
+
+
+def dropped_figures(doc_id: str, extraction: Extraction) -> list[DroppedFigure]:
+    """The numbers the extractor set aside, each once, in text order, with the words before it."""
+    text = extraction.text
+    taken = {(c.quantity.start, c.quantity.end) for c in extraction.candidates if c.quantity is not None}
+    out: dict[tuple[int, int], DroppedFigure] = {}
+    for d in extraction.dropped:
+        q = d.quantity
+        span = (q.start, q.end)
+        if span in taken or span in out:
+            continue
+        start = max(text.rfind("\n", 0, q.start) + 1, q.start - _DROPPED_CONTEXT)
+        out[span] = DroppedFigure(
+            doc_id=doc_id,
+            reason=d.reason,
+            quote=text[start : q.end],
+            start=start,
+            end=q.end,
+            value=q.value,
+            surface=q.surface,
+        )
+    return [out[span] for span in sorted(out)]
 
 
 _NO_YEAR = "报告没有写明年度，无法确定这个数字属于哪一年；请在导入时指定报告年度"

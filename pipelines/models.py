@@ -166,6 +166,18 @@ class Rejection(StrictModel):
     candidate: dict[str, Any]
 
 
+class DroppedFigure(StrictModel):
+    """A number read and set aside for a reason (a bound, a target, a bin, not a fund figure)."""
+
+    doc_id: str
+    reason: str = Field(min_length=1)
+    quote: str = Field(min_length=1)
+    start: int = Field(ge=0)
+    end: int
+    value: float
+    surface: str  # the number with its unit as written (50亿元)
+
+
 class CorrectionAction(StrEnum):
     CORRECT = "correct"  # the figure is read wrongly: value, fund, metric, item, year or basis
     REJECT = "reject"  # not a fund figure at all, or not this report's

@@ -136,9 +136,9 @@ class SentenceReader:
             if t.attr("scope") == "sentence":
                 limit = self.sent.end if t.attr("whole_sentence") else self.paren_end(t.start)
                 if t.start < q.start < limit:
-                    return f"关于特定人群/项目（{t.entry.id}: {self.text[t.start : t.end]}）"
+                    return f"{t.attr('reason')}（“{self.text[t.start : t.end]}”）"
             elif lab.clause_start <= t.start < lab.clause_end:
-                return f"非基金收支金额（{t.entry.id}: {self.text[t.start : t.end]}）"
+                return f"{t.attr('reason')}（“{self.text[t.start : t.end]}”）"
         if self.run.section.fund == EXCLUDED:
             return "所在章节不属于医保基金"
         bare = not any(t.kind in ("metric", "fund", "item", "population") for t in lab.before)

@@ -39,7 +39,7 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -48,7 +48,7 @@ import duckdb
 import polars as pl
 
 from pipelines import codes
-from pipelines.models import CheckResult, Document, Fact, Rejection
+from pipelines.models import CheckResult, Document, DroppedFigure, Fact, Rejection
 
 SQL_DIR = Path(__file__).with_name("sql")
 MIGRATIONS_DIR = SQL_DIR / "migrations"
@@ -370,6 +370,7 @@ class DocumentRows:
     facts: list[Fact]
     rejections: list[Rejection]
     checks: list[CheckResult]
+    dropped: list[DroppedFigure] = field(default_factory=list)
 
 
 def replace_documents(
@@ -391,13 +392,14 @@ def replace_documents(
     now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
     with transaction(con):
         if previous:  # re-ingest: the new reading replaces the old one whole
-            for table in ("fact", "rejections", "checks", "report"):
+            for table in DOCUMENT_TABLES:
                 con.execute(f"DELETE FROM {table} WHERE list_contains(?, doc_id)", [list(previous)])
         reports = [_report_row(r.doc, extractor_version, previous.get(r.doc.doc_id, now)) for r in batch]
         _insert_frame(con, "report", pl.DataFrame(reports, schema=_REPORT_COLUMNS))
         _insert_frame(con, "fact", _fact_frame([f for r in batch for f in r.facts]))
         _insert_frame(con, "rejections", pl.concat([_rejection_frame(r.rejections) for r in batch]))
         _insert_frame(con, "checks", pl.concat([_check_frame(r.checks) for r in batch]))
+        _insert_frame(con, "dropped", pl.concat([_dropped_frame(r.dropped) for r in batch]))
 
 
 def _report_row(doc: Document, version: str, ingested_at: datetime) -> dict[str, Any]:
@@ -441,12 +443,25 @@ _REJECTION_COLUMNS = {
     "rule_id": pl.String,
     "candidate": pl.String,
 }
+_DROPPED_COLUMNS = {
+    "doc_id": pl.String,
+    "seq": pl.Int32,
+    "reason": pl.String,
+    "quote": pl.String,
+    "quote_start": pl.Int32,
+    "quote_end": pl.Int32,
+    "value": pl.Float64,
+    "surface": pl.String,
+}
 TABLE_COLUMNS = {
     "report": _REPORT_COLUMNS,
     "fact": _FACT_COLUMNS,
     "rejections": _REJECTION_COLUMNS,
     "checks": _CHECK_COLUMNS,
+    "dropped": _DROPPED_COLUMNS,
 }
+# every table holding what was read from one report, the report itself last
+DOCUMENT_TABLES = ("fact", "rejections", "checks", "dropped", "report")
 
 
 def _rejection_frame(rejections: list[Rejection]) -> pl.DataFrame:
@@ -464,6 +479,23 @@ def _rejection_frame(rejections: list[Rejection]) -> pl.DataFrame:
         for i, r in enumerate(rejections)
     ]
     return pl.DataFrame(rows, schema=_REJECTION_COLUMNS)
+
+
+def _dropped_frame(dropped: list[DroppedFigure]) -> pl.DataFrame:
+    rows = [
+        {
+            "doc_id": d.doc_id,
+            "seq": i,
+            "reason": d.reason,
+            "quote": d.quote,
+            "quote_start": d.start,
+            "quote_end": d.end,
+            "value": d.value,
+            "surface": d.surface,
+        }
+        for i, d in enumerate(dropped)
+    ]
+    return pl.DataFrame(rows, schema=_DROPPED_COLUMNS)
 
 
 def _check_frame(checks: list[CheckResult]) -> pl.DataFrame:
@@ -520,7 +552,7 @@ def remove_document(con: duckdb.DuckDBPyConnection, doc_id: str, reason: str, au
     file_name, n_facts = rows[0]
     now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
     with transaction(con):
-        for table in ("fact", "rejections", "checks", "report"):
+        for table in DOCUMENT_TABLES:
             con.execute(f"DELETE FROM {table} WHERE doc_id = ?", [doc_id])
         con.execute(
             "INSERT INTO report_removal VALUES (?, ?, ?, ?, ?, ?)",

@@ -138,3 +138,31 @@ def test_a_file_from_before_confidence_gets_the_columns(tmp_path):
     finally:
         con.close()
     assert {"confidence", "confidence_reasons"} <= columns
+
+
+def test_numbers_set_aside_are_kept_with_their_reason(tmp_path):
+    report = write_text(
+        tmp_path / "荆州.txt",
+        "2023年荆州市医疗保障事业发展统计公报\n"
+        "城乡居民基本医疗保险基金收入46.03亿元，参保率超过95%，比上年提高0.5个百分点。\n"
+        "力争2024年基金收入达到50亿元以上。\n",
+        "utf-8",
+    )
+    con = store.connect(tmp_path / "m.duckdb")
+    try:
+        for _ in range(2):  # a re-ingest replaces them, never adds
+            ingest(con, [report])
+        facts = con.execute("SELECT quote FROM fund_facts").fetchall()
+        dropped = con.execute("SELECT reason, quote, value, surface FROM dropped ORDER BY seq").fetchall()
+        text = con.execute("SELECT text FROM documents").fetchone()[0]
+        spans = con.execute("SELECT quote, quote_start, quote_end FROM dropped").fetchall()
+    finally:
+        con.close()
+    assert facts == [("城乡居民基本医疗保险基金收入46.03亿元",)]
+    assert [(reason, surface, value) for reason, _, value, surface in dropped] == [
+        ("上下限（超过、逾、近、控制在…以内），不是确切数值（“超过”）", "95%", 95.0),
+        ("个百分点是变化量", "0.5个百分点", 0.5),
+        ("不是基金收支结余（经费、拨付、平均数、目标或下限等）（“力争”）", "50亿元", 5_000_000_000.0),
+    ]
+    assert all(quote.endswith(surface) for _, quote, _, surface in dropped)
+    assert all(text[start:end] == quote for quote, start, end in spans)

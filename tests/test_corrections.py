@@ -189,8 +189,9 @@ def test_a_correction_needs_a_change_and_valid_fields(writable_con):
 def test_removing_a_report_takes_its_facts_and_keeps_a_record(writable_con):
     doc_id, n = one(writable_con, "SELECT doc_id, n_facts FROM report ORDER BY doc_id LIMIT 1")
     before = one(writable_con, "SELECT count(*) FROM fund_facts")[0]
+    assert one(writable_con, "SELECT count(*) FROM dropped WHERE doc_id = ?", doc_id)[0] > 0
     assert store.remove_document(writable_con, doc_id, "旧版本", "alice") == n
-    for table in ("report", "fact", "rejections", "checks"):
+    for table in store.DOCUMENT_TABLES:
         assert one(writable_con, f"SELECT count(*) FROM {table} WHERE doc_id = ?", doc_id) == (0,)
     assert one(writable_con, "SELECT count(*) FROM fund_facts")[0] == before - n
     assert one(writable_con, "SELECT author, reason, n_facts FROM report_removal") == ("alice", "旧版本", n)

@@ -17,7 +17,7 @@ from fixture_files import (
 from pipelines import store
 from pipelines.ingest import ingest
 
-TABLES = ("report", "fact", "rejections", "checks")
+TABLES = ("report", "fact", "rejections", "checks", "dropped")
 PASSAGE = (
     "2023年荆州市医疗保障事业发展统计公报\n"
     "一、基本医疗保险\n"

@@ -157,3 +157,17 @@ def test_first_start_builds_the_database(entry, tmp_path, monkeypatch):
     con = duckdb.connect(str(db), read_only=True)
     assert con.execute("SELECT count(*) FROM documents").fetchone()[0] == 5
     con.close()
+
+
+def test_quality_lists_the_numbers_set_aside_with_their_reasons(open_app, seeds_db):
+    at = open_app("pages/quality.py")
+    assert "按规则略去的数值" in [h.value for h in at.subheader]
+    shown = next(d.value for d in at.dataframe if "数值" in d.value.columns and "原因" in d.value.columns)
+    con = duckdb.connect(str(seeds_db), read_only=True)
+    try:
+        stored = con.execute("SELECT count(*) FROM dropped").fetchone()[0]
+    finally:
+        con.close()
+    assert 0 < len(shown) <= stored
+    assert shown["原因"].str.len().min() > 0
+    assert all(quote.endswith(number) for quote, number in zip(shown["原文"], shown["数值"], strict=True))

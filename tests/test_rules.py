@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from pipelines.normalize import normalize_text
@@ -25,6 +27,15 @@ def _examples():
 def test_every_entry_has_an_example():
     missing = [e.id for e in default_vocabulary().all_entries() if not e.examples]
     assert not missing, f"vocabulary entries without examples: {missing}"
+
+
+def test_every_exclusion_says_why_in_chinese():
+    """The reason is stored with each number an exclusion sets aside (table `dropped`)."""
+    exclusions = [e for e in default_vocabulary().all_entries() if e.kind == "exclusion"]
+    assert len(exclusions) >= 6
+    assert all(re.search(r"[\u4e00-\u9fff]", e.get("reason") or "") for e in exclusions), [
+        e.id for e in exclusions if not e.get("reason")
+    ]
 
 
 @pytest.mark.parametrize(("entry", "example"), list(_examples()))

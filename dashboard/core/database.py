@@ -1,7 +1,7 @@
 """The dashboard's database access, without Streamlit: the read connection and named queries.
 
 The MedFund file is attached read-only, what the pages read (the indicator views
-materialised, facts, checks, rejections, reports without their text) is copied into an
+materialised, facts, checks, rejections, numbers set aside, reports without their text) is copied into an
 in-memory database, and the file is detached again: the app holds no lock on it while it
 is idle, so a command-line ingest can run beside it.  Each version of the file (its size and
 modification time) is loaded once; a re-ingest changes the file and the next query reloads
@@ -34,6 +34,7 @@ _MATERIALISE = (
     "CREATE TABLE checks AS SELECT * FROM src.checks",
     "CREATE TABLE cross_checks AS SELECT * FROM src.indicator_checks",
     "CREATE TABLE rejections AS SELECT * FROM src.rejections",
+    "CREATE TABLE dropped AS SELECT * FROM src.dropped",
     "CREATE TABLE corrections AS SELECT * FROM src.correction_log",
     "CREATE TABLE removals AS SELECT * FROM src.report_removal",
     "CREATE TABLE region_table AS SELECT * FROM read_csv($csv, all_varchar = true)",

@@ -117,6 +117,15 @@ JOIN docs d USING (doc_id)
 WHERE list_contains($regions, d.region_code)
 ORDER BY d.file_name, r.seq;
 
+-- name: dropped
+-- Numbers the extractor read and set aside on purpose (bounds, targets, changes in 个百分点,
+-- amounts that are not fund figures), with the reason.
+SELECT x.doc_id, d.file_name, d.region_name, d.report_year, x.reason, x.quote, x.surface
+FROM dropped x
+JOIN docs d USING (doc_id)
+WHERE list_contains($regions, d.region_code)
+ORDER BY d.file_name, x.seq;
+
 -- name: document_by_id
 -- One report of the library (to recognise a file that is already in it; on the file).
 SELECT doc_id, file_name, report_year, region_code, region_name, n_facts, ingested_at
