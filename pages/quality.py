@@ -84,11 +84,11 @@ if ui.require_filters(f):
     else:
         st.dataframe(
             dropped.select(
+                pl.col("surface").alias("数值"),
+                pl.col("quote").alias("原文"),
+                pl.col("reason").alias("原因"),
                 pl.col("file_name").alias("报告"),
                 pl.col("region_name").alias("地区"),
-                pl.col("surface").alias("数值"),
-                pl.col("reason").alias("原因"),
-                pl.col("quote").alias("原文"),
             ),
             hide_index=True,
             width="stretch",

@@ -315,7 +315,7 @@ def process_file(
     return DocumentRows(doc, facts, rejections, check_results, dropped_figures(doc_id, extraction))
 
 
-_DROPPED_CONTEXT = 40  # characters of the number's line shown before it
+_DROPPED_CONTEXT = 24  # characters of the number's line shown before it (a table cell shows them whole)
 
 
 def dropped_figures(doc_id: str, extraction: Extraction) -> list[DroppedFigure]:
