@@ -25,7 +25,7 @@ from pipelines import checks, confidence, store
 from pipelines.context import Candidate
 from pipelines.extract import Extraction, Extractor
 from pipelines.models import Document, DroppedFigure, Rejection, validate_facts
-from pipelines.normalize import is_traditional, normalize_text
+from pipelines.normalize import normalize
 from pipelines.numbers import Quantity
 from pipelines.readers import SUPPORTED_SUFFIXES, ReadError, display_name, read_document
 from pipelines.regions import FigureRegions, Region, RegionGuess, RegionTable, detect_region
@@ -241,7 +241,8 @@ def process_file(
     ``overrides`` (by document id) hold the region and report year a steward set."""
     raw = read_document(path)
     doc_id = raw.sha256
-    text = normalize_text(raw.text)
+    normalised = normalize(raw.text)
+    text = normalised.text
     if not text.strip():
         raise ReadError(path, "文件中没有文字内容")
     override = (overrides or {}).get(doc_id, ReportOverride())
@@ -249,7 +250,7 @@ def process_file(
     guess, extraction = reading.guess, reading.extraction
     region = guess.region
     warnings: list[str] = list(raw.warnings)  # read, but not cleanly (bad bytes, a malformed PDF)
-    if is_traditional(raw.text):
+    if normalised.converted:
         warnings.append("原文为繁体字，已逐字转为简体字后识别；引文为转换后的文字")
     numbered = [(f"{doc_id[:16]}-{i:04d}", figure) for i, figure in enumerate(reading.figures)]
     # a figure read from a number no report writes (1.0E+30万元, 0.0000001万元) is refused
@@ -315,20 +316,35 @@ def process_file(
     return DocumentRows(doc, facts, rejections, check_results, dropped_figures(doc_id, extraction))
 
 
-_DROPPED_CONTEXT = 24  # characters of the number's line shown before it (a table cell shows them whole)
+_CONTEXT = 24  # characters of a number's line quoted before it (a table cell shows them whole)
+
+
+def _line_start(text: str, pos: int) -> int:
+    """Where the quote of a number at ``pos`` starts: its line, at most _CONTEXT characters back."""
+    return max(text.rfind("\n", 0, pos) + 1, pos - _CONTEXT)
+
+
+def _read_spans(extraction: Extraction, quantities: Iterable[tuple[int, int]] = ()) -> set[tuple[int, int]]:
+    """The spans of the numbers a figure was read from (or left undecided), among ``quantities``
+    for table cells, whose figures keep no quantity and are matched by their end."""
+    read = {(c.quantity.start, c.quantity.end) for c in extraction.candidates if c.quantity is not None}
+    read |= {(c.quantity.start, c.quantity.end) for c, _ in extraction.ambiguous if c.quantity is not None}
+    tables = [c for c in extraction.candidates if c.quantity is None]
+    read |= {(s, e) for (s, e) in quantities if any(c.end == e and c.start <= s for c in tables)}
+    return read
 
 
 def dropped_figures(doc_id: str, extraction: Extraction) -> list[DroppedFigure]:
     """The numbers the extractor set aside, each once, in text order, with the words before it."""
     text = extraction.text
-    taken = {(c.quantity.start, c.quantity.end) for c in extraction.candidates if c.quantity is not None}
+    taken = _read_spans(extraction, [(d.quantity.start, d.quantity.end) for d in extraction.dropped])
     out: dict[tuple[int, int], DroppedFigure] = {}
     for d in extraction.dropped:
         q = d.quantity
         span = (q.start, q.end)
         if span in taken or span in out:
             continue
-        start = max(text.rfind("\n", 0, q.start) + 1, q.start - _DROPPED_CONTEXT)
+        start = _line_start(text, q.start)
         out[span] = DroppedFigure(
             doc_id=doc_id,
             reason=d.reason,
@@ -372,16 +388,13 @@ def _unread_problems(
     doc_id: str, text: str, extraction: Extraction, problems: Mapping[tuple[int, int], Quantity]
 ) -> list[Rejection]:
     """Refused numbers that no figure was read from still go to rejections: none disappears."""
-    read = {(c.quantity.start, c.quantity.end) for c in extraction.candidates if c.quantity is not None}
-    read |= {(c.quantity.start, c.quantity.end) for c, _ in extraction.ambiguous if c.quantity is not None}
-    tables = [c for c in extraction.candidates if c.quantity is None]  # table cells: matched by their end
-    read |= {(s, e) for (s, e) in problems if any(c.end == e and c.start <= s for c in tables)}
+    read = _read_spans(extraction, problems)
     dropped = {(d.quantity.start, d.quantity.end): d.reason for d in extraction.dropped}
     out: list[Rejection] = []
     for span, q in problems.items():
         if span in read:
             continue
-        start = max(text.rfind("\n", 0, q.start) + 1, q.start - 30)
+        start = _line_start(text, q.start)
         why = f"（也未能读作基金数据：{dropped[span]}）" if span in dropped else ""
         value = q.value if math.isfinite(q.value) else str(q.value)
         out.append(

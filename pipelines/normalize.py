@@ -11,6 +11,7 @@ simplified characters, one for one, so the vocabulary reads it (rules/traditiona
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -83,7 +84,7 @@ def is_traditional(text: str) -> bool:
     if characters.isdisjoint(text):
         return False  # the usual case, at the cost of one pass over the text
     found = len(text) - len(text.translate(delete))
-    return found >= _MIN_TRADITIONAL and found >= TRADITIONAL_SHARE * len(_HAN.findall(text))
+    return found >= _MIN_TRADITIONAL and found >= TRADITIONAL_SHARE * (len(text) - len(_HAN.sub("", text)))
 
 
 def to_simplified(text: str) -> str:
@@ -91,18 +92,30 @@ def to_simplified(text: str) -> str:
     return text.translate(_traditional()[0])
 
 
-def normalize_text(raw: str) -> str:
-    """Return the cleaned text of a report (idempotent)."""
-    text = to_simplified(raw) if is_traditional(raw) else raw
-    text = text.translate(_TRANSLATE)
-    text = _ARTEFACTS.sub("", text)
+@dataclass(frozen=True)
+class Normalised:
+    text: str
+    converted: bool  # written in traditional characters, now in simplified ones
+
+
+def normalize(raw: str) -> Normalised:
+    """The cleaned text of a report (idempotent), and whether it was converted to simplified."""
+    text = _ARTEFACTS.sub("", raw.translate(_TRANSLATE))
+    converted = is_traditional(text)  # decided on what the text keeps, so a second pass agrees
+    if converted:
+        text = to_simplified(text)
     text = _MINUS.sub("-", text)
     text = _FW_DOT.sub(".", text)
     text = _FW_COMMA.sub(",", text)
     text = _TRAILING.sub("\n", text)
     text = _join_broken_lines(text)
     text = _BLANK_RUNS.sub("\n\n", text)
-    return text.strip("\n")
+    return Normalised(text.strip("\n"), converted)
+
+
+def normalize_text(raw: str) -> str:
+    """Return the cleaned text of a report (idempotent)."""
+    return normalize(raw).text
 
 
 def _join_broken_lines(text: str) -> str:

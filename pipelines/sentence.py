@@ -135,9 +135,10 @@ class SentenceReader:
                 continue
             if t.attr("scope") == "sentence":
                 limit = self.sent.end if t.attr("whole_sentence") else self.paren_end(t.start)
-                if t.start < q.start < limit:
-                    return f"{t.attr('reason')}（“{self.text[t.start : t.end]}”）"
-            elif lab.clause_start <= t.start < lab.clause_end:
+                applies = t.start < q.start < limit
+            else:
+                applies = lab.clause_start <= t.start < lab.clause_end
+            if applies:
                 return f"{t.attr('reason')}（“{self.text[t.start : t.end]}”）"
         if self.run.section.fund == EXCLUDED:
             return "所在章节不属于医保基金"

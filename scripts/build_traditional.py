@@ -6,7 +6,8 @@ Bureaus' pages reach users through mirrors that convert them to traditional char
 (醫療保險基金收入3.2億元); the vocabulary is simplified, so pipelines/normalize.py turns such a
 text into simplified characters before extraction.  The table is the one-character part of
 the zh-cn conversion table of MediaWiki, as the `zhconv` package (a dev dependency) ships it:
-only Han characters (punctuation such as 「」 stays) that are never simplified characters
+only Han characters (punctuation such as 「」 stays) whose simplified form is a common one
+(in GBK: rare forms such as 𪟝 show as empty boxes), that are never simplified characters
 themselves, so converting is one
 character for one and the same text converted twice does not change.
 """
@@ -21,13 +22,22 @@ from zhconv import zhconv
 TABLE = Path(__file__).resolve().parents[1] / "pipelines" / "rules" / "traditional.txt"
 
 
+def _common(character: str) -> bool:
+    """A simplified form every Chinese font shows: in the Basic Multilingual Plane and in GBK."""
+    try:
+        character.encode("gbk")
+    except UnicodeEncodeError:
+        return False
+    return ord(character) <= 0xFFFF
+
+
 def one_to_one() -> dict[str, str]:
     zhconv.loaddict()
     table = zhconv.zhcdicts["zh2Hans"]
     pairs = {
         t: s
         for t, s in table.items()
-        if len(t) == 1 and len(s) == 1 and t != s and unicodedata.name(t, "").startswith("CJK")
+        if len(t) == 1 and len(s) == 1 and t != s and unicodedata.name(t, "").startswith("CJK") and _common(s)
     }
     simplified = set(pairs.values())
     return {t: s for t, s in sorted(pairs.items()) if t not in simplified}

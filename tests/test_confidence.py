@@ -3,6 +3,9 @@ ingest from what the extractor recorded, and stored in fund_facts as the contrac
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import duckdb
 import pytest
 from conftest import make_fact
@@ -128,16 +131,53 @@ def test_a_stewards_correction_is_high(tmp_path):
     assert rows == [(4_603_000_000.0, "review", "extracted"), (4_610_000_000.0, "high", "corrected")]
 
 
-def test_a_file_from_before_confidence_gets_the_columns(tmp_path):
-    path = tmp_path / "old.duckdb"
-    con = duckdb.connect(str(path))
-    con.close()
-    con = store.connect(path)
+def test_a_stewards_restore_vouches_for_the_figure(tmp_path):
+    from pipelines import corrections
+
+    report = write_text(
+        tmp_path / "荆州.txt",
+        "2023年荆州市医疗保障事业发展统计公报\n城乡居民基本医疗保险基金收入46.03亿元。\n城乡居民基本医疗保险基金收入47.00亿元。\n",
+        "utf-8",
+    )
+    con = store.connect(tmp_path / "m.duckdb")
     try:
-        columns = {r[0] for r in con.execute("DESCRIBE fund_facts").fetchall()}
+        ingest(con, [report])
+        fact_id = con.execute("SELECT fact_id FROM fund_facts WHERE value = 4.7e9").fetchone()[0]
+        corrections.reject(con, fact_id, reason="重复", author="alice")
+        corrections.restore(con, fact_id, reason="核对原文，数值无误", author="alice")
+        row = con.execute(
+            "SELECT confidence, confidence_reasons FROM fund_facts WHERE fact_id = ?", [fact_id]
+        ).fetchone()
     finally:
         con.close()
-    assert {"confidence", "confidence_reasons"} <= columns
+    assert row == ("high", None)
+
+
+# Made by the code of commit 39892d6 (schema version 3, before confidence and the dropped
+# table): `python -m pipelines ingest --db schema_v3.duckdb` on two of data/reports.
+FIXTURE_V3 = Path(__file__).with_name("fixtures") / "schema_v3.duckdb"
+
+
+def test_a_file_from_before_confidence_is_upgraded_keeping_its_facts_for_review(tmp_path):
+    path = tmp_path / "v3.duckdb"
+    shutil.copyfile(FIXTURE_V3, path)
+    con = duckdb.connect(str(path), read_only=True)
+    before = con.execute("SELECT fact_id, value FROM fact ORDER BY fact_id").fetchall()
+    con.close()
+    assert len(before) > 20
+    con = store.connect(path)
+    try:
+        version = con.execute("SELECT max(version) FROM schema_version").fetchone()[0]
+        after = con.execute(
+            "SELECT fact_id, value, confidence, confidence_reasons FROM fund_facts ORDER BY fact_id"
+        ).fetchall()
+        dropped = con.execute("SELECT count(*) FROM dropped").fetchone()[0]
+    finally:
+        con.close()
+    assert version == store.latest_version()
+    assert [(i, v) for i, v, *_ in after] == before
+    assert {(c, r) for *_, c, r in after} == {("review", codes.name("confidence_reason", "not_assessed"))}
+    assert dropped == 0  # filled when the reports are ingested again
 
 
 def test_numbers_set_aside_are_kept_with_their_reason(tmp_path):

@@ -39,7 +39,7 @@ store.transaction = transaction
 cli.ingest = functools.partial(ingest.ingest, batch_size=batch_size)
 sys.exit(cli.main(sys.argv[3:]))
 """
-COMPARED = ("documents", "fund_facts", "checks", "rejections")
+COMPARED = ("documents", "fund_facts", "checks", "rejections", "dropped")
 
 
 def _killed_ingest(db: Path, kill_at: int, batch_size: int) -> subprocess.CompletedProcess[str]:

@@ -44,9 +44,10 @@ SELECT b.fact_id, b.doc_id, b.region_code, b.region_name, b.region_level,
        -- the period read stays while the corrected figure is still partial
        CASE WHEN (CASE WHEN c.action = 'correct' THEN c.basis ELSE b.basis END) = 'partial' THEN b.period
        END AS period,
-       -- a steward's correction vouches for the figure
-       CASE WHEN c.action = 'correct' THEN 'high' ELSE b.confidence END AS confidence,
-       CASE WHEN c.action = 'correct' THEN NULL ELSE b.confidence_reasons END AS confidence_reasons
+       -- a steward's correction or restore vouches for the figure
+       CASE WHEN c.action IN ('correct', 'restore') THEN 'high' ELSE b.confidence END AS confidence,
+       CASE WHEN c.action IN ('correct', 'restore') THEN NULL ELSE b.confidence_reasons END
+           AS confidence_reasons
 FROM fact_base b
 LEFT JOIN correction_latest c
   ON c.doc_id = b.doc_id AND c.anchor_start = b.anchor_start AND c.anchor_end = b.anchor_end
