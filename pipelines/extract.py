@@ -40,6 +40,10 @@ if TYPE_CHECKING:
     from pipelines.regions import FigureRegions
 
 _BRACKETED = re.compile(r"《[^》\n]{0,120}》|〔[^〕\n]{0,12}〕|\[[^\]\n]{0,12}\]")
+# 2017-12-09, 2017/12/09, 2017.12.09 (a page's date; never a figure: the month and day are checked)
+_NUMERIC_DATE = re.compile(
+    r"(?<![\d.])((?:19|20)\d{2})([-/.])(?:0?[1-9]|1[0-2])\2(?:0?[1-9]|[12]\d|3[01])(?![\d.])"
+)
 _FULL_DATE = re.compile(r"(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日")
 _SHORT_LINE = 80  # headings, titles, captions and table headers are shorter
 
@@ -103,6 +107,10 @@ def detect_report_year(text: str) -> tuple[int | None, str, YearSource]:
             return int(m.group(1)), f"标题中的“{m.group(0)}”", "title"
     counts = Counter(int(m.group(1)) for m in YEAR_RE.finditer(clean))
     if not counts:
+        # a news page's date line (发表于:2017-12-09): what its 今年/截至十一月底 are about
+        dated = _NUMERIC_DATE.search(clean)
+        if dated:
+            return int(dated.group(1)), f"发布日期“{dated.group(0)}”（文中未写年份）", "body"
         return None, "文中未出现年份", "none"
     best, n = counts.most_common(1)[0]
     share = n / sum(counts.values())

@@ -42,6 +42,9 @@ _ARTEFACTS = re.compile(r"\[(?:bookmark|BOOKMARK|_?GoBack)[^\]\n]{0,80}\]")
 # Full-width or typographic signs and separators that sit between digits.
 _MINUS = re.compile(r"[－−–](?=\s*\d)")
 _FW_DOT = re.compile(r"(?<=\d)[．·](?=\d)")
+# 。 typed for the decimal point (an input method left in Chinese mode: 138。86 万元) — between a
+# number and at most three digits that are not a date (3。4月 is March and April, kept)
+_FULL_STOP_DOT = re.compile(r"(?<=\d)。(?=\d{1,3}(?![\d年月日号时]))")
 _FW_COMMA = re.compile(r"(?<=\d)，(?=\d{3}(?!\d))")
 _BLANK_RUNS = re.compile(r"\n{3,}")
 _TRAILING = re.compile(r"[ \t]+\n")
@@ -106,6 +109,7 @@ def normalize(raw: str) -> Normalised:
         text = to_simplified(text)
     text = _MINUS.sub("-", text)
     text = _FW_DOT.sub(".", text)
+    text = _FULL_STOP_DOT.sub(".", text)
     text = _FW_COMMA.sub(",", text)
     text = _TRAILING.sub("\n", text)
     text = _join_broken_lines(text)

@@ -133,3 +133,37 @@ def test_traditional_decision_is_made_on_the_kept_text_so_normalising_twice_agre
     raw = "[bookmark: " + "医" * 70 + "]" + "於是醫療後來" + "保" * 150 + "基金收入1.2亿元。"
     once = normalize_text(raw)
     assert normalize_text(once) == once
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("利息收入全年预算 138。86 234。88 471。21", "利息收入全年预算 138.86 234.88 471.21"),
+        (
+            "基金收入28163。52万元。2014年基金收入36539。82万元。",
+            "基金收入28163.52万元。2014年基金收入36539.82万元。",
+        ),
+        ("参保人数为1500。2019年参保人数为1600。", "参保人数为1500。2019年参保人数为1600。"),
+        ("于3。4月份完成征缴。", "于3。4月份完成征缴。"),
+    ],
+)
+def test_a_full_stop_typed_for_the_decimal_point(raw, clean):
+    assert normalize_text(raw) == clean
+
+
+@pytest.mark.parametrize(
+    ("text", "year"),
+    [
+        (
+            "作者:东昌府新闻网 发表于:2017-12-09 18:36:27\n截至今年十一月底,参加城镇职工基本医疗保险65050人。",
+            2017,
+        ),
+        ("发布时间：2021/03/05\n全县城乡居民医保基金收入1.2亿元。", 2021),
+        ("全县城乡居民医保基金收入2017.12亿元。", None),  # a number, not a date
+        ("2019年全县城乡居民医保基金收入1.2亿元。发表于:2020-01-09", 2019),  # a stated year wins
+    ],
+)
+def test_a_page_without_a_written_year_is_dated_by_its_date_line(text, year):
+    from pipelines.extract import detect_report_year
+
+    assert detect_report_year(text)[0] == year
