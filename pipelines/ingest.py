@@ -273,8 +273,10 @@ def process_file(
     rejections += _unread_problems(doc_id, text, extraction, problems)
     if region is None:
         warnings.append("无法判断报告所属地区，识别出的数据已放入待核查（rejections）")
-    elif guess.confidence in ("low", "medium"):
-        warnings.append(f"地区判断把握不大（{guess.confidence}）：{region.name}，请核对")
+    elif guess.confidence == "low":  # its figures are review: 地区把握不大 (pipelines/confidence.py)
+        warnings.append(f"地区判断把握不大（low）：{region.name}，请核对")
+    elif guess.confidence == "medium":
+        warnings.append(f"地区判断依据有限（medium）：{region.name}，请核对")
     if extraction.report_year is None:
         warnings.append("无法判断报告年度")
     if not reading.figures:

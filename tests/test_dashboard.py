@@ -379,6 +379,8 @@ def test_excel_and_csv_exports_keep_numbers_and_chinese_headers(seeds_db):
             "quote": ["本年基金收入合计62389.85万元"],
             "doc_id": ["d"],
             "file_name": ["r.txt"],
+            "confidence": ["review"],
+            "confidence_reasons": ["单位来自表头"],
         }
     )
     table = export.facts_table(facts)
@@ -388,6 +390,7 @@ def test_excel_and_csv_exports_keep_numbers_and_chinese_headers(seeds_db):
     header = [c.value for c in sheet[1]]
     row = dict(zip(header, [c.value for c in sheet[2]], strict=True))
     assert row["数值"] == 623898500.0 and row["险种"] == "居民医保" and row["指标"] == "基金收入"
+    assert (row["可信度"], row["核查原因"]) == ("待核查", "单位来自表头")
     csv = export.csv_bytes(table)
     assert csv.startswith("\ufeff".encode()) and "本年基金收入合计62389.85万元" in csv.decode("utf-8-sig")
 

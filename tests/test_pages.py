@@ -171,3 +171,17 @@ def test_quality_lists_the_numbers_set_aside_with_their_reasons(open_app, seeds_
     assert 0 < len(shown) <= stored
     assert shown["原因"].str.len().min() > 0
     assert all(quote.endswith(number) for quote, number in zip(shown["原文"], shown["数值"], strict=True))
+
+
+def test_facts_page_says_how_sure_each_reading_is(open_app, seeds_db):
+    at = open_app("pages/facts.py")
+    shown = next(d.value for d in at.dataframe if "可信度" in d.value.columns)
+    con = duckdb.connect(str(seeds_db), read_only=True)
+    try:
+        review = con.execute("SELECT count(*) FROM fund_facts WHERE confidence = 'review'").fetchone()[0]
+    finally:
+        con.close()
+    assert set(shown["可信度"]) == {"可信", "待核查"} and review > 0
+    flagged = shown[shown["可信度"] == "待核查"]
+    assert (flagged["核查原因"].str.len() > 0).all()
+    assert (shown[shown["可信度"] == "可信"]["核查原因"] == "").all()

@@ -78,7 +78,8 @@ def _names(column: str, mapping: Mapping[str, str]) -> pl.Expr:
 
 
 def facts_table(facts: pl.DataFrame) -> pl.DataFrame:
-    """Facts with Chinese headers; values stay numbers in base units (元, 人, 人次, %)."""
+    """Facts with Chinese headers; values stay numbers in base units (元, 人, 人次, %); how sure
+    the reading is (可信 / 待核查) with the reasons in Chinese."""
     return facts.select(
         pl.col("region_name").alias("地区"),
         pl.col("region_code").alias("区划代码"),
@@ -90,6 +91,8 @@ def facts_table(facts: pl.DataFrame) -> pl.DataFrame:
         pl.col("value").alias("数值"),
         _names("unit", codes.names("unit")).alias("单位"),
         pl.when(pl.col("derived")).then(pl.lit("推算")).otherwise(pl.lit("")).alias("推算"),
+        _names("confidence", codes.names("confidence")).alias("可信度"),
+        pl.col("confidence_reasons").fill_null("").alias("核查原因"),
         pl.col("quote").alias("原文"),
         pl.col("file_name").alias("报告文件"),
         pl.col("fact_id").alias("数据编号"),

@@ -47,7 +47,7 @@ ORDER BY v.region_code, v.fund, v.metric, v.year;
 -- (origin: extracted, corrected or added), with its document.
 SELECT f.fact_id, f.region_code, f.region_name, f.year, f.fund, f.metric, f.item, f.basis, f.value, f.unit,
        f.derived, f.quote, f.doc_id, d.file_name, f.rule_id, f.origin, f.correction_id,
-       f.origin <> 'extracted' AS corrected
+       f.origin <> 'extracted' AS corrected, f.confidence, f.confidence_reasons
 FROM facts f
 LEFT JOIN docs d USING (doc_id)
 WHERE list_contains($regions, f.region_code)

@@ -76,6 +76,10 @@ def facts_frame(rows: DocumentRows) -> pl.DataFrame:
         [
             {
                 **f.model_dump(exclude={"rules"}),
+                "confidence_reasons": "；".join(
+                    codes.name("confidence_reason", r) for r in f.confidence_reasons
+                )
+                or None,
                 "file_name": rows.doc.file_name,
             }
             for f in rows.facts
