@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
 
 import duckdb
 import openpyxl
@@ -457,3 +458,46 @@ def test_a_file_from_an_earlier_version_gets_the_new_schema_when_opened(seeds_db
         loaded, "facts", **{k: PARAMS[k] for k in ("regions", "funds", "first_year", "last_year")}
     ).height
     loaded.close()
+
+
+def test_the_in_memory_copy_holds_what_the_files_views_answer(seeds_db, tmp_path):
+    """open_database re-creates three indicator views in memory over copied values: the same
+    rows as the file's own views (a cross-report check included)."""
+    from pipelines import store
+    from pipelines.ingest import ingest
+
+    path = tmp_path / "m.duckdb"
+    shutil.copyfile(seeds_db, path)
+    reports = []
+    for year, text in (
+        (2022, "2022年益阳市医疗保障事业发展统计公报\n城乡居民基本医疗保险基金累计结余10亿元。"),
+        (
+            2023,
+            "2023年益阳市医疗保障事业发展统计公报\n城乡居民基本医疗保险基金当期结余1亿元，累计结余20亿元。",
+        ),
+    ):
+        reports.append(tmp_path / f"益阳{year}.txt")
+        reports[-1].write_text(text, encoding="utf-8")
+    con = store.connect(path)
+    try:
+        ingest(con, reports)
+    finally:
+        con.close()
+    memory = database.open_database(str(path))
+    on_file = duckdb.connect(str(path), read_only=True)
+    try:
+        for table, view in (
+            ("ind", "indicators_by_basis"),
+            ("ind_values", "indicator_values_by_basis"),
+        ):
+            mine = memory.sql(f"SELECT * FROM {table} ORDER BY ALL").fetchall()
+            theirs = on_file.sql(f"SELECT * FROM {view} WHERE view_basis <> 'any' ORDER BY ALL").fetchall()
+            assert mine == theirs and len(mine) > 20, table
+        mine = memory.sql("SELECT * FROM cross_checks ORDER BY ALL").fetchall()
+        assert mine == on_file.sql("SELECT * FROM indicator_checks ORDER BY ALL").fetchall()
+        assert any(row[4] == "cumulative_roll_forward" for row in mine)
+        left = {r[0] for r in memory.sql("SELECT table_name FROM information_schema.tables").fetchall()}
+        assert "indicator_values_by_basis" not in left and "indicator_checks" not in left
+    finally:
+        memory.close()
+        on_file.close()

@@ -26,18 +26,36 @@ DEFAULT_DB = ROOT / "data" / "medfund.duckdb"
 REGIONS_CSV = ROOT / "data" / "regions" / "gb2260.csv"
 QUERIES_FILE = Path(__file__).with_name("queries.sql")
 
+# The indicator views that only read indicator_values_by_basis, re-created in memory over its
+# rows copied once (the file's views would each compute it again: three times for the checks).
+_OVER_VALUES = ("indicator_values", "indicators_by_basis", "indicator_checks")
+
+
+def _indicator_views(names: tuple[str, ...] = _OVER_VALUES) -> tuple[str, ...]:
+    """The CREATE statements of ``names`` as pipelines/sql/indicators.sql writes them."""
+    text = (store.SQL_DIR / "indicators.sql").read_text(encoding="utf-8")
+    found = list(re.finditer(r"CREATE OR REPLACE VIEW (\w+)", text))
+    ends = [m.start() for m in found[1:]] + [len(text)]
+    statements = {m.group(1): text[m.start() : end] for m, end in zip(found, ends, strict=True)}
+    return tuple(statements[name] for name in names)
+
+
 _MATERIALISE = (
-    "CREATE TABLE ind AS SELECT * FROM src.indicators_by_basis WHERE view_basis <> 'any'",
-    "CREATE TABLE ind_values AS SELECT * FROM src.indicator_values_by_basis WHERE view_basis <> 'any'",
+    "CREATE TABLE indicator_values_by_basis AS SELECT * FROM src.indicator_values_by_basis",
+    *_indicator_views(),
+    "CREATE TABLE ind AS SELECT * FROM indicators_by_basis WHERE view_basis <> 'any'",
+    "CREATE TABLE ind_values AS SELECT * FROM indicator_values_by_basis WHERE view_basis <> 'any'",
     "CREATE TABLE docs AS SELECT * EXCLUDE (text) FROM src.documents",
     "CREATE TABLE facts AS SELECT * FROM src.fund_facts",
     "CREATE TABLE checks AS SELECT * FROM src.checks",
-    "CREATE TABLE cross_checks AS SELECT * FROM src.indicator_checks",
+    "CREATE TABLE cross_checks AS SELECT * FROM indicator_checks",
     "CREATE TABLE rejections AS SELECT * FROM src.rejections",
     "CREATE TABLE dropped AS SELECT * FROM src.dropped",
     "CREATE TABLE corrections AS SELECT * FROM src.correction_log",
     "CREATE TABLE removals AS SELECT * FROM src.report_removal",
     "CREATE TABLE region_table AS SELECT * FROM read_csv($csv, all_varchar = true)",
+    *(f"DROP VIEW {name}" for name in reversed(_OVER_VALUES)),
+    "DROP TABLE indicator_values_by_basis",
 )
 # queries that read the file itself (large columns not copied into memory)
 FILE_QUERIES = frozenset({"document_text", "document_by_id"})
