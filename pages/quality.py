@@ -3,6 +3,7 @@
 import polars as pl
 import streamlit as st
 
+from dashboard.core import display
 from dashboard.web import data, filters, ui
 from pipelines import codes
 
@@ -20,8 +21,7 @@ if ui.require_filters(f):
     checks = data.query("checks", regions=list(f.regions), first_year=f.first_year, last_year=f.last_year)
     rejections = data.query("rejections", regions=list(f.regions))
     dropped = data.query("dropped", regions=list(f.regions))
-    counts = checks.group_by("severity").len()
-    count = dict(zip(counts["severity"], counts["len"], strict=True))
+    count = display.severity_counts(checks)
     c = st.columns(len(SEVERITY) + 1)
     for column, (severity, name) in zip(c, SEVERITY.items(), strict=False):
         column.metric(name, count.get(severity, 0), border=True)
@@ -40,56 +40,12 @@ if ui.require_filters(f):
             key="quality_severity",
         )
         shown = checks.filter(pl.col("severity").is_in(severities or list(SEVERITY)))
-        by_doc = (
-            shown.group_by("file_name")
-            .agg(
-                pl.col("severity").filter(pl.col("severity") == "error").len().alias(SEVERITY["error"]),
-                pl.col("severity").filter(pl.col("severity") == "warning").len().alias(SEVERITY["warning"]),
-            )
-            .sort("file_name")
-        )
-        st.dataframe(by_doc.rename({"file_name": "报告"}), hide_index=True)
-        st.dataframe(
-            shown.select(
-                pl.col("severity").replace_strict(SEVERITY, default=pl.col("severity")).alias("严重程度"),
-                pl.col("region_name").alias("地区"),
-                pl.col("year").cast(pl.Utf8).fill_null("—").alias("年度"),
-                pl.col("message").alias("说明"),
-                pl.col("quote").alias("原文"),
-                pl.col("file_name").alias("报告"),
-            ),
-            hide_index=True,
-            width="stretch",
-        )
+        st.dataframe(display.checks_by_report(shown), hide_index=True)
+        st.dataframe(display.checks_table(shown), hide_index=True, width="stretch")
 
     st.subheader("未采用的数值")
-    if rejections.is_empty():
-        st.caption("所选地区的报告中没有未采用的数值。")
-    else:
-        st.dataframe(
-            rejections.select(
-                pl.col("file_name").alias("报告"),
-                pl.col("region_name").alias("地区"),
-                pl.col("reason").alias("原因"),
-                pl.col("quote").alias("原文"),
-            ),
-            hide_index=True,
-            width="stretch",
-        )
+    ui.table_or_note(display.rejections_table(rejections), "所选地区的报告中没有未采用的数值。")
 
     st.subheader("按规则略去的数值")
     st.caption("读到但按规则不作为基金数据的数值（上下限、目标、百分点变化、经费等），供核对是否漏读。")
-    if dropped.is_empty():
-        st.caption("所选地区的报告中没有按规则略去的数值。")
-    else:
-        st.dataframe(
-            dropped.select(
-                pl.col("surface").alias("数值"),
-                pl.col("quote").alias("原文"),
-                pl.col("reason").alias("原因"),
-                pl.col("file_name").alias("报告"),
-                pl.col("region_name").alias("地区"),
-            ),
-            hide_index=True,
-            width="stretch",
-        )
+    ui.table_or_note(display.dropped_table(dropped), "所选地区的报告中没有按规则略去的数值。")

@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from pipelines import codes
 from pipelines.models import CheckResult, Fact
 
 # the sentence or the table cell states the figure's own year
@@ -80,3 +81,8 @@ def assess(facts: list[Fact], checks: list[CheckResult], doc: DocumentContext) -
         verdict = {"confidence": "review" if reasons else "high", "confidence_reasons": tuple(reasons)}
         out.append(fact.model_copy(update=verdict))
     return out
+
+
+def reasons_text(reasons: Iterable[str]) -> str | None:
+    """Reason codes as stored and shown: their Chinese names joined with "；" (None for none)."""
+    return "；".join(codes.name("confidence_reason", r) for r in reasons) or None

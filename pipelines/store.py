@@ -47,7 +47,7 @@ from typing import Any, NamedTuple
 import duckdb
 import polars as pl
 
-from pipelines import codes
+from pipelines import confidence
 from pipelines.models import CheckResult, Document, DroppedFigure, Fact, Rejection
 
 SQL_DIR = Path(__file__).with_name("sql")
@@ -426,33 +426,22 @@ def _fact_frame(facts: list[Fact]) -> pl.DataFrame:
         d["quote_start"] = d.pop("start")
         d["quote_end"] = d.pop("end")
         d["rules"] = list(d["rules"])
-        d["confidence_reasons"] = (
-            "；".join(codes.name("confidence_reason", r) for r in d["confidence_reasons"]) or None
-        )
+        d["confidence_reasons"] = confidence.reasons_text(d["confidence_reasons"])
         rows.append(d)
     return pl.DataFrame(rows, schema=_FACT_COLUMNS)
 
 
-_REJECTION_COLUMNS = {
+# a number read and not taken as a fact: where it is and why
+_SET_ASIDE_COLUMNS = {
     "doc_id": pl.String,
     "seq": pl.Int32,
     "reason": pl.String,
     "quote": pl.String,
     "quote_start": pl.Int32,
     "quote_end": pl.Int32,
-    "rule_id": pl.String,
-    "candidate": pl.String,
 }
-_DROPPED_COLUMNS = {
-    "doc_id": pl.String,
-    "seq": pl.Int32,
-    "reason": pl.String,
-    "quote": pl.String,
-    "quote_start": pl.Int32,
-    "quote_end": pl.Int32,
-    "value": pl.Float64,
-    "surface": pl.String,
-}
+_REJECTION_COLUMNS = {**_SET_ASIDE_COLUMNS, "rule_id": pl.String, "candidate": pl.String}
+_DROPPED_COLUMNS = {**_SET_ASIDE_COLUMNS, "value": pl.Float64, "surface": pl.String}
 TABLE_COLUMNS = {
     "report": _REPORT_COLUMNS,
     "fact": _FACT_COLUMNS,

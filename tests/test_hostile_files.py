@@ -77,6 +77,15 @@ def measured(path: Path, mode: str = "read") -> tuple[dict, float, float, str]:
     return json.loads(stdout), usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime, stderr
 
 
+def refused(bomb: Path, error: str) -> float:
+    """Read ``bomb`` in a child process: it must be refused with ``error`` within the memory
+    bound; returns the child's CPU seconds."""
+    result, rss, cpu, _ = measured(bomb)
+    assert result == {"ok": False, "error": error}
+    assert rss < MAX_RSS_MB
+    return cpu
+
+
 # --- zip / docx bombs -------------------------------------------------------------------
 
 
@@ -151,14 +160,12 @@ def document_bomb(tmp_path: Path, name: str, declared: int | None) -> Path:
 
 def test_docx_document_inflating_to_1_gib_is_refused_by_its_declared_size(tmp_path):
     bomb = document_bomb(tmp_path, "正文炸弹.docx", declared=None)
-    result, rss, cpu, _ = measured(bomb)
     limit = limits.megabytes(LIMITS.max_docx_xml_bytes)
-    assert result == {
-        "ok": False,
-        "error": f"正文炸弹.docx: docx 正文解压后过大（至少 1024.0 MB），超过上限 {limit}，已停止读取；"
+    cpu = refused(
+        bomb,
+        f"正文炸弹.docx: docx 正文解压后过大（至少 1024.0 MB），超过上限 {limit}，已停止读取；"
         "文件可能已损坏或是恶意构造的压缩包，请用 Word/WPS 打开后另存为 .docx 或 .txt 再导入",
-    }
-    assert rss < MAX_RSS_MB
+    )
     assert cpu < 10
 
 
@@ -206,13 +213,11 @@ def test_pdf_of_50000_empty_pages_is_refused_by_its_page_count(tmp_path, shared)
     bomb = many_pages_pdf(tmp_path / "五万页.pdf", 50_000, shared=shared)
     assert bomb.stat().st_size < 5 * MiB
     start = time.perf_counter()
-    result, rss, _, _ = measured(bomb)
-    assert result == {
-        "ok": False,
-        "error": f"五万页.pdf: PDF 页数过多（共 50000 页），超过上限 {LIMITS.max_pdf_pages} 页，已停止读取；"
+    refused(
+        bomb,
+        f"五万页.pdf: PDF 页数过多（共 50000 页），超过上限 {LIMITS.max_pdf_pages} 页，已停止读取；"
         "请确认是否选错了文件，或只导出报告正文部分后再导入",
-    }
-    assert rss < MAX_RSS_MB
+    )
     assert time.perf_counter() - start < 8
 
 
@@ -246,14 +251,12 @@ def test_pdf_content_stream_bomb_is_refused_before_pdfminer_inflates_it(tmp_path
     padding = b"%" + b" " * (MiB - 2) + b"\n"  # a comment line: what pdfminer would parse
     bomb = _text_page_pdf(tmp_path / "内容炸弹.pdf", _TEXT_OPS + padding * 200, flate=True)
     assert bomb.stat().st_size < MiB
-    result, rss, cpu, _ = measured(bomb)
-    assert result == {
-        "ok": False,
-        "error": "内容炸弹.pdf: PDF 页面内容解压后过大（读到第 1 页已超过上限 "
+    cpu = refused(
+        bomb,
+        "内容炸弹.pdf: PDF 页面内容解压后过大（读到第 1 页已超过上限 "
         f"{limits.megabytes(LIMITS.max_pdf_content_bytes)}），已停止读取；文件可能已损坏或是恶意构造的，"
         "请用其他软件重新导出 PDF 后再导入",
-    }
-    assert rss < MAX_RSS_MB
+    )
     assert cpu < 10
 
 
@@ -269,13 +272,11 @@ def test_html_with_a_million_elements_is_refused_before_it_is_parsed(tmp_path):
     bomb = tmp_path / "标签.html"
     bomb.write_text("<html><body>" + "<p><b>基金</b>收入</p>" * 500_000 + "</body></html>", encoding="utf-8")
     assert bomb.stat().st_size < limits.MAX_FILE_BYTES
-    result, rss, cpu, _ = measured(bomb)
-    assert result == {
-        "ok": False,
-        "error": f"标签.html: HTML 标签过多（超过上限 {LIMITS.max_html_tags} 个），已停止读取；"
+    cpu = refused(
+        bomb,
+        f"标签.html: HTML 标签过多（超过上限 {LIMITS.max_html_tags} 个），已停止读取；"
         "请在浏览器中打开后只复制报告正文，另存为 .txt 再导入",
-    }
-    assert rss < MAX_RSS_MB
+    )
     assert cpu < 10
 
 

@@ -7,6 +7,7 @@ import polars as pl
 
 from dashboard.core.settings import Indicator, settings
 from dashboard.core.units import format_value, scale_for
+from pipelines import codes
 
 
 def deficits_text(rate: pl.DataFrame) -> str | None:
@@ -47,4 +48,62 @@ def ranking_table(ranked: pl.DataFrame, spec: Indicator) -> pl.DataFrame:
         .then(pl.lit("预计/推算"))
         .otherwise(pl.lit(""))
         .alias("说明"),
+    )
+
+
+# ---- 数据质量
+
+
+def severity_counts(checks: pl.DataFrame) -> dict[str, int]:
+    """How many checks of each severity code."""
+    counts = checks.group_by("severity").len()
+    return dict(zip(counts["severity"], counts["len"], strict=True))
+
+
+def checks_by_report(checks: pl.DataFrame) -> pl.DataFrame:
+    """Errors and warnings per report."""
+    names = codes.names("severity")
+    return (
+        checks.group_by("file_name")
+        .agg(
+            *(
+                pl.col("severity").filter(pl.col("severity") == s).len().alias(names[s])
+                for s in ("error", "warning")
+            )
+        )
+        .sort("file_name")
+        .rename({"file_name": "报告"})
+    )
+
+
+def checks_table(checks: pl.DataFrame) -> pl.DataFrame:
+    return checks.select(
+        pl.col("severity")
+        .replace_strict(dict(codes.names("severity")), default=pl.col("severity"))
+        .alias("严重程度"),
+        pl.col("region_name").alias("地区"),
+        pl.col("year").cast(pl.Utf8).fill_null("—").alias("年度"),
+        pl.col("message").alias("说明"),
+        pl.col("quote").alias("原文"),
+        pl.col("file_name").alias("报告"),
+    )
+
+
+def rejections_table(rejections: pl.DataFrame) -> pl.DataFrame:
+    return rejections.select(
+        pl.col("file_name").alias("报告"),
+        pl.col("region_name").alias("地区"),
+        pl.col("reason").alias("原因"),
+        pl.col("quote").alias("原文"),
+    )
+
+
+def dropped_table(dropped: pl.DataFrame) -> pl.DataFrame:
+    """The number first, then its line and the reason (the line ends with the number)."""
+    return dropped.select(
+        pl.col("surface").alias("数值"),
+        pl.col("quote").alias("原文"),
+        pl.col("reason").alias("原因"),
+        pl.col("file_name").alias("报告"),
+        pl.col("region_name").alias("地区"),
     )

@@ -11,7 +11,7 @@ import streamlit as st
 from dashboard.core import export, trace
 from dashboard.core.stewardship import Preview
 from dashboard.web import ui
-from pipelines import codes
+from pipelines import codes, confidence
 from pipelines.regions import RegionTable
 from pipelines.store import DocumentRows, ReportOverride
 
@@ -76,10 +76,7 @@ def facts_frame(rows: DocumentRows) -> pl.DataFrame:
         [
             {
                 **f.model_dump(exclude={"rules"}),
-                "confidence_reasons": "；".join(
-                    codes.name("confidence_reason", r) for r in f.confidence_reasons
-                )
-                or None,
+                "confidence_reasons": confidence.reasons_text(f.confidence_reasons),
                 "file_name": rows.doc.file_name,
             }
             for f in rows.facts

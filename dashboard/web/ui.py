@@ -62,6 +62,14 @@ def empty(message: str) -> None:
     st.info(message, icon=":material/info:")
 
 
+def table_or_note(table: pl.DataFrame, when_empty: str) -> None:
+    """A full-width table, or a quiet note when it has no rows."""
+    if table.is_empty():
+        st.caption(when_empty)
+    else:
+        st.dataframe(table, hide_index=True, width="stretch")
+
+
 def require_filters(f: Filters | None) -> bool:
     """False (after saying why) when the filters leave nothing to show."""
     if f is None:
