@@ -206,7 +206,9 @@ class _Run:
                     self.heading_budget(para),
                     self.heading_period(para),
                 )
-            if is_table_line(self.text[para.start : para.end]):
+            if (last := self.x.tables.read_vertical(self, paragraphs, i)) is not None:
+                i = last  # a table written one cell per line
+            elif self.continues_table(paragraphs, i):  # a table row, or a group label opening a table
                 block = [para]
                 while i + 1 < len(paragraphs) and self.continues_table(paragraphs, i + 1):
                     i += 1

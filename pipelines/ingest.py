@@ -252,6 +252,8 @@ def process_file(
     warnings: list[str] = list(raw.warnings)  # read, but not cleanly (bad bytes, a malformed PDF)
     if normalised.converted:
         warnings.append("原文为繁体字，已逐字转为简体字后识别；引文为转换后的文字")
+    if normalised.glosses:
+        warnings.append(f"原文夹有拼音注音（{normalised.glosses}处），已删除后识别；引文为删除后的文字")
     numbered = [(f"{doc_id[:16]}-{i:04d}", figure) for i, figure in enumerate(reading.figures)]
     # a figure read from a number no report writes (1.0E+30万元, 0.0000001万元) is refused
     problems = {(q.start, q.end): q for q in extraction.quantities if q.problem}

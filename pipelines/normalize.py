@@ -3,7 +3,7 @@
 The cleaned text is what the database stores as ``documents.text``; every quote is
 a span of it.  Chinese punctuation (，。；：（）) is kept as it is; only what hides
 numbers is changed: full-width digits and signs, odd spaces, word-processor
-artefacts and lines broken in the middle of a sentence by page breaks — and a text written
+artefacts, a mirror's pinyin glosses (醫(yī)療 → 醫療) and lines broken in the middle of a sentence by page breaks — and a text written
 in traditional characters (a mirror's conversion: 醫療保險基金收入3.2億元) is turned into
 simplified characters, one for one, so the vocabulary reads it (rules/traditional.txt).
 """
@@ -39,6 +39,8 @@ _FULLWIDTH.update(
 _TRANSLATE = str.maketrans(_FULLWIDTH)
 
 _ARTEFACTS = re.compile(r"\[(?:bookmark|BOOKMARK|_?GoBack)[^\]\n]{0,80}\]")
+# a mirror's pinyin gloss after a character (醫(yī)療保險(xiǎn)): a syllable with a tone mark
+_PINYIN_GLOSS = re.compile(r"(?<=[\u4e00-\u9fff])[(（][a-zü]*[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ][a-zü]*[)）]")
 # Full-width or typographic signs and separators that sit between digits.
 _MINUS = re.compile(r"[－−–](?=\s*\d)")
 _FW_DOT = re.compile(r"(?<=\d)[．·](?=\d)")
@@ -99,11 +101,12 @@ def to_simplified(text: str) -> str:
 class Normalised:
     text: str
     converted: bool  # written in traditional characters, now in simplified ones
+    glosses: int = 0  # pinyin glosses removed (医(yī)疗 → 医疗)
 
 
 def normalize(raw: str) -> Normalised:
     """The cleaned text of a report (idempotent), and whether it was converted to simplified."""
-    text = _ARTEFACTS.sub("", raw.translate(_TRANSLATE))
+    text, glosses = _PINYIN_GLOSS.subn("", _ARTEFACTS.sub("", raw.translate(_TRANSLATE)))
     converted = is_traditional(text)  # decided on what the text keeps, so a second pass agrees
     if converted:
         text = to_simplified(text)
@@ -114,7 +117,7 @@ def normalize(raw: str) -> Normalised:
     text = _TRAILING.sub("\n", text)
     text = _join_broken_lines(text)
     text = _BLANK_RUNS.sub("\n\n", text)
-    return Normalised(text.strip("\n"), converted)
+    return Normalised(text.strip("\n"), converted, glosses)
 
 
 def normalize_text(raw: str) -> str:

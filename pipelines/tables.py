@@ -43,6 +43,11 @@ _SKIP_COLUMN = _WORDS["skip_column"]
 _TOTAL_LABEL = _WORDS["total_label"]
 _PREVIOUS = _WORDS["previous_period"]
 _UNIT_COLUMN = _WORDS["unit_column"]
+_FUSED_ROW = _WORDS["fused_row"]
+_HEADER_FIRST = _WORDS["header_first"]
+_LATIN_CELL = _WORDS["latin_cell"]
+_TOP_LEVEL = re.compile(r"^[一二三四五六七八九十]+\s*[、.．]")  # 二、统筹基金收入
+_MAX_CELL = 40  # a cell of a table written one cell per line is short
 _UNIT_WORD = re.compile(r"亿元|万元|千元|元|万人次|人次|万人|人|%|％")  # the units this module scales
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年?")
 _ROW_YEAR = re.compile(r"^((?:19|20)\d{2})\s*(?:年度?)?$")
@@ -69,6 +74,10 @@ class Cell:
 
 def split_cells(text: str, start: int, end: int) -> list[Cell]:
     line = text[start:end]
+    stripped = line.strip()
+    if (m := _FUSED_ROW.match(stripped)) is not None:  # 基本医疗保险万人360.46
+        lead = start + line.index(stripped)
+        return [Cell(lead + m.start(g), lead + m.end(g), m.group(g)) for g in ("label", "unit", "value")]
     splitter = _STRONG_SPLIT if _STRONG_SPLIT.search(line.strip()) else _SPACE_SPLIT
     cells: list[Cell] = []
     pos = 0
@@ -94,6 +103,8 @@ def is_table_line(line: str) -> bool:
     stripped = line.strip()
     if not stripped or "。" in stripped:
         return False
+    if _FUSED_ROW.match(stripped):
+        return True
     if _STRONG_SPLIT.search(stripped):
         cells = [c for c in _STRONG_SPLIT.split(stripped) if c.strip()]
         return len(cells) >= 2
@@ -149,12 +160,32 @@ class TableReader:
             for p in block:  # not a table after all: read it as prose
                 run.read_paragraph(p)
             return
-        # the caption: up to three non-empty lines right above the table
-        lines = [m for m in re.finditer(r"[^\n]+", run.text[: block[0].start]) if m.group(0).strip()][-3:]
-        title_start = lines[0].start() if lines else block[0].start
-        context = run.text[title_start : block[0].start]
+        # the caption: the lines above the header (a group label above it included)
+        top = block[header_i].start if header_i is not None else next(p.start for p, r in data if len(r) > 1)
+        title_start, context = _caption(run.text, top)
         columns = self.columns(run, rows[header_i] if header_i is not None else [], context)
         _TableRun(run, columns, context, title_start, data).read()
+
+    def read_vertical(self, run: _Run, paragraphs: list[Paragraph], i: int) -> int | None:
+        """A table written one cell per line (指标名称 / 单位 / 指标数据 / 一、参保人数 / 人 / 714699 …)
+        whose header starts at paragraph ``i``: its rows are rebuilt from the cells and read like
+        any table.  Returns the index of the table's last paragraph, or None if none starts here."""
+        cells = _one_cell_lines(run.text, paragraphs, i)
+        if not cells or not _HEADER_FIRST.match(cells[0][1].text.strip()):
+            return None
+        first_label = _first_data_label(cells)
+        if first_label is None:
+            return None
+        header = [c for _, c in cells[:first_label] if c.text]
+        rows = _vertical_rows(cells[first_label:], len(header))
+        with_numbers = [i for i, r in enumerate(rows) if any(_is_number(c) for _, c in r[1:])]
+        if len(with_numbers) < 2:
+            return None
+        rows = rows[: with_numbers[-1] + 1]  # a heading after the last row is the text's again
+        title_start, context = _caption(run.text, paragraphs[i].start)
+        data = [(paragraphs[row[0][0]], [c for _, c in row]) for row in rows]
+        _TableRun(run, self.columns(run, header, context), context, title_start, data).read()
+        return max(k for k, _ in rows[-1])
 
     def columns(self, run: _Run, header: list[Cell], context: str) -> dict[int, Column]:
         out: dict[int, Column] = {}
@@ -185,8 +216,10 @@ class TableReader:
                 col.basis = "budget"
             if re.search(r"执行|实际|决算|完成", cell.text) and not col.basis:
                 col.basis = "actual"
-            if u := _UNIT_WORD.search(cell.text.split("（")[-1] if "（" in cell.text else ""):
-                col.unit = u.group(0)
+            if u := _paren_unit(cell.text):
+                col.unit = u  # 金额（万元）
+            elif cell.text.strip() in _UNIT_SCALE:
+                col.unit = cell.text.strip()  # 指标名称 | 人次 | 金额(万元)
             out[j] = col
         funds = {c.fund for c in out.values() if c.fund}
         for col in out.values():  # 合计 beside 职工 and 居民 columns is the fund as a whole
@@ -207,11 +240,20 @@ class _TableRun:
         title_tokens = run.tokens_in(context_start, context_start + len(context))
         funds = [t.attr("fund") for t in title_tokens if t.kind == "fund" and t.attr("fund")]
         self.title_fund = funds[-1] if funds else None
+        # 二、待遇支付: above 住院 | 35611 | 19837.33 — the measure of rows that name none
+        self.title_metrics = [t for t in title_tokens if t.kind == "metric"][-1:]
+        if run.names_both(title_tokens):
+            self.title_fund = "all"  # 基本医疗保险和生育保险主要指标: an unnamed row is the whole
         years = [int(y) for y in re.findall(r"((?:19|20)\d{2})\s*年", context)]
         self.title_year = years[-1] if years else None
         self.title_basis = "budget" if re.search(r"预算(?:表|草案)", context) else None
         end = context_start + len(context)
         self.title_period = run.named_period(context_start, end) or run.section.period or run.period
+        cues = [
+            c for c in run.vocab.period_cues(run.text, context_start, end) if c.entry.get("in_title", True)
+        ]
+        if cues and cues[-1].period is None:
+            self.title_period = None  # 一、参保人数(截止12月底): the caption says the year's end
         row_funds = {self.row_fund(r) for _, r in data}
         self.funds_by_row = len(row_funds - {None}) > 1
 
@@ -222,38 +264,66 @@ class _TableRun:
 
     def read(self) -> None:
         parent_metric: Token | None = None
+        parent_items: list[Token] = []
+        group_fund: str | None = None  # the fund a group label (城乡居民医疗 | |) named
+        orphaned = False  # the rows below a row set aside (参保单位 | 42269, 其中: …) are set aside too
         self.last_row_fund: str | None = None
         self.totals: set[tuple[str, str]] = set()  # (fund, metric) whose total a row above gave
         for para, row in self.data:
             label = row[0]
             tokens = self.run.tokens_in(label.start, label.end)
-            # 其中：保险费收入 under 一、职工医保基金收入 belongs to the row above's fund
-            self.last_row_fund = self.row_fund(row) or self.last_row_fund
-            if len(row) == 1:  # a group label such as 一、城镇职工基本医疗保险基金
-                parent_metric = None
+            # 其中：保险费收入 under 一、职工医保基金收入 belongs to the row above's fund; a new
+            # top-level row (二、统筹基金收入) is of its own fund, else of its group label's
+            if _TOP_LEVEL.match(label.text.strip()):
+                self.last_row_fund = self.row_fund(row) or group_fund
+            else:
+                self.last_row_fund = self.row_fund(row) or self.last_row_fund
+            if not any(c.text.strip() for c in row[1:]):
+                group_fund = self.row_fund(row) or group_fund
+                # a group label: 一、城镇职工基本医疗保险基金 (a fund for the rows below) or
+                # 一、参保人数 (their measure)
+                metrics = [t for t in tokens if t.kind == "metric"]
+                parent_metric = metrics[-1] if metrics else None
+                parent_items = [t for t in tokens if t.kind == "item"] if metrics else []
+                orphaned = False
                 continue
             self.row_year = int(m.group(1)) if (m := _ROW_YEAR.match(label.text.strip())) else None
-            if any(t.kind == "exclusion" for t in tokens) or any(
-                t.kind == "fund" and t.attr("fund") is None for t in tokens
-            ):
-                continue
             own_metric = [t for t in tokens if t.kind == "metric"]
+            orphaned = orphaned and not own_metric
+            if (
+                any(t.kind == "exclusion" for t in tokens)
+                or any(t.kind == "fund" and t.attr("fund") is None for t in tokens)
+                or (not own_metric and any(t.kind == "noise" for t in tokens))  # 参保单位 | 42269
+            ):
+                parent_metric, parent_items = None, []  # 参保单位 | 42269: its 其中 rows are no fund's
+                orphaned = True
+                continue
+            if orphaned and not own_metric and not _TOP_LEVEL.match(label.text.strip()):
+                continue
             if own_metric:
                 parent_metric = own_metric[-1]
+                parent_items = [t for t in tokens if t.kind == "item"]
             if (
                 _TOTAL_LABEL.match(re.sub(r"^[一二三四五六七八九十]+、", "", label.text).strip())
                 and self.funds_by_row
             ):
                 continue  # a 合计 row adding different funds measures no fund
-            for cell in row[1:]:
-                col = self.columns.get(row.index(cell))
+            for j, cell in enumerate(row[1:], start=1):
+                col = self.columns.get(j)
                 if col is None and self.columns:
                     continue
-                col = col or Column(row.index(cell))
+                col = col or Column(j)
                 if col.skip:
                     continue
+                # a row under 二、统筹基金收入 is of the pooled fund too, unless it names its own item
+                inherited = [] if own_metric else parent_items
                 fact = self.cell_fact(
-                    para, row, cell, col, tokens, own_metric or ([parent_metric] if parent_metric else [])
+                    para,
+                    row,
+                    cell,
+                    col,
+                    inherited + tokens,
+                    own_metric or ([parent_metric] if parent_metric else []),
                 )
                 if fact is not None:
                     self.run.candidates.append(fact)
@@ -277,7 +347,7 @@ class _TableRun:
             if len(found) != 1 or found[0].surface.strip() != cell.text.strip():
                 return None
             value, unit_class = found[0].value, found[0].unit_class
-        candidates = list(col.metric_tokens) + list(metric_tokens)
+        candidates = list(col.metric_tokens) + list(metric_tokens) or self.title_metrics
         if not candidates:
             return None
         unit_class, scale, unit_from_header = self.unit_for(
@@ -351,11 +421,13 @@ class _TableRun:
         return None, 1.0, False
 
     def row_unit(self, row: list[Cell]) -> str:
-        """The row's own unit from a 计量单位 column, written as （万元） for unit_for."""
+        """The row's own unit from a 计量单位 column or a unit cell, written as （万元） for unit_for."""
         for j, col in self.columns.items():
             if col.units and j < len(row) and row[j].text.strip() in _UNIT_SCALE:
                 return f"（{row[j].text.strip()}）"
-        return ""
+        # a cell that is only a unit (基本医疗保险 | 万人 | 4040.59) is the row's unit
+        units = [c.text.strip() for c in row[1:] if c.text.strip() in _UNIT_SCALE]
+        return f"（{units[0]}）" if len(units) == 1 else ""
 
     def pick_metric(self, tokens: list, unit_class: UnitClass) -> tuple[Token | None, str | None]:
         for t in tokens:
@@ -371,6 +443,80 @@ class _TableRun:
             if t.kind == "item" and item_fits(t, fund, metric):
                 return t.attr("item")
         return "total"
+
+
+def _caption(text: str, start: int) -> tuple[int, str]:
+    """Up to three lines right above a table (its title, unit line), skipping lines of bare
+    separators; with where they start."""
+    lines = [m for m in re.finditer(r"[^\n]+", text[:start]) if m.group(0).strip(" \t\u3000|")][-3:]
+    title_start = lines[0].start() if lines else start
+    return title_start, text[title_start:start]
+
+
+def _one_cell_lines(text: str, paragraphs: list[Paragraph], i: int) -> list[tuple[int, Cell]]:
+    """The cells of the lines from paragraph ``i`` on that hold at most one short cell each
+    (a line of bare separators is an empty cell; English translations are left out), each with
+    its paragraph's index."""
+    out: list[tuple[int, Cell]] = []
+    for k in range(i, len(paragraphs)):
+        p = paragraphs[k]
+        cells = split_cells(text, p.start, p.end)
+        if not cells:
+            out.append((k, Cell(p.start, p.start, "")))
+            continue
+        if len(cells) == 1 and _LATIN_CELL.match(cells[0].text):
+            continue
+        if len(cells) > 1 or len(cells[0].text) > _MAX_CELL or "。" in cells[0].text:
+            break
+        out.append((k, cells[0]))
+    return out
+
+
+def _is_number(cell: Cell) -> bool:
+    return parse_bare_number(cell.text) is not None
+
+
+def _is_label(cell: Cell) -> bool:
+    text = cell.text.strip()
+    return bool(text) and text not in _UNIT_SCALE and parse_bare_number(text) is None
+
+
+def _first_data_label(cells: list[tuple[int, Cell]]) -> int | None:
+    """The index of the first row label: a label whose next cell, past units and empty cells, is
+    a number (the cells before it are the header)."""
+    for n in range(1, min(len(cells), 16)):
+        if not _is_label(cells[n][1]):
+            continue
+        if _HEADER_FIRST.match(cells[n][1].text.strip()):
+            return None
+        after = next(
+            (c for _, c in cells[n + 1 :] if c.text.strip() and c.text.strip() not in _UNIT_SCALE), None
+        )
+        if after is not None and _is_number(after):
+            return n
+    return None
+
+
+def _vertical_rows(cells: list[tuple[int, Cell]], width: int) -> list[list[tuple[int, Cell]]]:
+    """Rows rebuilt from one-cell lines: each label opens a row, units, numbers and empty cells
+    follow it; a row of another width than the header keeps its values right-aligned."""
+    rows: list[list[tuple[int, Cell]]] = []
+    for k, cell in cells:
+        if _is_label(cell):
+            if _HEADER_FIRST.match(cell.text.strip()):
+                break  # the next table's header
+            rows.append([(k, cell)])
+        elif rows:
+            rows[-1].append((k, cell))
+    out = []
+    for row in rows:
+        if len(row) != width:
+            values = [(k, c) for k, c in row[1:] if c.text.strip()]
+            k0, label = row[0]
+            blank = (k0, Cell(label.end, label.end, ""))
+            row = [row[0], *[blank] * max(0, width - 1 - len(values)), *values]
+        out.append(row)
+    return out
 
 
 def _paren_unit(label: str) -> str | None:

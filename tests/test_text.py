@@ -128,6 +128,21 @@ def test_simplified_text_stays_as_it_is(text):
     assert normalize_text(text) == text
 
 
+def test_a_mirrors_pinyin_glosses_are_removed(extractor):
+    from pipelines.normalize import normalize
+
+    raw = "托里縣醫(yī)療保險(xiǎn)基金(jīn)收入3.2億元，職工(gōng)醫保(bǎo)參保1.37萬人。"
+    done = normalize(raw)
+    assert done.text == "托里县医疗保险基金收入3.2亿元，职工医保参保1.37万人。"
+    assert done.glosses == 5 and done.converted
+    assert normalize_text(done.text) == done.text
+    # brackets that are no gloss stay: a Latin abbreviation, a unit, a plain syllable
+    for kept in ("疾病诊断相关分组(DRG)付费", "基金支出(万元)", "名称(an)"):
+        assert normalize_text(kept) == kept
+    facts = {(c.fund, c.metric, c.value) for c in extractor.extract(done.text, 2023).candidates}
+    assert ("employee", "insured", 13700) in facts
+
+
 def test_traditional_decision_is_made_on_the_kept_text_so_normalising_twice_agrees():
     # a word-processor bookmark full of Han characters is removed before the decision
     raw = "[bookmark: " + "医" * 70 + "]" + "於是醫療後來" + "保" * 150 + "基金收入1.2亿元。"
