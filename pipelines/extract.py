@@ -16,7 +16,10 @@ import itertools
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal
+
+import yaml
 
 from pipelines import segment
 from pipelines.context import (
@@ -46,6 +49,16 @@ _NUMERIC_DATE = re.compile(
 )
 _FULL_DATE = re.compile(r"(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日")
 _SHORT_LINE = 80  # headings, titles, captions and table headers are shorter
+PAGE_WORDS_FILE = Path(__file__).with_name("rules") / "page.yaml"
+_FURNITURE = re.compile(yaml.safe_load(PAGE_WORDS_FILE.read_text(encoding="utf-8"))["furniture"]["pattern"])
+_HEAD_LINES = 3  # a report's title is among its first lines (page furniture aside)
+
+
+def head_lines(text: str, within: int = 2000) -> list[re.Match[str]]:
+    """The first lines of ``text`` that can be its title: non-empty, not a portal's metadata or
+    navigation (索引号…, 发布机构…, 您当前的位置…, a lone "-")."""
+    lines = (m for m in re.finditer(r"[^\n]+", text[:within]) if m.group(0).strip())
+    return list(itertools.islice((m for m in lines if not _FURNITURE.search(m.group(0))), _HEAD_LINES))
 
 
 @dataclass
@@ -98,8 +111,7 @@ def detect_report_year(text: str) -> tuple[int | None, str, YearSource]:
     """The year a report is about: a year in its title, else the most frequent year; with the
     evidence (Chinese, for the documents table) and where it was found."""
     clean = _BRACKETED.sub(lambda m: " " * len(m.group(0)), text)
-    head = [ln for ln in clean.split("\n") if ln.strip()][:3]
-    for line in head:
+    for line in (m.group(0) for m in head_lines(clean)):
         m = YEAR_RE.search(line)
         if m and _FULL_DATE.match(line, m.start()):
             continue  # 天津政务网 2019年12月3日星期二: the day a page was shown, not what it is about
@@ -149,17 +161,17 @@ class _Run:
 
     def report_period(self) -> Period | None:
         """The part of the year a report covers, named with a year in its title (the first lines)."""
-        lines = [m for m in re.finditer(r"[^\n]+", self.text[:2000]) if m.group(0).strip()][:3]
-        for line in lines:
+        for line in head_lines(self.text):
             if len(line.group(0).strip()) > 60:
                 continue
-            found = self.named_period(line.start(), line.end())
+            found = self.named_period(line.start(), line.end(), year_needed=False)
             if found is not None:
                 return found
         return None
 
-    def named_period(self, start: int, end: int) -> Period | None:
-        """The first period word in ``text[start:end]`` that follows a year (2023年一季度)."""
+    def named_period(self, start: int, end: int, year_needed: bool = True) -> Period | None:
+        """The first period word in ``text[start:end]`` that follows a year (2023年一季度); with
+        ``year_needed`` False (a title) also one without (热议:1-5月基本医疗保险基金总收入…)."""
         for cue in self.vocab.period_cues(self.text, start, end):
             if cue.entry.get("in_title", True) is False:
                 continue
@@ -171,7 +183,7 @@ class _Run:
                 ),
                 None,
             )
-            if year is not None:
+            if year is not None or not year_needed:
                 return Period(cue.period, year, cue.entry.id)
         return None
 

@@ -129,3 +129,24 @@ def test_from_x_to_y_gives_both_years(extractor):
     facts = _read(extractor, "2011年，各级财政对新农合的补助标准从每人每年120元提高到200元。", 2011)
     assert (2011, "resident", "financing_per_capita", "fiscal_subsidy", "actual", None, 200) in facts
     assert (2010, "resident", "financing_per_capita", "fiscal_subsidy", "actual", None, 120) in facts
+
+
+def test_a_portals_metadata_lines_are_not_the_title(extractor):
+    text = (
+        "-\n索引号hkxylbzj/2024-00003\n-\n发布机构某县医疗保障局\n-\n文号\n-\n发布日期2024-07-05\n时效性有效\n"
+        "2024年第二季度医疗保险各险种基金收支结余公示\n截至2024年6月30日某县医保中心各险种基金收支结余情况公示如下:\n"
+        "1、城镇职工医疗保险基金总收入4799.27万元。\n"
+    )
+    assert _read(extractor, text, 2024) == [
+        (2024, "employee", "income", "total", "partial", "第二季度", 47992700)
+    ]
+
+
+def test_a_title_names_its_period_without_a_year(extractor):
+    text = (
+        "热议:1-5月基本医疗保险基金总收入13709.91亿元\n来源:中国新闻网\n"
+        "2023年1-5月,基本医疗保险基金(含生育保险)总收入13709.91亿元,同比增长8.2%。\n"
+        "其中职工基本医疗保险基金(含生育保险)收入9231.26亿元,同比增长12.7%。\n"
+    )
+    facts = _read(extractor, text)
+    assert (2023, "employee", "income", "total", "partial", "1-5月", 923126000000) in facts

@@ -80,9 +80,14 @@ def _show(facts):
 def _table_words():
     import yaml
 
+    from pipelines.extract import PAGE_WORDS_FILE
     from pipelines.tables import TABLE_WORDS_FILE
 
-    return yaml.safe_load(TABLE_WORDS_FILE.read_text(encoding="utf-8"))
+    return {
+        f"{path.stem}.{name}": spec
+        for path in (TABLE_WORDS_FILE, PAGE_WORDS_FILE)
+        for name, spec in yaml.safe_load(path.read_text(encoding="utf-8")).items()
+    }
 
 
 @pytest.mark.parametrize("name", list(_table_words()))
