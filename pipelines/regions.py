@@ -179,6 +179,14 @@ class RegionTable:
                     alias = short + suffix[-1]
                     if region not in surfaces[alias]:
                         surfaces[alias].append(region)
+        # A county made a city or district since the table was drawn (龙南县 → 龙南市, 宁乡县 →
+        # 宁乡市): its new name finds it, unless another region already has that name.
+        names = {r.name for r in self._by_code.values()}
+        for region in list(self._by_code.values()):
+            if region.level == "county" and region.name.endswith("县") and len(region.name) >= 3:
+                for renamed in (region.name[:-1] + "市", region.name[:-1] + "区"):
+                    if renamed not in names:
+                        surfaces[renamed].append(region)
         self._surfaces: dict[str, tuple[Region, ...]] = {
             s: tuple(sorted(rs, key=lambda r: r.code)) for s, rs in surfaces.items()
         }
@@ -322,7 +330,11 @@ _GOV_AGENCY_RE = re.compile(
     r"卫生健康(?:委员会|局)|卫健委|卫生局|民政局|审计局|统计局|税务局|发展和改革委员会|发改委|"
     r"人民代表大会|人大常委会|委员会)"
 )
-_NATIONAL_AGENCY_RE = re.compile(r"国家(?:医疗保障局|医保局)")
+_LEAD = 40  # characters: a news lead's dateline and source (中新网7月11日电 民政部近日印发…)
+_NATIONAL_AGENCY_RE = re.compile(
+    r"国家(?:医疗保障局|医保局|统计局|卫生健康委员会|卫健委|卫生计生委|卫生和计划生育委员会)"
+    r"|(?<![省市州县区旗])(?:民政部|人力资源和社会保障部|人社部|劳动和社会保障部|劳动保障部|财政部|卫生部|审计署)"
+)
 # Level words: 全市, 我县, 本区, 市本级 … (我国/本国 are excluded: every report says 我国;
 # 全区域/全市场/全省份 are not level words). One charset-led regex finds candidates fast;
 # _level_words() filters them.
@@ -449,12 +461,18 @@ def detect_region(text: str, table: RegionTable | None = None) -> RegionGuess:
         if n * 2 > total_level:
             level_unit = unit
 
-    national_hits = [(m.start(), m.group(0)) for m in _NATIONAL_AGENCY_RE.finditer(text)]
+    title_spans = _title_spans(text)
+    # 国家医保局 anywhere; another national body (民政部, 财政部 …) only in the first lines (中新网
+    # 7月11日电 民政部近日印发…公报): a local report cites them in its body
+    national_hits = [
+        (m.start(), m.group(0))
+        for m in _NATIONAL_AGENCY_RE.finditer(text)
+        if m.group(0).startswith("国家医") or _in_spans(m.start(), title_spans) or m.start() < _LEAD
+    ]
 
     if not mentions and not national_hits and level_unit != "国":
         return _no_region(level_unit, level_surface)
 
-    title_spans = _title_spans(text)
     citations = [(m.start(), m.end()) for m in _CITATION_RE.finditer(text)]
 
     infos = [_MentionInfo(m, m.candidates) for m in mentions]

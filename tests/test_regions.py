@@ -344,11 +344,27 @@ def test_short_name_resolved_by_full_name(table: RegionTable):
 
 
 def test_unknown_title_agency_lowers_confidence(table: RegionTable):
-    # 宁乡县 became 宁乡市 in 2017; the table predates that, so the title agency is unknown.
-    text = "2023年宁乡市医疗保障局工作总结\n全市参保率97%，长沙市医保局考核优秀。\n"
+    # a 国家级新区 is no administrative division: the title agency is unknown to the table
+    text = "2023年赣江新区医疗保障局工作总结\n全区参保率97%，南昌市医保局考核优秀。\n"
     guess = detect_region(text, table)
     assert guess.confidence == "low"
-    assert any("宁乡市医疗保障局" in e and "不在地区表中" in e for e in guess.evidence)
+    assert any("赣江新区医疗保障局" in e and "不在地区表中" in e for e in guess.evidence)
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("2023年宁乡市医疗保障局工作总结\n全市参保率97%。", "430124"),
+        ("2022年1-9月龙南市医疗保障基金运行情况公示表", "360727"),
+    ],
+)
+def test_a_county_made_a_city_is_found_by_its_new_name(table: RegionTable, text, code):
+    # 宁乡县 became 宁乡市 in 2017, 龙南县 龙南市 in 2020; the table predates both
+    assert detect_region(text, table).region.code == code
+
+
+def test_a_renamed_county_never_hides_a_region_of_that_name(table: RegionTable):
+    assert [r.code for r in table.by_name("南昌市")] == ["360100"]
 
 
 def test_level_words_without_name(table: RegionTable):
@@ -392,3 +408,16 @@ def test_detect_region_reports(table: RegionTable, prefix, code, parent):
     assert guess.region is not None, guess.evidence
     assert (guess.region.code, guess.region.parent_code) == (code, parent), guess.evidence
     assert guess.confidence == "high", guess.evidence
+
+
+def test_a_national_body_in_a_news_lead_makes_the_text_national(table: RegionTable):
+    lead = "中新网7月11日电 民政部近日印发《2015年社会服务发展统计公报》。2015年直接医疗救助2889.1万人次。"
+    assert detect_region(lead, table).region.code == "100000"
+
+
+def test_a_national_body_cited_in_a_local_body_text_is_not_its_region(table: RegionTable):
+    text = (
+        "梧州市医疗保障局2024年部门整体支出绩效自评报告\n"
+        "一、部门基本情况\n本部门严格按照财政部关于预算绩效管理的要求，全年项目支出385.58万元。"
+    )
+    assert detect_region(text, table).region.code == "450400"
