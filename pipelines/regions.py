@@ -330,6 +330,9 @@ _GOV_AGENCY_RE = re.compile(
     r"卫生健康(?:委员会|局)|卫健委|卫生局|民政局|审计局|统计局|税务局|发展和改革委员会|发改委|"
     r"人民代表大会|人大常委会|委员会)"
 )
+# A newspaper, station or portal named after its city (淮南日报社, 今日高邮): it publishes the
+# text, which may be about anywhere (a 新华社 report of national figures)
+_PUBLISHER_RE = re.compile(r"\s*(?:日报|晚报|晨报|都市报|商报|报社|新闻网|新闻中心|电视台|广播电视台|融媒体中心|报业)")
 _LEAD = 40  # characters: a news lead's dateline and source (中新网7月11日电 民政部近日印发…)
 _NATIONAL_AGENCY_RE = re.compile(
     r"国家(?:医疗保障局|医保局|统计局|卫生健康委员会|卫健委|卫生计生委|卫生和计划生育委员会)"
@@ -707,6 +710,8 @@ def _annotate(
                 if gm:
                     info.agency, info.agency_kind = gm.group(0).strip(), "gov"
             info.title = _in_spans(m.start, title_spans)
+        if _PUBLISHER_RE.match(text, m.end):
+            info.title = False  # a local paper's own city, when nothing else names a region
         weight = _W_BASE
         if info.agency:
             w = _W_MEDICAL if info.agency_kind == "medical" else _W_GOV

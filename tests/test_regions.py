@@ -421,3 +421,17 @@ def test_a_national_body_cited_in_a_local_body_text_is_not_its_region(table: Reg
         "一、部门基本情况\n本部门严格按照财政部关于预算绩效管理的要求，全年项目支出385.58万元。"
     )
     assert detect_region(text, table).region.code == "450400"
+
+
+def test_a_local_paper_reprinting_national_figures_is_not_its_city(table: RegionTable):
+    text = (
+        "2023年前3个季度基本医保基金收入同比增长9.2%\n版次:04\n淮南日报社严正声明\n"
+        "长期以来,淮南市部分自媒体未经授权转载淮南日报社稿件。\n"
+        "新华社北京10月25日电 国家医保局25日发布数据显示,2023年1至9月,基本医疗保险基金总收入23468.3亿元。"
+    )
+    assert detect_region(text, table).region.code == "100000"
+
+
+def test_a_local_papers_own_city_stands_when_nothing_else_names_one(table: RegionTable):
+    text = "重庆日报讯 记者昨日获悉,2009年全市新型农村合作医疗参合率达到了92.63%。全市参合农民达2179.2万人。"
+    assert detect_region(text, table).region.code == "500000"
