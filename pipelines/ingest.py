@@ -24,7 +24,7 @@ import yaml
 from pipelines import checks, confidence, store
 from pipelines.context import Candidate
 from pipelines.extract import Extraction, Extractor
-from pipelines.models import Document, DroppedFigure, Rejection, validate_facts
+from pipelines.models import Document, DroppedFigure, Fact, Rejection, validate_facts
 from pipelines.normalize import normalize
 from pipelines.numbers import Quantity
 from pipelines.readers import SUPPORTED_SUFFIXES, ReadError, display_name, read_document
@@ -263,6 +263,7 @@ def process_file(
     dated = [(i, f) for i, f in numbered if extraction.report_year is not None or f.dated]
     undated = [(i, f) for i, f in numbered if extraction.report_year is None and not f.dated]
     facts, rejections = validate_facts([f.fact_input(doc_id, i) for i, f in dated])
+    facts, repeats = _first_statements(facts, extraction)
     rejections += [_rejection(f.fact_input(doc_id, i), why) for i, f, why in refused]
     rejections += [_rejection(f.fact_input(doc_id, i), _NO_YEAR) for i, f in undated]
     rejections += [
@@ -317,7 +318,49 @@ def process_file(
         n_rejections=len(rejections),
         warnings=tuple(warnings),
     )
-    return DocumentRows(doc, facts, rejections, check_results, dropped_figures(doc_id, extraction))
+    dropped = sorted([*dropped_figures(doc_id, extraction), *repeats], key=lambda d: (d.start, d.end))
+    return DocumentRows(doc, facts, rejections, check_results, dropped)
+
+
+_REPEATED = "同一数字在报告中已出现过（重复的段落或表格），只计一次"
+
+
+def _first_statements(facts: list[Fact], extraction: Extraction) -> tuple[list[Fact], list[DroppedFigure]]:
+    """A figure a report states twice (a paragraph repeated, a table beside its text) is one
+    figure: the first statement is kept, each repeat is set aside with its reason, so that no
+    sum counts a quote twice."""
+    surfaces = {q.end: q.surface for q in extraction.quantities}
+    seen: set[tuple] = set()
+    kept: list[Fact] = []
+    repeats: list[DroppedFigure] = []
+    for fact in sorted(facts, key=lambda f: (f.start, f.end)):
+        key = (
+            fact.region_code,
+            fact.year,
+            fact.fund,
+            fact.metric,
+            fact.item,
+            fact.basis,
+            fact.period,
+            fact.value,
+        )
+        if key not in seen:
+            seen.add(key)
+            kept.append(fact)
+            continue
+        repeats.append(
+            DroppedFigure(
+                doc_id=fact.doc_id,
+                reason=_REPEATED,
+                quote=fact.quote,
+                start=fact.start,
+                end=fact.end,
+                value=fact.value,
+                surface=surfaces.get(fact.end, fact.quote),
+            )
+        )
+    order = {id(f): i for i, f in enumerate(facts)}
+    return sorted(kept, key=lambda f: order[id(f)]), repeats
 
 
 _CONTEXT = 24  # characters of a number's line quoted before it (a table cell shows them whole)

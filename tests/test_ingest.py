@@ -305,3 +305,25 @@ def test_level_words_bring_a_figure_back_to_the_covered_region(tmp_path):
     regions = {r[0] for r in con.execute("SELECT region_name FROM fund_facts").fetchall()}
     con.close()
     assert regions == {"益阳市"}
+
+
+def test_a_figure_stated_twice_is_one_figure_and_the_repeat_is_set_aside(tmp_path):
+    paragraph = "2019年宁县新农合住院92019人次305779600元；城镇居民住院2467人次7940000元。\n"
+    report = tmp_path / "repeat.txt"
+    report.write_text(
+        "宁县2019年城乡居民医保基金运行情况\n" + paragraph + "附：\n" + paragraph, encoding="utf-8"
+    )
+    con = store.connect(tmp_path / "db.duckdb")
+    ingest(con, [report])
+    values = [
+        r[0]
+        for r in con.execute("SELECT value FROM fund_facts WHERE metric = 'visits' ORDER BY 1").fetchall()
+    ]
+    assert values == [2467, 92019]
+    repeats = con.execute(
+        "SELECT quote FROM dropped WHERE reason LIKE '同一数字在报告中已出现过%'"
+    ).fetchall()
+    assert len(repeats) == 4  # two counts and two amounts, each once more
+    # the first statements are the ones kept: every quote is in the first paragraph
+    first = con.execute("SELECT max(quote_start) FROM fund_facts").fetchone()[0]
+    assert first < len("宁县2019年城乡居民医保基金运行情况\n" + paragraph)
