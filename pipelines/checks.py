@@ -151,11 +151,13 @@ def _first(index: dict, key: tuple) -> Fact | None:
 
 
 def _conflicting_values(c: _Checker, facts: list[Fact]) -> None:
-    """The same figure stated twice with different values (two scopes, two sections)."""
+    """The same figure stated twice with different values (two scopes, two sections).  Like is
+    compared with like: the same part of the year, and the same population the sentence named
+    (参保农民 住院 and 城镇居民 住院 are two figures, not two values of one)."""
     groups: dict[tuple, list[Fact]] = defaultdict(list)
     for f in facts:
-        groups[(f.year, f.fund, f.metric, f.item, f.basis)].append(f)
-    for (year, fund, metric, item, basis), rows in groups.items():
+        groups[(f.year, f.fund, f.metric, f.item, f.basis, f.period, _population(f))].append(f)
+    for (year, fund, metric, item, basis, _, _), rows in groups.items():
         values: list[Fact] = []
         for f in rows:
             if not any(_same_value(c, f, g) for g in values):
@@ -170,6 +172,11 @@ def _conflicting_values(c: _Checker, facts: list[Fact]) -> None:
             f"{label(fund, metric, item, year, basis)}在文中有{len(values)}个不同数值：{shown}，口径可能不同，请核对。",
             values,
         )
+
+
+def _population(f: Fact) -> tuple[str, ...]:
+    """The populations the figure's sentence named (the vocabulary's population.* entries)."""
+    return tuple(sorted({r for r in f.rules if r.startswith("population.")}))
 
 
 def _same_value(c: _Checker, a: Fact, b: Fact) -> bool:

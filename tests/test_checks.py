@@ -90,6 +90,20 @@ def test_same_figure_twice_with_different_values():
     assert ids([fact("visits", 4410), fact("visits", 4410)]) == []
 
 
+def test_only_like_is_compared_with_like():
+    # 参保农民 住院 92019人次 and 城镇居民 住院 2467人次 (宁县): two populations, two figures
+    rural = fact("visits", 92019, fund="resident", item="inpatient", rules=("population.rural",))
+    urban = fact("visits", 2467, fund="resident", item="inpatient", rules=("population.urban",))
+    assert ids([rural, urban]) == []
+    # the same population twice with two values is a conflict
+    again = fact("visits", 2500, fund="resident", item="inpatient", rules=("population.urban",))
+    assert ids([rural, urban, again]) == ["duplicate_key_conflict"]
+    # 1-6月 and 1-9月 are two parts of the year, not two values of one
+    half = fact("income", 3e8, basis="partial", period="1-6月")
+    three_quarters = fact("income", 4.6e8, basis="partial", period="1-9月")
+    assert ids([half, three_quarters]) == []
+
+
 def test_implausible_magnitudes():
     text = "今年为全县建档立卡贫困人口 32308 人住院提高报销 11777000 万元。"
     assert ids([], text, level="county") == ["implausible_magnitude"]

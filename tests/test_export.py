@@ -78,7 +78,7 @@ def test_indicators_are_the_databases_values_in_wan_yuan(book, con, scope):
         "年度",
         "险种",
         "参保人数（人）",
-        "基金收入（万元）",
+        "救助人数（人）",  # 医疗救助: people helped, never insured persons
     ]
     assert len(rows) == ind.height > 0
     by_key = {(r["区划代码"].value, r["年度"].value, r["险种"].value): r for r in rows}

@@ -81,8 +81,9 @@ def test_overview_alerts_name_deficits_and_reserves(open_app):
     at = open_app(region=["431124"], fund=["employee", "resident"])
     alerts = [e.label for e in at.expander]
     assert any("职工医保当期收不抵支" in a for a in alerts), alerts
-    # 居民医保 2024: 累计结余 20461.85万元 ÷ (62217.22万元 / 12) = 3.95 个月 → 偏低
-    assert "居民医保累计结余可支付 4.0 个月：偏低" in alerts, alerts
+    # 居民医保 2024: 累计结余 20461.85万元 ÷ (62217.22万元 / 12) = 3.9465 个月 → 偏低, shown
+    # rounded once (3.9; the views once rounded it to 3.95 and the page again to 4.0)
+    assert "居民医保累计结余可支付 3.9 个月：偏低" in alerts, alerts
     # each alert shows its source quote in the document
     assert any("<mark" in h.proto.body for h in at.get("html")), "no quote highlighted"
 
@@ -185,3 +186,12 @@ def test_facts_page_says_how_sure_each_reading_is(open_app, seeds_db):
     flagged = shown[shown["可信度"] == "待核查"]
     assert (flagged["核查原因"].str.len() > 0).all()
     assert (shown[shown["可信度"] == "可信"]["核查原因"] == "").all()
+
+
+def test_people_helped_by_medical_assistance_are_never_insured_persons(open_app):
+    # 益阳市 2020: 全市共纳入城乡居民医疗救助32.80万人 — 救助人数, not 参保人数
+    at = open_app(region=["430900"], fund=["assistance"])
+    assert not at.exception
+    labels = [m.label for m in at.metric]
+    assert any(label.startswith("救助人数") for label in labels), labels
+    assert not any(label.startswith("参保人数") for label in labels), labels

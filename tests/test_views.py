@@ -220,3 +220,20 @@ def test_only_a_partial_fact_states_a_period():
     with pytest.raises(ValueError, match="period"):
         make_fact("income", 1e8, basis="actual", period="1-6月")
     assert make_fact("income", 1e8, basis="partial", period="一季度").period == "一季度"
+
+
+def test_ratios_are_rounded_once_where_they_are_shown(con):
+    from dashboard.core.units import format_change, format_value
+
+    rows = con.execute(
+        "SELECT year, months_of_reserves, balance_rate FROM ind "
+        "WHERE region_code = '431124' AND fund = 'resident' AND view_basis = 'actual' ORDER BY year"
+    ).fetchall()
+    (y2023, _, rate_2023), (y2024, months_2024, _) = rows
+    assert (y2023, y2024) == (2023, 2024)
+    # the views keep every digit (3.9465…, −13.148…): bands and alerts judge these
+    assert 3.946 < months_2024 < 3.947 and -13.149 < rate_2023 < -13.148
+    # shown once, at one decimal: never 4.0 from a view's 3.95, never −13.2 from −13.15
+    assert format_value(months_2024, "months") == "3.9 个月"
+    assert format_value(rate_2023, "rate") == "-13.1%"
+    assert format_change(months_2024, 3.85, "months") == "+0.1 个月"

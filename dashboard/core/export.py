@@ -51,6 +51,7 @@ FORMATS = {
 # the indicator sheet's columns: indicators.<column>, unit shown, format
 _INDICATOR_UNITS = (
     ("insured", "人", "count"),
+    ("assisted", "人", "count"),
     ("income", "万元", "money"),
     ("expenditure", "万元", "money"),
     ("balance", "万元", "money"),

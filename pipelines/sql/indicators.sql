@@ -122,7 +122,9 @@ CREATE OR REPLACE VIEW indicators_by_basis AS
 WITH wide AS (
     SELECT view_basis, region_code, any_value(region_name) AS region_name,
            any_value(region_level) AS region_level, year, fund,
-           max(value) FILTER (WHERE metric = 'insured')                AS insured,
+           -- people a 医疗救助 fund helps (纳入医疗救助32.80万人) are not insured persons: 救助人数
+           max(value) FILTER (WHERE metric = 'insured' AND fund <> 'assistance') AS insured,
+           max(value) FILTER (WHERE metric = 'insured' AND fund = 'assistance')  AS assisted,
            max(value) FILTER (WHERE metric = 'income')                 AS income,
            max(value) FILTER (WHERE metric = 'expenditure')            AS expenditure,
            max(value) FILTER (WHERE metric = 'balance')                AS balance_stated,
@@ -149,15 +151,15 @@ ratios AS (
     SELECT w.*,
            coalesce(balance_stated, income - expenditure) AS balance,
            balance_stated IS NULL AND income IS NOT NULL AND expenditure IS NOT NULL AS balance_computed,
-           round(100 * coalesce(balance_stated, income - expenditure) / nullif(income, 0), 2) AS balance_rate,
-           round(income / nullif(insured, 0), 2) AS income_per_capita,
-           round(expenditure / nullif(insured, 0), 2) AS expenditure_per_capita,
-           round(cumulative_balance / nullif(expenditure / 12, 0), 2) AS months_of_reserves
+           100 * coalesce(balance_stated, income - expenditure) / nullif(income, 0) AS balance_rate,
+           income / nullif(insured, 0) AS income_per_capita,
+           expenditure / nullif(insured, 0) AS expenditure_per_capita,
+           cumulative_balance / nullif(expenditure / 12, 0) AS months_of_reserves
     FROM wide w
 )
 SELECT r.*,
-       round(100 * (r.income / nullif(p.income, 0) - 1), 2)           AS income_growth,
-       round(100 * (r.expenditure / nullif(p.expenditure, 0) - 1), 2) AS expenditure_growth
+       100 * (r.income / nullif(p.income, 0) - 1)           AS income_growth,
+       100 * (r.expenditure / nullif(p.expenditure, 0) - 1) AS expenditure_growth
 FROM ratios r
 LEFT JOIN ratios p
   ON p.view_basis = r.view_basis AND p.region_code = r.region_code AND p.fund = r.fund AND p.year = r.year - 1;
