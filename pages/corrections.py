@@ -1,14 +1,19 @@
-"""校核: the stewards' corrections (who, when, why), adding a missed figure, removed reports."""
+"""校核: the 待核查 queue, the stewards' corrections (who, when, why), adding a missed figure,
+removed reports."""
 
 import streamlit as st
 
-from dashboard.web import correcting, data, filters, session, ui
+from dashboard.web import awaiting, correcting, data, filters, session, ui
 
 f = filters.active()
 ui.header(
     "校核", None, "校核人对识别结果的更正、否决和补录；原始识别结果保留不变，重新导入报告后校核继续生效。"
 )
 correcting.flash()
+
+if f is not None and f.regions:
+    awaiting.show(session.editor(), f)
+    st.subheader("校核记录")
 
 mine = st.toggle("只看所选地区", value=True, key="corrections_scope") and f is not None
 log = data.query("corrections", all_regions=not mine, regions=list(f.regions) if f else [])

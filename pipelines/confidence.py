@@ -21,7 +21,6 @@ from pipelines.models import CheckResult, Fact
 # the sentence or the table cell states the figure's own year
 _YEAR_STATED = frozenset({"grammar.explicit_year", "table.year_stated"})
 _METRIC_FROM_CONTEXT = frozenset({"grammar.previous_metric"})
-_COUNT_AMOUNT_PAIR = frozenset({"grammar.count_amount_pair"})
 _UNIT_FROM_HEADER = frozenset({"table.unit_header"})
 # rates whose population a text often narrows (少数民族人口参合率, 贫困人口参保率, 受益面)
 _RATES = frozenset({"coverage_rate"})
@@ -56,8 +55,6 @@ def reasons_for(fact: Fact, doc: DocumentContext, flagged_by: Iterable[str] = ()
         reasons.append("conflict")
     if rules & _METRIC_FROM_CONTEXT:
         reasons.append("metric_from_context")
-    if rules & _COUNT_AMOUNT_PAIR:
-        reasons.append("count_amount_pair")
     if fact.metric in _RATES:
         reasons.append("rate_population")
     if rules & _UNIT_FROM_HEADER:

@@ -167,6 +167,17 @@ def restore(con: duckdb.DuckDBPyConnection, fact_id: str, reason: str, author: s
     return _insert(con, _anchored(base, CorrectionAction.RESTORE, reason, author))
 
 
+def confirm(con: duckdb.DuckDBPyConnection, fact_id: str, reason: str, author: str) -> Correction:
+    """Vouch for a figure as read (a `review` one becomes `high` and reaches the indicators); kept
+    across re-ingest like any correction."""
+    current = current_fact(con, fact_id)
+    if current is None:
+        raise CorrectionError("这个数据已经被否决，不能确认；如需使用请先恢复或更正")
+    if current["confidence"] == "high":
+        raise CorrectionError("这个数据已经可信，无需确认")
+    return _insert(con, _anchored(base_fact(con, fact_id), CorrectionAction.CONFIRM, reason, author))
+
+
 def quote_positions(text: str, quote: str) -> list[int]:
     """Every start of ``quote`` in ``text``."""
     positions, i = [], text.find(quote)

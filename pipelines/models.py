@@ -183,6 +183,7 @@ class CorrectionAction(StrEnum):
     REJECT = "reject"  # not a fund figure at all, or not this report's
     ADD = "add"  # a figure the extractor missed, quoted from the text
     RESTORE = "restore"  # back to the figure as extracted
+    CONFIRM = "confirm"  # the figure is read rightly: a steward vouches for it (review → high)
 
 
 class Correction(StrictModel):

@@ -69,10 +69,32 @@ def extractor():
 
 @pytest.fixture(scope="session")
 def seeds_db(tmp_path_factory) -> Path:
-    """The five bundled reports ingested once through the command line (in-process)."""
+    """The five bundled reports ingested once through the command line (in-process), as a fresh
+    start has them: the figures marked `review` wait in the 待核查 queue, out of every indicator."""
     db = tmp_path_factory.mktemp("seeds") / "seeds.duckdb"
     result = run_cli("ingest", "--db", str(db), str(REPORTS))
     assert result.returncode == 0, result.stderr
+    return db
+
+
+CONFIRMER = "测试校核人"
+
+
+@pytest.fixture(scope="session")
+def vouched_db(seeds_db, tmp_path_factory) -> Path:
+    """The bundled reports as a steward leaves them after clearing the 待核查 queue: every `review`
+    figure confirmed as read (each agrees with ../shared/gold/seeds.csv; tests/test_seeds.py)."""
+    from pipelines import corrections, store
+
+    db = tmp_path_factory.mktemp("vouched") / "vouched.duckdb"
+    shutil.copy(seeds_db, db)
+    connection = store.connect(db)
+    try:
+        waiting = connection.execute("SELECT fact_id FROM fund_facts WHERE confidence = 'review'").fetchall()
+        for (fact_id,) in waiting:
+            corrections.confirm(connection, fact_id, "核对原文无误", CONFIRMER)
+    finally:
+        connection.close()
     return db
 
 
@@ -137,10 +159,8 @@ def entry(tmp_path_factory) -> Path:
     return folder / "app.py"
 
 
-@pytest.fixture
-def open_app(entry, seeds_db, monkeypatch) -> Callable[..., object]:
-    """open_app(page=None, **query_params): the app in AppTest on the seeds database, run once."""
-    monkeypatch.setenv("MEDFUND_DB", str(seeds_db))
+def _opener(entry: Path, db: Path, monkeypatch) -> Callable[..., object]:
+    monkeypatch.setenv("MEDFUND_DB", str(db))
 
     def open_(page: str | None = None, **params) -> AppTest:
         at = AppTest.from_file(str(entry), default_timeout=60)
@@ -152,6 +172,19 @@ def open_app(entry, seeds_db, monkeypatch) -> Callable[..., object]:
         return at
 
     return open_
+
+
+@pytest.fixture
+def open_app(entry, seeds_db, monkeypatch) -> Callable[..., object]:
+    """open_app(page=None, **query_params): the app in AppTest on the seeds database (as a fresh
+    start has it), run once."""
+    return _opener(entry, seeds_db, monkeypatch)
+
+
+@pytest.fixture
+def open_vouched(entry, vouched_db, monkeypatch) -> Callable[..., object]:
+    """open_vouched(page=None, **query_params): the app on the seeds with every figure confirmed."""
+    return _opener(entry, vouched_db, monkeypatch)
 
 
 def start_app(entry: Path, page: str | None = None, **params) -> AppTest:

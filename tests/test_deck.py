@@ -32,6 +32,17 @@ HEADLINE_COLUMNS = settings().headline
 
 
 @pytest.fixture(scope="module")
+def con(vouched_db):
+    """The dashboard's copy of the seeds after a steward cleared the 待核查 queue: decks and
+    workbooks hold vouched figures only (a fresh start's `review` figures are in none)."""
+    from dashboard.core import database
+
+    connection = database.open_database(str(vouched_db))
+    yield connection
+    connection.close()
+
+
+@pytest.fixture(scope="module")
 def regions(con) -> tuple[str, ...]:
     return tuple(database.run_query(con, "region_options")["region_code"].to_list())
 

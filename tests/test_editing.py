@@ -240,3 +240,72 @@ def test_removing_a_report_asks_first(entry, db_path, steward):
     assert not at.exception, [e.message for e in at.exception]
     assert query(db_path, "SELECT count(*) FROM report") == [(n_before - 1,)]
     assert query(db_path, "SELECT author, reason FROM report_removal") == [("alice", "重复的旧版本")]
+
+
+# --- the 待核查 queue -------------------------------------------------------------------------
+
+# 益阳市 2019 职工医保 参保人数 374158 人: the report names no year in its title (年份由正文推断)
+WAITING = ("430900", "employee", 2019, "insured", 374158.0)
+
+
+def _cards(at: AppTest) -> dict[str, str]:
+    """Card label (without its （推算）/（预计） mark) → value."""
+    return {m.label.split("（")[0]: m.value for m in at.metric}
+
+
+def _overview(entry, region: str, fund: str, year: int) -> AppTest | None:
+    """The overview of one region, fund and year; None when the year has no figure to show."""
+    at = start(entry, "pages/overview.py", region=region, fund=fund)
+    if f"{year}年" not in at.selectbox(key="overview_year").options:
+        return None
+    at.selectbox(key="overview_year").set_value(year).run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def test_a_figure_to_review_stays_out_of_the_cards_until_a_steward_confirms_it(entry, db_path, steward):
+    region, fund, year, metric, value = WAITING
+    ((fact_id, confidence),) = query(
+        db_path,
+        "SELECT fact_id, confidence FROM fund_facts WHERE region_code = ? AND fund = ? AND year = ? "
+        "AND metric = ? AND item = 'total' AND value = ?",
+        region,
+        fund,
+        year,
+        metric,
+        value,
+    )
+    assert confidence == "review"
+    # 2019 has no other 职工医保 figure: the year is not offered while its one figure waits
+    assert _overview(entry, region, fund, year) is None
+    at = start(entry, "pages/overview.py", region=region, fund=fund)
+    assert "待核查" in texts(at)  # the page says figures wait, with the way to the queue
+
+    # the steward clears the queue of that view, one click a figure
+    at = log_in(start(entry, "pages/corrections.py", region=region, fund=fund, **{"from": year, "to": year}))
+    queue = next(d for d in at.dataframe if "待核查原因" in d.value.columns).value
+    assert "年份由正文推断" in " ".join(queue["待核查原因"])
+    for _ in range(len(queue)):
+        button(at, "确认").click().run()
+        assert not at.exception, [e.message for e in at.exception]
+    assert query(db_path, "SELECT confidence FROM fund_facts WHERE fact_id = ?", fact_id) == [("high",)]
+    assert query(db_path, "SELECT action, author, reason FROM correction WHERE fact_id = ?", fact_id) == [
+        ("confirm", "alice", "核对原文无误")
+    ]
+    assert "所选范围内没有待核查的数据" in texts(at)
+
+    at = _overview(entry, region, fund, year)
+    assert _cards(at).get("参保人数") == "37.42 万人", _cards(at)
+
+    # a re-ingest reads the figure again as review; the confirmation stays in force
+    done = run_cli("ingest", "-q", "--db", str(db_path), str(REPORTS))
+    assert done.returncode == 0, done.stderr
+    assert query(db_path, "SELECT confidence FROM fund_facts WHERE fact_id = ?", fact_id) == [("high",)]
+    assert _cards(_overview(entry, region, fund, year)).get("参保人数") == "37.42 万人"
+
+
+def test_a_viewer_sees_the_queue_but_no_buttons(entry, db_path, steward):
+    at = start(entry, "pages/corrections.py", region=WAITING[0])
+    assert any("待核查原因" in d.value.columns for d in at.dataframe)
+    assert not [b for b in at.button if b.label in ("确认", "驳回")]
+    assert "校核人登录后可确认、更正或驳回" in texts(at)

@@ -25,7 +25,7 @@ import duckdb
 import pytest
 
 from dashboard.core import database
-from pipelines import store
+from pipelines import corrections, store
 
 FIXTURE_V1 = Path(__file__).with_name("fixtures") / "schema_v1.duckdb"
 
@@ -33,7 +33,7 @@ FIXTURE_V1 = Path(__file__).with_name("fixtures") / "schema_v1.duckdb"
 # change to views.sql or indicators.sql reaches files already at the latest version only with a new
 # migration (pipelines/store.py): add pipelines/sql/migrations/NNNN_<what>.sql (a comment is
 # enough), then update this pair.
-VIEWS_AT_LATEST = (6, "bd611c937866984145b17844418bb6e28700e023a788e4c8f426f5aed4e7bac6")
+VIEWS_AT_LATEST = (7, "fd7f5e7ac4e79fadfd559a013850676e8beece70e2db5a9646ac0e0efd0e9fa5")
 
 
 def _rows(path: Path, sql: str) -> list[tuple]:
@@ -128,12 +128,21 @@ def test_a_file_from_before_versions_is_upgraded_by_a_read_only_open_keeping_eve
 
     con = store.connect(old_file, read_only=True)  # upgrades through a read-write connection first
     assert con.execute("SELECT count(*) FROM fund_facts").fetchone()[0] == 70
-    assert con.execute("SELECT count(*) FROM indicators WHERE income IS NOT NULL").fetchone()[0] > 0
+    # never assessed, so every figure waits for a steward (or a re-ingest): no indicator yet
+    assert con.execute("SELECT count(*) FROM indicators").fetchone()[0] == 0
     con.close()
 
     assert store.file_version(old_file) == store.latest_version()
     assert [r[:2] for r in _versions(old_file)] == [(m.version, m.name) for m in store.MIGRATIONS]
-    _kept(before, _snapshot(old_file))  # no row lost or changed; the views answer as before
+    after = _snapshot(old_file)
+    vouched = before.pop("indicators")
+    _kept(before, after)  # no row lost or changed
+    # once a steward has confirmed the figures, the views answer as before
+    con = store.connect(old_file)
+    for (fact_id,) in con.execute("SELECT fact_id FROM fund_facts").fetchall():
+        corrections.confirm(con, fact_id, "核对原文无误", "校核人")
+    con.close()
+    _kept({"indicators": vouched}, _snapshot(old_file))
     # 0001 (with the views) is exactly the schema the file already had: same tables, same views
     new = tmp_path / "new.duckdb"
     store.connect(new).close()
@@ -145,7 +154,9 @@ def test_the_dashboard_opens_a_file_from_before_versions(old_file):
     try:
         assert con.execute("SELECT count(*) FROM facts").fetchone()[0] == 70
         assert con.execute("SELECT count(*) FROM docs").fetchone()[0] == 1
-        assert con.execute("SELECT count(*) FROM ind").fetchone()[0] > 0
+        # never assessed: every figure waits in the 待核查 queue, none reaches an indicator yet
+        assert con.execute("SELECT count(*) FROM facts WHERE confidence = 'review'").fetchone()[0] == 70
+        assert con.execute("SELECT count(*) FROM ind").fetchone()[0] == 0
     finally:
         con.close()
     assert store.file_version(old_file) == store.latest_version()

@@ -65,8 +65,8 @@ def test_region_and_fund_without_data_show_empty_state(open_app, page):
     assert not at.get("plotly_chart")
 
 
-def test_overview_cards_follow_the_chosen_region(open_app):
-    at = open_app(region=["431124"], fund=["employee", "resident"])
+def test_overview_cards_follow_the_chosen_region(open_vouched):
+    at = open_vouched(region=["431124"], fund=["employee", "resident"])
     assert at.subheader[0].value == "道县 · 2024年"
     cards = {m.label: m.value for m in at.metric}
     # 居民医保 2024: 本年基金收入合计62389.85万元 → 6.24 亿元; 参保 592322 人
@@ -77,8 +77,8 @@ def test_overview_cards_follow_the_chosen_region(open_app):
     assert at.subheader[0].value.startswith("宁县")
 
 
-def test_overview_alerts_name_deficits_and_reserves(open_app):
-    at = open_app(region=["431124"], fund=["employee", "resident"])
+def test_overview_alerts_name_deficits_and_reserves(open_vouched):
+    at = open_vouched(region=["431124"], fund=["employee", "resident"])
     alerts = [e.label for e in at.expander]
     assert any("职工医保当期收不抵支" in a for a in alerts), alerts
     # 居民医保 2024: 累计结余 20461.85万元 ÷ (62217.22万元 / 12) = 3.9465 个月 → 偏低, shown
@@ -188,9 +188,9 @@ def test_facts_page_says_how_sure_each_reading_is(open_app, seeds_db):
     assert (shown[shown["可信度"] == "可信"]["核查原因"] == "").all()
 
 
-def test_people_helped_by_medical_assistance_are_never_insured_persons(open_app):
+def test_people_helped_by_medical_assistance_are_never_insured_persons(open_vouched):
     # 益阳市 2020: 全市共纳入城乡居民医疗救助32.80万人 — 救助人数, not 参保人数
-    at = open_app(region=["430900"], fund=["assistance"])
+    at = open_vouched(region=["430900"], fund=["assistance"])
     assert not at.exception
     labels = [m.label for m in at.metric]
     assert any(label.startswith("救助人数") for label in labels), labels

@@ -222,8 +222,11 @@ def test_only_a_partial_fact_states_a_period():
     assert make_fact("income", 1e8, basis="partial", period="一季度").period == "一季度"
 
 
-def test_ratios_are_rounded_once_where_they_are_shown(con):
+def test_ratios_are_rounded_once_where_they_are_shown(vouched_db):
+    from dashboard.core import database
     from dashboard.core.units import format_change, format_value
+
+    con = database.open_database(str(vouched_db))
 
     rows = con.execute(
         "SELECT year, months_of_reserves, balance_rate FROM ind "

@@ -13,13 +13,13 @@ from dashboard.web import data, ui
 from pipelines import codes
 from pipelines.corrections import CorrectionError
 
-ACTIONS = {"correct": "更正", "reject": "否决", "add": "补录", "restore": "恢复原值"}
+ACTIONS = {"correct": "更正", "reject": "否决", "add": "补录", "restore": "恢复原值", "confirm": "确认"}
 # the mark of a fact's origin in tables: none for a figure as extracted
 ORIGINS = {code: "" if code == "extracted" else name for code, name in codes.names("origin").items()}
-_WRITE_ERRORS = (CorrectionError, auth.PermissionDenied, database.DatabaseBusy, KeyError)
+WRITE_ERRORS = (CorrectionError, auth.PermissionDenied, database.DatabaseBusy, KeyError)
 
 
-def _done(message: str) -> None:
+def done(message: str) -> None:
     st.session_state["_correction_done"] = message
     st.rerun()
 
@@ -121,10 +121,10 @@ def fact_form(editor: auth.Editor | None, fact: dict[str, Any]) -> None:
                     stewardship.reject_fact(editor, fact["fact_id"], reason)
                 else:
                     stewardship.restore_fact(editor, fact["fact_id"], reason)
-            except _WRITE_ERRORS as exc:
+            except WRITE_ERRORS as exc:
                 st.error(ui.plain(str(exc)))
             else:
-                _done(f"已{ACTIONS[action]}，校核记录已保存。")
+                done(f"已{ACTIONS[action]}，校核记录已保存。")
 
 
 def add_form(editor: auth.Editor, documents: pl.DataFrame) -> None:
@@ -151,10 +151,10 @@ def add_form(editor: auth.Editor, documents: pl.DataFrame) -> None:
     if st.button("补录", type="primary", key="add_save"):
         try:
             stewardship.add_fact(editor, doc_id, quote, figure, reason)
-        except _WRITE_ERRORS as exc:
+        except WRITE_ERRORS as exc:
             st.error(ui.plain(str(exc)))
         else:
-            _done("已补录，校核记录已保存。")
+            done("已补录，校核记录已保存。")
 
 
 def log_table(log: pl.DataFrame) -> pl.DataFrame:
@@ -207,17 +207,19 @@ def log_entry(editor: auth.Editor | None, entry: dict[str, Any]) -> None:
         return
     text = data.query("document_text", doc_id=entry["doc_id"])["text"][0]
     st.html(trace.quote_html(text, entry["anchor_start"], entry["anchor_end"]))
-    undoable = entry["in_force"] and entry["action"] in ("correct", "reject") and entry["current_fact_id"]
+    undoable = (
+        entry["in_force"] and entry["action"] in ("correct", "reject", "confirm") and entry["current_fact_id"]
+    )
     if editor is None or not undoable:
         return
     reason = st.text_input("撤销原因（记入校核记录）", key=f"undo_reason_{entry['correction_id']}")
     if st.button("撤销这次校核，恢复原识别结果", key=f"undo_{entry['correction_id']}"):
         try:
             stewardship.restore_fact(editor, entry["current_fact_id"], reason)
-        except _WRITE_ERRORS as exc:
+        except WRITE_ERRORS as exc:
             st.error(ui.plain(str(exc)))
         else:
-            _done("已恢复原识别结果，校核记录已保存。")
+            done("已恢复原识别结果，校核记录已保存。")
 
 
 def remove_form(editor: auth.Editor | None, doc: dict[str, Any]) -> None:
@@ -243,11 +245,11 @@ def remove_form(editor: auth.Editor | None, doc: dict[str, Any]) -> None:
         if c1.button("确认移除", type="primary", key=f"{key}_confirm"):
             try:
                 n = stewardship.remove_report(editor, doc["doc_id"], reason)
-            except _WRITE_ERRORS as exc:
+            except WRITE_ERRORS as exc:
                 st.error(ui.plain(str(exc)))
             else:
                 del st.session_state[key]
-                _done(f"已移除《{ui.plain(doc['file_name'])}》及其 {n} 条数据。")
+                done(f"已移除《{ui.plain(doc['file_name'])}》及其 {n} 条数据。")
         if c2.button("取消", key=f"{key}_cancel"):
             del st.session_state[key]
             st.rerun()

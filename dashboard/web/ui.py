@@ -14,6 +14,7 @@ from dashboard.core.scope import Filters
 from dashboard.core.settings import settings
 from dashboard.core.units import format_value
 from dashboard.web import data, present
+from dashboard.web.navigation import page_path
 
 _STYLE = """
 <style>
@@ -55,6 +56,21 @@ def header(title: str, f: Filters | None, note: str | None = None, basis: bool =
         st.html(f'<div class="medfund-scope">{scope}</div>')
     if note:
         st.caption(note)
+    if f is not None and f.regions and not present.active():
+        awaiting_review(f)
+
+
+def awaiting_review(f: Filters) -> None:
+    """How many figures of the view wait for a steward, with the way to the 待核查 queue: until
+    confirmed they are in no chart, card, ranking, deck or workbook."""
+    n = int(data.query("awaiting_review_count", **f.params)["n"][0])
+    if n == 0:
+        return
+    c1, c2 = st.columns([5, 1], vertical_alignment="center")
+    c1.caption(
+        f"所选范围内有 {n} 个数据待核查（识别把握不足）：校核人确认前不进入图表、卡片、排名和汇报材料。"
+    )
+    c2.page_link(page_path("corrections"), label=f"去核查（{n}）", icon=":material/fact_check:")
 
 
 def empty(message: str) -> None:

@@ -1,7 +1,9 @@
 -- One row per region, year and fund: the headline indicators, chosen among competing
 -- facts by a fixed precedence, and the ratios computed from them.
 --
--- Facts are the stewards' current ones (fact_current: corrections applied, rejected ones left out),
+-- Facts are the stewards' current ones (fact_current: corrections applied, rejected ones left out)
+-- that are vouched for: `confidence = 'high'` (read without doubt, or confirmed, corrected or
+-- restored by a steward) — a `review` figure waits in the 待核查 queue and reaches no indicator —
 -- less those held until a steward confirms them (indicator_held_facts, below).
 -- Precedence among facts for the same region, year, fund and metric (item = total):
 --   1. basis: actual over estimate over budget;
@@ -20,8 +22,8 @@
 -- (implausible_magnitude: an amount too large for the region's level, usually 元 written as 万元,
 -- e.g. 11777000万元 in a county report) stays in fund_facts with its check, but is no candidate
 -- for any indicator (and so in no chart, card, deck or workbook) while no correction is in force
--- for it.  A steward confirms it by a correction: `correct` (a new value, or the same value with
--- another field changed) or `restore` (the figure as read, e.g. after rejecting it); a `reject`
+-- for it.  A steward confirms it by a correction: `confirm` (the figure as read), `correct` (a new
+-- value, or the same value with another field changed) or `restore`; a `reject`
 -- leaves it out anyway.  Checks written before migration 0002 name no facts: for those, the facts
 -- of the document whose value is the checked amount are held.
 CREATE OR REPLACE VIEW indicator_held_facts AS
@@ -34,13 +36,13 @@ JOIN checks k
 WHERE NOT EXISTS (
     SELECT 1 FROM correction_latest c
     WHERE c.doc_id = b.doc_id AND c.anchor_start = b.anchor_start AND c.anchor_end = b.anchor_end
-      AND c.anchor_key = b.anchor_key AND c.action IN ('correct', 'restore')
+      AND c.anchor_key = b.anchor_key AND c.action IN ('correct', 'restore', 'confirm')
 );
 
 CREATE OR REPLACE VIEW indicator_candidates AS
 WITH confirmed AS (
     SELECT f.* FROM fact_current f
-    WHERE f.basis <> 'partial'
+    WHERE f.basis <> 'partial' AND f.confidence = 'high'
       AND NOT EXISTS (SELECT 1 FROM indicator_held_facts h WHERE h.fact_id = f.fact_id)
 ),
 stated AS (

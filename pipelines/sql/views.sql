@@ -40,13 +40,13 @@ SELECT b.fact_id, b.doc_id, b.region_code, b.region_name, b.region_level,
        b.quote, b.quote_start, b.quote_end, b.rule_id, b.rules,
        CASE WHEN c.action = 'correct' THEN 'corrected' WHEN b.added_by IS NOT NULL THEN 'added'
             ELSE 'extracted' END AS origin,
-       CASE WHEN c.action = 'correct' THEN c.correction_id ELSE b.added_by END AS correction_id,
+       CASE WHEN c.action IN ('correct', 'confirm') THEN c.correction_id ELSE b.added_by END AS correction_id,
        -- the period read stays while the corrected figure is still partial
        CASE WHEN (CASE WHEN c.action = 'correct' THEN c.basis ELSE b.basis END) = 'partial' THEN b.period
        END AS period,
-       -- a steward's correction or restore vouches for the figure
-       CASE WHEN c.action IN ('correct', 'restore') THEN 'high' ELSE b.confidence END AS confidence,
-       CASE WHEN c.action IN ('correct', 'restore') THEN NULL ELSE b.confidence_reasons END
+       -- a steward's confirmation, correction or restore vouches for the figure
+       CASE WHEN c.action IN ('correct', 'restore', 'confirm') THEN 'high' ELSE b.confidence END AS confidence,
+       CASE WHEN c.action IN ('correct', 'restore', 'confirm') THEN NULL ELSE b.confidence_reasons END
            AS confidence_reasons
 FROM fact_base b
 LEFT JOIN correction_latest c
