@@ -11,7 +11,6 @@ import bisect
 import itertools
 import re
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
 from pipelines import segment
 from pipelines.context import (
@@ -27,16 +26,14 @@ from pipelines.context import (
     ParagraphState,
     Period,
     decided_by,
+    fund_of,
     item_fits,
     leading_space,
 )
 from pipelines.numbers import Quantity, UnitClass
+from pipelines.run import DocumentRun
 from pipelines.segment import Sentence
 from pipelines.vocab import Token
-
-if TYPE_CHECKING:
-    from pipelines.extract import _Run
-
 
 _LABEL_COLON = re.compile(r"[：:]\s*-?\d")
 
@@ -44,7 +41,7 @@ _LABEL_COLON = re.compile(r"[：:]\s*-?\d")
 class SentenceReader:
     """Reads the quantities of one sentence in order."""
 
-    def __init__(self, run: _Run, sent: Sentence, tokens: list[Token], state: ParagraphState):
+    def __init__(self, run: DocumentRun, sent: Sentence, tokens: list[Token], state: ParagraphState):
         self.run = run
         self.text = run.text
         self.sent = sent
@@ -198,8 +195,8 @@ class SentenceReader:
                 return None, ["grammar.ambiguous_fund"]
             context = section
             for t in specific[:-1]:
-                context = self.run.fund_of(t, context) or context
-            fund = self.run.fund_of(last, context)
+                context = fund_of(t, context) or context
+            fund = fund_of(last, context)
             return (fund or EXCLUDED), [last.entry.id]
         if in_sentence:  # only a generic 医保 / 基本医疗保险
             return (section or "all"), [in_sentence[-1].entry.id]
