@@ -242,9 +242,8 @@ class DocumentWalker:
         s = SentenceReader(run, sent, tokens, state)
         for q in quantities:
             s.read(q)
-        s.read_zero_statements()
-        s.set_aside_ambiguous_siblings()
-        state.period = s.period_at(sent.end)[0]
+        s.finish()
+        state.period = s.time.period_at(sent.end)[0]
         state.absorb(tokens)
         if s.facts:  # 其中 opening the next sentence breaks these down
             state.last_facts = s.facts
