@@ -332,7 +332,9 @@ _GOV_AGENCY_RE = re.compile(
 )
 # A newspaper, station or portal named after its city (淮南日报社, 今日高邮): it publishes the
 # text, which may be about anywhere (a 新华社 report of national figures)
-_PUBLISHER_RE = re.compile(r"\s*(?:日报|晚报|晨报|都市报|商报|报社|新闻网|新闻中心|电视台|广播电视台|融媒体中心|报业)")
+_PUBLISHER_RE = re.compile(
+    r"\s*(?:日报|晚报|晨报|都市报|商报|报社|新闻网|新闻中心|电视台|广播电视台|融媒体中心|报业)"
+)
 _LEAD = 40  # characters: a news lead's dateline and source (中新网7月11日电 民政部近日印发…)
 _NATIONAL_AGENCY_RE = re.compile(
     r"国家(?:医疗保障局|医保局|统计局|卫生健康委员会|卫健委|卫生计生委|卫生和计划生育委员会)"
