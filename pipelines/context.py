@@ -1,21 +1,18 @@
 """What the extractor keeps while it reads: candidate facts, outline and paragraph context.
 
-Shared by :mod:`pipelines.extract` (the walk over a document), :mod:`pipelines.sentence`
-(reading one sentence's figures) and :mod:`pipelines.tables`.
+Shared by :mod:`pipelines.run` (one document's run state), :mod:`pipelines.extract` (the
+walk over a document), :mod:`pipelines.sentence` (reading one sentence's figures) and
+:mod:`pipelines.tables`; it imports none of them.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from pipelines.models import METRIC_UNIT, Metric
 from pipelines.numbers import Quantity, UnitClass
 from pipelines.vocab import Token
-
-if TYPE_CHECKING:
-    from pipelines.extract import _Run
 
 YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*(?:年|年度)")
 FILLER = re.compile(r"^(?:[\s\d年度全本当实际的共计为是达到约总额合计累计、初末]|预计|预算|执行|完成)*$")
@@ -179,13 +176,22 @@ class ParagraphState:
     period: Period | None = None  # the period the last sentence spoke of (2022年1-10月，…。…)
     last_facts: list[Candidate] = field(default_factory=list)  # facts of the previous sentence
 
-    def absorb(self, tokens: list[Token], run: _Run) -> None:
+    def absorb(self, tokens: list[Token]) -> None:
         for t in tokens:
             if t.kind == "fund" and t.attr("strength") != "generic":
-                self.fund = run.fund_of(t, self.fund) or EXCLUDED
+                self.fund = fund_of(t, self.fund) or EXCLUDED
                 self.scheme = t.attr("scheme_item")
             elif t.kind == "fund":
                 self.generic = True
+
+
+def fund_of(token: Token, context: str | None) -> str | None:
+    """The fund a fund word names where ``context`` is the fund around it (in an employee
+    context some words name the employee fund's own part)."""
+    fund = token.attr("fund")
+    if fund and context in ("employee", "employee_supplementary") and token.attr("in_employee_context"):
+        return token.attr("in_employee_context")
+    return fund
 
 
 def leading_space(text: str, pos: int) -> int:

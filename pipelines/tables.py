@@ -13,17 +13,14 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import yaml
 
 from pipelines.context import EXCLUDED, NEVER_PARTIAL, Candidate, Period, item_fits
 from pipelines.numbers import UnitClass, find_quantities, parse_bare_number
-
-if TYPE_CHECKING:
-    from pipelines.extract import Extractor, _Run
-    from pipelines.segment import Paragraph
-    from pipelines.vocab import Token
+from pipelines.run import DocumentRun
+from pipelines.segment import Paragraph
+from pipelines.vocab import Token
 
 _STRONG_SPLIT = re.compile(r"\t+|\s*\|\s*")
 _SPACE_SPLIT = re.compile(r"\s{2,}")
@@ -129,10 +126,11 @@ class Column:
 
 
 class TableReader:
-    def __init__(self, extractor: Extractor):
-        self.x = extractor
+    """Reads the tables of a document into its run's candidates (see :class:`DocumentRun`)."""
 
-    def read_block(self, run: _Run, block: list[Paragraph]) -> None:
+    def read_block(self, run: DocumentRun, block: list[Paragraph]) -> bool:
+        """Read the lines of ``block`` as one table.  False if they are not a table after all
+        (group labels alone, no row with numbers): the caller reads them as prose."""
         rows = [split_cells(run.text, p.start, p.end) for p in block]
         # the header: the last all-text row above the first row with numbers (a 填报单位 line
         # above the real header is not it)
@@ -157,16 +155,15 @@ class TableReader:
         if all(len(r) == 1 for _, r in data):
             data = []  # group labels alone are no table
         if not data:
-            for p in block:  # not a table after all: read it as prose
-                run.read_paragraph(p)
-            return
+            return False  # not a table after all
         # the caption: the lines above the header (a group label above it included)
         top = block[header_i].start if header_i is not None else next(p.start for p, r in data if len(r) > 1)
         title_start, context = _caption(run.text, top)
         columns = self.columns(run, rows[header_i] if header_i is not None else [], context)
         _TableRun(run, columns, context, title_start, data).read()
+        return True
 
-    def read_vertical(self, run: _Run, paragraphs: list[Paragraph], i: int) -> int | None:
+    def read_vertical(self, run: DocumentRun, paragraphs: list[Paragraph], i: int) -> int | None:
         """A table written one cell per line (指标名称 / 单位 / 指标数据 / 一、参保人数 / 人 / 714699 …)
         whose header starts at paragraph ``i``: its rows are rebuilt from the cells and read like
         any table.  Returns the index of the table's last paragraph, or None if none starts here."""
@@ -187,7 +184,7 @@ class TableReader:
         _TableRun(run, self.columns(run, header, context), context, title_start, data).read()
         return max(k for k, _ in rows[-1])
 
-    def columns(self, run: _Run, header: list[Cell], context: str) -> dict[int, Column]:
+    def columns(self, run: DocumentRun, header: list[Cell], context: str) -> dict[int, Column]:
         out: dict[int, Column] = {}
         for j, cell in enumerate(header):
             if j == 0:
@@ -231,7 +228,9 @@ class TableReader:
 
 
 class _TableRun:
-    def __init__(self, run: _Run, columns: dict[int, Column], context: str, context_start: int, data: list):
+    def __init__(
+        self, run: DocumentRun, columns: dict[int, Column], context: str, context_start: int, data: list
+    ):
         self.run = run
         self.columns = columns
         self.data = data
