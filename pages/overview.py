@@ -5,7 +5,7 @@ import streamlit as st
 
 from dashboard.core import analysis
 from dashboard.core.settings import settings
-from dashboard.core.units import format_change, format_value
+from dashboard.core.units import format_change, shared_scales
 from dashboard.web import data, filters, present, ui
 from dashboard.web.navigation import page_path
 
@@ -17,10 +17,16 @@ if ui.require_filters(f):
     ind = data.query("indicators", basis=f.basis, **f.params)
     labels = filters.region_names()
     left, right = st.columns(2)  # on the projector (present.control): the region's latest year
+    # it opens on the region and year that disclose the most headline figures
+    opening = analysis.richest(ind, cfg.headline) or (f.regions[0], None)
     region = present.control(
         f.regions[0],
         lambda: left.selectbox(
-            "地区", f.regions, format_func=lambda c: labels.get(c, c), key="overview_region"
+            "地区",
+            f.regions,
+            index=f.regions.index(opening[0]),
+            format_func=lambda c: labels.get(c, c),
+            key="overview_region",
         ),
     )
     mine = ind.filter(pl.col("region_code") == region)
@@ -28,9 +34,16 @@ if ui.require_filters(f):
     if not years:
         ui.empty(f"{labels.get(region, region)}在{f.year_text}未披露所选险种的基金数据。")
     else:
+        richest_year = (analysis.richest(mine, cfg.headline) or (region, years[0]))[1]
         year = present.control(
             years[0],
-            lambda: right.selectbox("年度", years, format_func=lambda y: f"{y}年", key="overview_year"),
+            lambda: right.selectbox(
+                "年度",
+                years,
+                index=years.index(richest_year),
+                format_func=lambda y: f"{y}年",
+                key="overview_year",
+            ),
         )
         st.subheader(f"{labels.get(region, region)} · {year}年")
         sources = data.query(
@@ -49,17 +62,16 @@ if ui.require_filters(f):
                 continue
             st.markdown(f"#### {cfg.funds[fund].name}")
             cards = st.columns(4)
+            found = [(k, c) for k in cfg.headline if (c := analysis.card(rows, k, year)) is not None]
+            scales = shared_scales((cfg.indicators[k].kind, c.value) for k, c in found)  # one unit a block
             shown = 0
-            for key in cfg.headline:
+            for key, c in found:
                 spec = cfg.indicators[key]
-                c = analysis.card(rows, key, year)
-                if c is None:
-                    continue
                 flag = "（预计）" if c.estimated else "（推算）" if c.derived else ""
                 change = format_change(c.value, c.previous, spec.kind)
                 cards[shown % 4].metric(
                     spec.name + flag,
-                    format_value(c.value, spec.kind),
+                    scales[spec.kind].text(c.value),
                     delta=change,
                     delta_color="off" if key == "expenditure" else "normal",
                     delta_description="较上年" if change else None,

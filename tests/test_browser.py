@@ -56,6 +56,7 @@ FIRST_START_MS = 120_000  # the first visit builds the database before the page 
 PAGE_MS = 60_000
 SETTLE_MS = 300  # charts draw after the script run has ended
 MAX_SHOT_HEIGHT = 8000
+SHOT_SIZES = ((1920, 1080), (1280, 720))  # a desktop, a projector
 
 # Sidebar filters bound to query parameters (codes, not labels)
 DAOXIAN, NINGXIAN = "431124", "621026"
@@ -243,23 +244,28 @@ class App:
     def query(self) -> dict[str, list[str]]:
         return parse_qs(urlsplit(self.page.url).query)
 
-    def screenshot(self, name: str) -> Path | None:
-        """The whole page (with MEDFUND_SCREENSHOTS=1): Streamlit scrolls inside stMain, so the
-        window grows to its height."""
+    def screenshot(self, name: str) -> list[Path]:
+        """The whole page at a desktop's and a projector's width (with MEDFUND_SCREENSHOTS=1):
+        Streamlit scrolls inside stMain, so the window grows to its height."""
         if not TAKE_SHOTS:
-            return None
+            return []
         SHOTS.mkdir(exist_ok=True)
-        path = SHOTS / f"{name}.png"
-        height = self.page.locator('[data-testid="stMain"]').evaluate("e => e.scrollHeight")
-        self.page.set_viewport_size(
-            {"width": VIEWPORT["width"], "height": min(max(height, VIEWPORT["height"]), MAX_SHOT_HEIGHT)}
-        )
+        paths = []
         try:
-            self.page.wait_for_timeout(SETTLE_MS)  # plotly redraws on resize
-            self.page.screenshot(path=path, full_page=True)
+            for width, height in SHOT_SIZES:
+                self.page.set_viewport_size({"width": width, "height": height})
+                self.page.wait_for_timeout(SETTLE_MS)  # plotly redraws on resize
+                full = self.page.locator('[data-testid="stMain"]').evaluate("e => e.scrollHeight")
+                self.page.set_viewport_size(
+                    {"width": width, "height": min(max(full, height), MAX_SHOT_HEIGHT)}
+                )
+                self.page.wait_for_timeout(SETTLE_MS)
+                path = SHOTS / f"{name}_{width}.png"
+                self.page.screenshot(path=path, full_page=True)
+                paths.append(path)
         finally:
             self.page.set_viewport_size(VIEWPORT)
-        return path
+        return paths
 
 
 @contextmanager

@@ -18,7 +18,7 @@ from pptx.oxml.ns import qn
 from dashboard.core import analysis, database
 from dashboard.core.deck import DeckRequest, build_deck, deck_bytes, write_deck
 from dashboard.core.settings import settings
-from dashboard.core.units import format_value
+from dashboard.core.units import scale_for
 from scripts import make_synthetic_db as synthetic
 from scripts import render_deck
 
@@ -165,16 +165,20 @@ def test_headline_tables_equal_database(deck, ind, regions, names):
         shown = set()
         for row in list(table.rows)[1:]:
             key = by_name[row.cells[0].text_frame.text]
-            for fund, cell in zip(funds, list(row.cells)[1:], strict=True):
+            values = []
+            for fund in funds:
                 match = ind.filter(
                     pl.col("region_code") == region, pl.col("fund") == fund, pl.col("year") == year
                 )
-                value = match[key][0] if match.height else None
+                values.append(match[key][0] if match.height else None)
+            # one unit a row: chosen from the largest figure across the funds
+            scale = scale_for(cfg.indicators[key].kind, [v for v in values if v is not None])
+            for fund, value, cell in zip(funds, values, list(row.cells)[1:], strict=True):
                 first_line = cell.text_frame.paragraphs[0].text
                 if value is None:
                     assert first_line == "—"
                 else:
-                    assert first_line == format_value(value, cfg.indicators[key].kind)
+                    assert first_line == scale.text(value)
                     shown.add((key, fund))
         # every disclosed headline figure of that year is on the slide
         rows = ind.filter(pl.col("region_code") == region, pl.col("year") == year)

@@ -195,3 +195,34 @@ def test_people_helped_by_medical_assistance_are_never_insured_persons(open_vouc
     labels = [m.label for m in at.metric]
     assert any(label.startswith("救助人数") for label in labels), labels
     assert not any(label.startswith("参保人数") for label in labels), labels
+
+
+def test_one_unit_per_fund_block(open_vouched):
+    # 益阳市 2020 居民医保: 基金收入 31.93 亿元 and 当期结余 −9,054 万元 — shown in one unit
+    at = open_vouched(region=["430900"], fund=["resident"])
+    at.selectbox(key="overview_year").set_value(2020).run()
+    money = {
+        m.label: m.value for m in at.metric if m.label.split("（")[0] in ("基金收入", "基金支出", "当期结余")
+    }
+    assert money["基金收入"] == "31.93 亿元", money
+    assert money["当期结余"] == "-0.91 亿元", money
+    assert {v.split(" ")[-1] for v in money.values()} == {"亿元"}
+
+
+def test_the_overview_opens_on_the_region_and_year_with_the_most_figures(open_vouched, vouched_db):
+    import duckdb
+
+    from dashboard.core.settings import settings
+
+    columns = settings().headline
+    con = duckdb.connect(str(vouched_db), read_only=True)
+    try:
+        counted = con.execute(
+            f"SELECT region_code, year, sum({' + '.join(f'({c} IS NOT NULL)::INT' for c in columns)}) AS n "
+            "FROM indicators GROUP BY ALL ORDER BY n DESC, year DESC, region_code LIMIT 1"
+        ).fetchone()
+    finally:
+        con.close()
+    at = open_vouched()
+    assert at.selectbox(key="overview_region").value == counted[0]
+    assert at.selectbox(key="overview_year").value == counted[1]

@@ -3,6 +3,7 @@ growth, rankings, alerts and the national benchmark.  No Streamlit, no SQL."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -109,6 +110,17 @@ def with_growth(s: pl.DataFrame) -> pl.DataFrame:
         .then(100 * (pl.col("value") / prev - 1))
         .otherwise(None)
     )
+
+
+def richest(ind: pl.DataFrame, columns: Sequence[str]) -> tuple[str, int] | None:
+    """The region and year whose indicator rows disclose the most of ``columns`` (the newer year,
+    then the first region, among equals): where an overview opens."""
+    if ind.is_empty():
+        return None
+    counted = ind.with_columns(n=pl.sum_horizontal(*(pl.col(c).is_not_null() for c in columns)))
+    per_year = counted.group_by("region_code", "year").agg(pl.col("n").sum())
+    best = per_year.sort(["n", "year", "region_code"], descending=[True, True, False]).row(0, named=True)
+    return best["region_code"], int(best["year"])
 
 
 def best_year(s: pl.DataFrame) -> int | None:

@@ -421,10 +421,7 @@ def _summary_slide(prs: PresentationType, scope: _Scope, data: _Data, region: st
     funds = [f for f in scope.funds if any((k, f) in cards for k in cfg.headline)]
     keys = [k for k in cfg.headline if any((k, f) in cards for f in funds)]
     header = ["指标", *(cfg.fund_name(f) for f in funds)]
-    body = [
-        [[[(cfg.indicators[k].name, 13, True, TEXT)]], *(_card_cell(cards.get((k, f)), k) for f in funds)]
-        for k in keys
-    ]
+    body = [[[[(cfg.indicators[k].name, 13, True, TEXT)]], *_card_row(cards, k, funds)] for k in keys]
     first = Inches(1.9)
     widths = [first] + [int((BODY_WIDTH - first) / len(funds))] * len(funds)
     height = _table(slide, header, body, (MARGIN, BODY_TOP), widths, row_height=Inches(0.47))
@@ -443,15 +440,22 @@ def _summary_slide(prs: PresentationType, scope: _Scope, data: _Data, region: st
     _lines(_textbox(slide, MARGIN, top, BODY_WIDTH, BODY_BOTTOM - top), notes, 11, space_after=1)
 
 
-def _card_cell(card: analysis.Card | None, key: str) -> list[list[Segment]]:
+def _card_row(cards: dict, key: str, funds: Sequence[str]) -> list[list[list[Segment]]]:
+    """One indicator's cells across the funds, in one unit (31.93 亿元 beside −0.91 亿元)."""
+    kind = settings().indicators[key].kind
+    row = [cards.get((key, f)) for f in funds]
+    scale = scale_for(kind, [c.value for c in row if c is not None])
+    return [_card_cell(c, kind, scale) for c in row]
+
+
+def _card_cell(card: analysis.Card | None, kind: str, scale: Scale) -> list[list[Segment]]:
     """Two lines in a table cell: the value (and its mark), the change on last year."""
     if card is None:
         return [[("—", 13, False, MUTED)]]
-    kind = settings().indicators[key].kind
     mark = "预计 · " if card.estimated else "推算 · " if card.derived else ""
     change = format_change(card.value, card.previous, kind)
     second = mark + (f"较上年 {change}" if change else "上年未披露")
-    return [[(format_value(card.value, kind), 13, True, TEXT)], [(second, 9, False, MUTED)]]
+    return [[(scale.text(card.value), 13, True, TEXT)], [(second, 9, False, MUTED)]]
 
 
 def _summary_notes(rows_year: pl.DataFrame, no_checks: pl.DataFrame) -> list[str | Sequence[Segment]]:

@@ -58,6 +58,15 @@ def scale_for(kind: Kind | str, values: Iterable[float | None] = ()) -> Scale:
     return Scale(1e4, f"万{noun}", 2) if largest >= cfg.wan_threshold else Scale(1, noun, 0)
 
 
+def shared_scales(figures: Iterable[tuple[Kind | str, float | None]]) -> dict[Kind, Scale]:
+    """One unit per kind for a block of figures (a fund's cards, a row of a table): chosen once
+    from the largest magnitude of each kind, so 31.93 亿元 never sits beside −9,054.00 万元."""
+    by_kind: dict[Kind, list[float | None]] = {}
+    for kind, value in figures:
+        by_kind.setdefault(Kind(kind), []).append(value)
+    return {kind: scale_for(kind, values) for kind, values in by_kind.items()}
+
+
 def format_value(value: float | None, kind: Kind | str) -> str:
     """One number on its own (a card, a table cell): its unit chosen from its own size."""
     return scale_for(kind, [value]).text(value)
