@@ -92,15 +92,17 @@ if ui.require_filters(f):
         if not alerts:
             st.success(f"{year}年没有赤字、结余异常或数据质量问题。", icon=":material/check_circle:")
         icons = {"error": ":material/error:", "warning": ":material/warning:", "info": ":material/info:"}
-        for alert in alerts:
-            with st.expander(ui.plain(alert.title), icon=icons.get(alert.severity)):
-                st.markdown(ui.plain(alert.detail))
-                for fact_id in alert.fact_ids[:3] if alert.kind != "deficit" else alert.fact_ids[:2]:
-                    ui.quote_in_document(fact_id)
-                if alert.fact_ids:
-                    st.page_link(
-                        page_path("facts"),
-                        label="在数据明细中查看来源",
-                        icon=":material/open_in_new:",
-                        query_params={"fact": alert.fact_ids[0]},
-                    )
+        for group, members in analysis.grouped(alerts):  # 基金运行, 数值核对, 数据质量
+            st.markdown(f"**{group}**（{len(members)} 项）")
+            for alert in members:
+                with st.expander(ui.plain(alert.title), icon=icons.get(alert.severity)):
+                    st.markdown(ui.plain(alert.detail))
+                    for fact_id in alert.fact_ids[:3] if alert.kind != "deficit" else alert.fact_ids[:2]:
+                        ui.quote_in_document(fact_id)
+                    if alert.fact_ids:
+                        st.page_link(
+                            page_path("facts"),
+                            label="在数据明细中查看来源",
+                            icon=":material/open_in_new:",
+                            query_params={"fact": alert.fact_ids[0]},
+                        )

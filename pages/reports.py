@@ -1,9 +1,8 @@
 """报告库: the ingested reports; open one to read it with its facts highlighted."""
 
-import polars as pl
 import streamlit as st
 
-from dashboard.core import trace
+from dashboard.core import display, trace
 from dashboard.core.settings import settings
 from dashboard.web import correcting, data, filters, session, ui
 
@@ -17,15 +16,7 @@ if ui.require_filters(f):
     if docs.is_empty():
         ui.empty("所选地区还没有导入任何报告。")
     else:
-        table = docs.select(
-            pl.col("file_name").alias("报告"),
-            pl.col("region_name").alias("地区"),
-            pl.col("report_year").alias("报告年度"),
-            pl.col("genre").alias("类型"),
-            pl.col("n_facts").alias("数据条数"),
-            (pl.col("n_errors") + pl.col("n_check_warnings") + pl.col("n_warnings")).alias("警告"),
-            pl.col("n_rejections").alias("未采用"),
-        )
+        table = display.reports_table(docs)
         picked = st.dataframe(
             table,
             hide_index=True,
@@ -39,8 +30,9 @@ if ui.require_filters(f):
             st.caption("选中一份报告，阅读全文并查看其中被提取的数据（黄色标出）。")
         else:
             doc = docs.row(rows[0], named=True)
-            st.subheader(ui.plain(doc["file_name"]))
+            st.subheader(ui.plain(doc["report_name"]))
             st.caption(
+                f"文件 {ui.plain(doc['file_name'])} · "
                 f"{doc['region_name'] or '地区未识别'} · {doc['report_year'] or '年度未识别'}年 · "
                 f"读取方式 {ui.plain(doc['reader'])}{'（' + ui.plain(doc['encoding']) + '）' if doc['encoding'] else ''} · "
                 f"{doc['n_facts']} 条数据"

@@ -34,6 +34,7 @@ class CheckConfig:
     max_per_capita: float
     max_visits_per_insured: float
     max_coverage_rate: float
+    titles: dict[str, str]
 
 
 @cache
@@ -50,7 +51,13 @@ def default_config() -> CheckConfig:
         max_per_capita=float(raw["plausibility"]["max_per_capita_yuan"]),
         max_visits_per_insured=float(raw["plausibility"]["max_visits_per_insured"]),
         max_coverage_rate=float(raw["plausibility"]["max_coverage_rate"]),
+        titles=dict(raw["titles"]),
     )
+
+
+def title(check_id: str) -> str:
+    """A check's short Chinese title (rules/checks.yaml ``titles``); an unknown id as it is."""
+    return default_config().titles.get(check_id, check_id)
 
 
 def label(

@@ -29,6 +29,7 @@ from pipelines.normalize import normalize
 from pipelines.numbers import Quantity
 from pipelines.readers import SUPPORTED_SUFFIXES, ReadError, display_name, read_document
 from pipelines.regions import FigureRegions, Region, RegionGuess, RegionTable, detect_region
+from pipelines.run import head_lines
 from pipelines.store import DocumentRows, ReportOverride
 
 RULES_DIR = Path(__file__).with_name("rules")
@@ -69,12 +70,42 @@ def _genres() -> list[tuple[str, re.Pattern[str]]]:
     return [(g["name"], re.compile(g["pattern"])) for g in raw["genres"]]
 
 
-def detect_genre(text: str) -> str:
-    head = text[:3000]
-    for name, regex in _genres():
-        if regex.search(head):
-            return name
+def detect_genre(text: str, title: str | None = None) -> str:
+    """The report's kind, from its title first (a 绩效评价报告 quoting 预算执行 is a 绩效 report),
+    else from the words of its first part."""
+    for where in (title, text[:3000]):
+        if not where:
+            continue
+        where = re.sub(r"[ \t\u3000]+", "", where)  # 绩效    评价报告 (a title spread over a line)
+        for name, regex in _genres():
+            if regex.search(where):
+                return name
     return "其他"
+
+
+_SECTION_START = re.compile(r"^\s*(?:第[一二三四五六七八九十]+[部章节]|[一二三四五六七八九十]+\s*[、.．]|[（(]\s*[一二三四五六七八九十\d]+\s*[）)]|\d+\s*[、.．])")
+_TITLE_HAN = 4  # a title has a few words at least
+# a report's title names what it is about (a site's banner such as 搜狐网站 or 新闻频道 does not)
+_TITLE_WORDS = re.compile(r"医|保险|基金|救助|合作医疗|新农合|报告|公报|决算|预算|绩效|统计|参保|筹资|护理")
+_TITLE_NOISE = re.compile(r"^\s*标\s*题\s*[:：]|\[[^\]\n]{0,12}\]\s*$")  # 标题: … [打印本页]
+_TITLE_MAX = 60
+
+
+def report_title(text: str) -> str | None:
+    """The report's title as its text gives it: the first of its first lines (page furniture
+    aside) that reads as a title — short, no sentence, not a numbered section heading, naming
+    what the report is about."""
+    for line in head_lines(text):
+        candidate = _TITLE_NOISE.sub("", line.group(0)).strip().strip("|").strip()
+        if (
+            len(candidate) <= _TITLE_MAX
+            and len(re.findall(r"[\u4e00-\u9fff]", candidate)) >= _TITLE_HAN
+            and not _SECTION_START.match(candidate)
+            and not re.search(r"[。；;]|[：:]$", candidate)
+            and _TITLE_WORDS.search(candidate)
+        ):
+            return re.sub(r"\s{2,}", " ", candidate)
+    return None
 
 
 @dataclass(frozen=True)
@@ -307,7 +338,8 @@ def process_file(
         size_bytes=raw.size_bytes,
         report_year=extraction.report_year,
         year_evidence=extraction.year_evidence,
-        genre=detect_genre(text),
+        title=(title := report_title(text)),
+        genre=detect_genre(text, title),
         region_code=region.code if region else None,
         region_name=region.name if region else None,
         region_level=region.level if region else None,

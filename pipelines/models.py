@@ -144,6 +144,7 @@ class Document(StrictModel):
     size_bytes: int = Field(ge=0)
     report_year: int | None
     year_evidence: str
+    title: str | None = None  # the title its text gives (pipelines.ingest.report_title)
     genre: str
     region_code: str | None
     region_name: str | None

@@ -82,6 +82,7 @@ _REPORT_COLUMNS = {
     "warnings": pl.List(pl.String),
     "extractor_version": pl.String,
     "ingested_at": pl.Datetime("us"),
+    "title": pl.String,
 }
 _FACT_COLUMNS = {
     "fact_id": pl.String,

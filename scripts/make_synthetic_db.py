@@ -493,6 +493,7 @@ def report_table(pieces: pl.DataFrame, docs: pl.DataFrame) -> pl.DataFrame:
         warnings=pl.lit([WARNING]),
         extractor_version=pl.lit(SYNTHETIC),
         ingested_at=pl.lit(INGESTED_AT),
+        title=pl.lit(None, pl.String),
     )
 
 

@@ -113,3 +113,14 @@ def test_implausible_magnitudes():
     assert ids(visits) == ["implausible_visits"]
     assert ids([fact("financing_per_capita", 150000, fund="resident")]) == ["implausible_per_capita"]
     assert ids([fact("coverage_rate", 130, fund="all")]) == ["implausible_rate"]
+
+
+def test_every_check_has_a_title():
+    import re
+    from pathlib import Path
+
+    from pipelines import checks
+
+    source = Path(checks.__file__).read_text(encoding="utf-8")
+    written = set(re.findall(r'c\.add\(\s*"([a-z_]+)"', source))
+    assert written and written <= set(checks.default_config().titles), written - set(checks.default_config().titles)

@@ -293,6 +293,32 @@ def test_alerts_name_deficits_reserves_and_checks():
     assert analysis.alerts(_ind(balance=[1e6], months_of_reserves=[7.0]), checks.clear()) == []
 
 
+def test_an_alert_title_is_whole_and_alerts_come_in_groups():
+    long = "2024年医疗救助当期结余：收入4,484.76万元 − 支出4,752.20万元 = -267.44万元，但文中所列结余为-300.00万元。"
+    checks = pl.DataFrame(
+        {
+            "severity": ["error", "warning"],
+            "check_id": ["balance_identity", "duplicate_key_conflict"],
+            "message": [long, "2019年职工医保基金支出在文中有2个不同数值"],
+            "fund": ["assistance", "employee"],
+            "metric": ["balance", "expenditure"],
+            "item": ["total", "total"],
+            "year": [2024, 2019],
+            "fact_ids": [["f1"], ["f2"]],
+            "doc_id": ["d1", "d1"],
+            "file_name": ["r.txt", "r.txt"],
+        }
+    )
+    found = analysis.alerts(_ind(n_disagreeing_facts=[0]), checks)
+    titles = [a.title for a in found]
+    assert "2024年医疗救助当期结余：收入、支出与结余不符" in titles
+    assert "2019年职工医保基金支出：文中有不同数值，口径可能不同" in titles
+    assert not any("…" in t for t in titles)
+    assert next(a for a in found if a.kind == "disagreement").detail.startswith(long)  # the whole message
+    groups = [name for name, _ in analysis.grouped(found)]
+    assert groups == ["基金运行", "数值核对", "数据质量"]
+
+
 def test_national_per_capita_is_income_over_insured():
     nat = analysis.national_reference()
     raw = pl.read_csv(settings().national_path)

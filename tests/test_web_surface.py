@@ -139,7 +139,7 @@ def test_plain_leaves_no_markdown(hostile):
 def test_hostile_file_name_stays_plain_in_the_report_library_and_removal(surface_app, hostile_db):
     db_path, _ = hostile_db
     at = log_in(surface_app("pages/reports.py", region="431124"))
-    names = list(at.dataframe[0].value["报告"])
+    names = list(at.dataframe[0].value["文件"])
     at.session_state["reports_table"] = {
         "selection": {"rows": [names.index(HOSTILE_NAME)], "columns": [], "cells": []}
     }

@@ -11,6 +11,8 @@ import polars as pl
 
 from dashboard.core.settings import settings
 from pipelines import codes
+from pipelines.checks import label
+from pipelines.checks import title as check_title
 
 # metrics that, when computed rather than stated, make an indicator "derived"
 _BALANCE_INDICATORS = ("balance", "balance_rate")
@@ -218,19 +220,41 @@ def alerts(ind: pl.DataFrame, checks: pl.DataFrame) -> list[Alert]:
             Alert(
                 row["severity"],
                 kind,
-                ("表述值与计算值不符" if kind == "disagreement" else "数据质量")
-                + f"：{_short(row['message'])}",
+                _check_title(row),
                 f"{row['message']}（报告：{row['file_name'] or '未知'}）",
                 tuple(row["fact_ids"] or ()),
                 row["doc_id"],
             )
         )
     order = codes.order("severity")
-    return sorted(found, key=lambda a: order.get(a.severity, len(order)))
+    groups = {group: i for i, group in enumerate(ALERT_GROUPS)}
+    return sorted(found, key=lambda a: (groups[alert_group(a)], order.get(a.severity, len(order))))
 
 
-def _short(message: str, limit: int = 48) -> str:
-    return message if len(message) <= limit else message[: limit - 1] + "…"
+# the overview's alert groups, in order: how the fund runs, then figures that disagree, then
+# the reading itself
+ALERT_GROUPS = {"fund": "基金运行", "disagreement": "数值核对", "quality": "数据质量"}
+
+
+def alert_group(alert: Alert) -> str:
+    return alert.kind if alert.kind in ("disagreement", "quality") else "fund"
+
+
+def grouped(alerts: list[Alert]) -> list[tuple[str, list[Alert]]]:
+    """The alerts under their group's Chinese name, groups in order, empty ones left out."""
+    return [
+        (name, members)
+        for key, name in ALERT_GROUPS.items()
+        if (members := [a for a in alerts if alert_group(a) == key])
+    ]
+
+
+def _check_title(row: dict) -> str:
+    """What a check found, whole and short: the figure it names and the check's title
+    (2024年医疗救助当期结余：收入、支出与结余不符), never a cut message."""
+    fund, metric = row.get("fund"), row.get("metric")
+    figure = label(fund, metric, row.get("item") or "total", row.get("year")) if fund and metric else ""
+    return f"{figure}：{check_title(row['check_id'])}" if figure else check_title(row["check_id"])
 
 
 def growth_gap(ind: pl.DataFrame) -> tuple[int, float] | None:

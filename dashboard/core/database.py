@@ -45,7 +45,11 @@ _MATERIALISE = (
     *_indicator_views(),
     "CREATE TABLE ind AS SELECT * FROM indicators_by_basis WHERE view_basis <> 'any'",
     "CREATE TABLE ind_values AS SELECT * FROM indicator_values_by_basis WHERE view_basis <> 'any'",
-    "CREATE TABLE docs AS SELECT * EXCLUDE (text) FROM src.documents",
+    # a report is named by its region, year and title (from its text; else its kind), never by
+    # its file name alone (often a hash)
+    "CREATE TABLE docs AS SELECT * EXCLUDE (text), "
+    "concat_ws(' · ', concat_ws(' ', region_name, report_year || '年'), coalesce(title, genre)) AS report_name "
+    "FROM src.documents",
     "CREATE TABLE facts AS SELECT * FROM src.fund_facts",
     "CREATE TABLE checks AS SELECT * FROM src.checks",
     "CREATE TABLE cross_checks AS SELECT * FROM indicator_checks",

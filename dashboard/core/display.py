@@ -64,15 +64,31 @@ def checks_by_report(checks: pl.DataFrame) -> pl.DataFrame:
     """Errors and warnings per report."""
     names = codes.names("severity")
     return (
-        checks.group_by("file_name")
+        checks.group_by("report_name")
         .agg(
             *(
                 pl.col("severity").filter(pl.col("severity") == s).len().alias(names[s])
                 for s in ("error", "warning")
             )
         )
-        .sort("file_name")
-        .rename({"file_name": "报告"})
+        .sort("report_name")
+        .rename({"report_name": "报告"})
+    )
+
+
+def reports_table(docs: pl.DataFrame) -> pl.DataFrame:
+    """The library: each report by its region, year and title, with its file; errors apart from
+    warnings (a check's warnings and the reading's own)."""
+    return docs.select(
+        pl.col("report_name").alias("报告"),
+        pl.col("region_name").alias("地区"),
+        pl.col("report_year").alias("报告年度"),
+        pl.col("genre").alias("类型"),
+        pl.col("n_facts").alias("数据条数"),
+        pl.col("n_errors").alias("错误"),
+        (pl.col("n_check_warnings") + pl.col("n_warnings")).alias("警告"),
+        pl.col("n_rejections").alias("未采用"),
+        pl.col("file_name").alias("文件"),
     )
 
 
@@ -85,13 +101,13 @@ def checks_table(checks: pl.DataFrame) -> pl.DataFrame:
         pl.col("year").cast(pl.Utf8).fill_null("—").alias("年度"),
         pl.col("message").alias("说明"),
         pl.col("quote").alias("原文"),
-        pl.col("file_name").alias("报告"),
+        pl.col("report_name").alias("报告"),
     )
 
 
 def rejections_table(rejections: pl.DataFrame) -> pl.DataFrame:
     return rejections.select(
-        pl.col("file_name").alias("报告"),
+        pl.col("report_name").alias("报告"),
         pl.col("region_name").alias("地区"),
         pl.col("reason").alias("原因"),
         pl.col("quote").alias("原文"),
@@ -104,6 +120,6 @@ def dropped_table(dropped: pl.DataFrame) -> pl.DataFrame:
         pl.col("surface").alias("数值"),
         pl.col("quote").alias("原文"),
         pl.col("reason").alias("原因"),
-        pl.col("file_name").alias("报告"),
+        pl.col("report_name").alias("报告"),
         pl.col("region_name").alias("地区"),
     )

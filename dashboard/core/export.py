@@ -95,6 +95,7 @@ def facts_table(facts: pl.DataFrame) -> pl.DataFrame:
         _names("confidence", codes.names("confidence")).alias("可信度"),
         pl.col("confidence_reasons").fill_null("").alias("核查原因"),
         pl.col("quote").alias("原文"),
+        *([pl.col("report_name").alias("报告")] if "report_name" in facts.columns else []),
         pl.col("file_name").alias("报告文件"),
         pl.col("fact_id").alias("数据编号"),
     )

@@ -32,7 +32,7 @@ ORDER BY region_code, fund, year;
 -- name: indicator_sources
 -- The facts an indicator's values were chosen from, with their quotes and documents.
 SELECT v.region_code, v.region_name, v.year, v.fund, v.metric, v.value, v.basis, v.derived, v.computed,
-       v.fact_id, v.doc_id, v.quote, v.n_sources_agree, v.n_disagree, d.file_name
+       v.fact_id, v.doc_id, v.quote, v.n_sources_agree, v.n_disagree, d.report_name, d.file_name
 FROM ind_values v
 LEFT JOIN docs d USING (doc_id)
 WHERE v.view_basis = $basis
@@ -46,7 +46,7 @@ ORDER BY v.region_code, v.fund, v.metric, v.year;
 -- Every fact within the filters (all items and bases) as the stewards vouch for it
 -- (origin: extracted, corrected or added), with its document.
 SELECT f.fact_id, f.region_code, f.region_name, f.year, f.fund, f.metric, f.item, f.basis, f.value, f.unit,
-       f.derived, f.quote, f.doc_id, d.file_name, f.rule_id, f.origin, f.correction_id,
+       f.derived, f.quote, f.doc_id, d.report_name, d.file_name, f.rule_id, f.origin, f.correction_id,
        f.origin <> 'extracted' AS corrected, f.confidence, f.confidence_reasons
 FROM facts f
 LEFT JOIN docs d USING (doc_id)
@@ -59,7 +59,7 @@ ORDER BY f.region_code, f.year, f.fund, f.metric, f.item, f.basis, f.doc_id, f.q
 -- The figures within the filters that wait for a steward (confidence review): read, but in no
 -- indicator, chart, card, deck or workbook until confirmed or corrected (the 待核查 queue).
 SELECT f.fact_id, f.region_code, f.region_name, f.year, f.fund, f.metric, f.item, f.basis, f.value, f.unit,
-       f.period, f.quote, f.quote_start, f.quote_end, f.doc_id, d.file_name, f.confidence_reasons
+       f.period, f.quote, f.quote_start, f.quote_end, f.doc_id, d.report_name, d.file_name, f.confidence_reasons
 FROM facts f
 LEFT JOIN docs d USING (doc_id)
 WHERE f.confidence = 'review'
@@ -79,7 +79,7 @@ WHERE f.confidence = 'review'
 
 -- name: facts_by_id
 SELECT f.fact_id, f.region_code, f.region_name, f.year, f.fund, f.metric, f.item, f.basis, f.value, f.unit,
-       f.derived, f.quote, f.quote_start, f.quote_end, f.doc_id, d.file_name, f.origin, f.correction_id
+       f.derived, f.quote, f.quote_start, f.quote_end, f.doc_id, d.report_name, d.file_name, f.origin, f.correction_id
 FROM facts f
 LEFT JOIN docs d USING (doc_id)
 WHERE f.fact_id IN (SELECT unnest($fact_ids::VARCHAR[]))
@@ -99,7 +99,7 @@ ORDER BY quote_start, fact_id;
 
 -- name: documents
 -- The report library: reports about the chosen regions (or their sub-regions' parents).
-SELECT d.doc_id, d.file_name, d.report_year, d.genre, d.region_code, d.region_name, d.region_level,
+SELECT d.doc_id, d.report_name, d.file_name, d.report_year, d.genre, d.region_code, d.region_name, d.region_level,
        d.region_confidence, d.reader, d.encoding, d.size_bytes, d.n_facts, d.n_rejections,
        len(d.warnings) AS n_warnings, d.warnings,
        coalesce(c.n_errors, 0) AS n_errors, coalesce(c.n_check_warnings, 0) AS n_check_warnings,
@@ -117,7 +117,7 @@ ORDER BY d.region_code, d.report_year DESC, d.file_name;
 -- name: checks
 -- Checks within one document and across documents, for the chosen regions and years.
 SELECT c.severity, c.check_id, c.message, c.region_code, r.name AS region_name, c.year, c.fund, c.metric, c.item,
-       c.basis, c.expected, c.actual, c.fact_ids, c.quote, c.doc_id, d.file_name
+       c.basis, c.expected, c.actual, c.fact_ids, c.quote, c.doc_id, d.report_name, d.file_name
 FROM checks c
 LEFT JOIN docs d USING (doc_id)
 LEFT JOIN region_table r ON r.code = c.region_code
@@ -126,14 +126,14 @@ WHERE list_contains($regions, c.region_code)
 UNION ALL
 SELECT x.severity, x.check_id, x.message, x.region_code, x.region_name, x.year, x.fund,
        'cumulative_balance' AS metric, 'total' AS item, NULL AS basis, x.expected, x.actual, x.fact_ids,
-       NULL AS quote, x.doc_ids[3] AS doc_id, '（跨报告）' AS file_name
+       NULL AS quote, x.doc_ids[3] AS doc_id, '（跨报告）' AS report_name, '（跨报告）' AS file_name
 FROM cross_checks x
 WHERE list_contains($regions, x.region_code)
   AND x.year BETWEEN $first_year AND $last_year
 ORDER BY 1, 4, 6, 7;
 
 -- name: rejections
-SELECT r.doc_id, d.file_name, d.region_name, d.report_year, r.reason, r.quote, r.rule_id
+SELECT r.doc_id, d.report_name, d.file_name, d.region_name, d.report_year, r.reason, r.quote, r.rule_id
 FROM rejections r
 JOIN docs d USING (doc_id)
 WHERE list_contains($regions, d.region_code)
@@ -142,7 +142,7 @@ ORDER BY d.file_name, r.seq;
 -- name: dropped
 -- Numbers the extractor read and set aside on purpose (bounds, targets, changes in 个百分点,
 -- amounts that are not fund figures), with the reason.
-SELECT x.doc_id, d.file_name, d.region_name, d.report_year, x.reason, x.quote, x.surface
+SELECT x.doc_id, d.report_name, d.file_name, d.region_name, d.report_year, x.reason, x.quote, x.surface
 FROM dropped x
 JOIN docs d USING (doc_id)
 WHERE list_contains($regions, d.region_code)
@@ -150,7 +150,7 @@ ORDER BY d.file_name, x.seq;
 
 -- name: document_by_id
 -- One report of the library (to recognise a file that is already in it; on the file).
-SELECT doc_id, file_name, report_year, region_code, region_name, n_facts, ingested_at
+SELECT doc_id, title, file_name, report_year, region_code, region_name, n_facts, ingested_at
 FROM documents
 WHERE doc_id = $doc_id;
 

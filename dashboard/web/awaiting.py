@@ -33,7 +33,7 @@ def queue_table(rows: pl.DataFrame) -> pl.DataFrame:
         pl.struct("value", "unit").map_elements(_value_text, return_dtype=pl.String).alias("数值"),
         pl.col("confidence_reasons").fill_null("").alias("待核查原因"),
         pl.col("quote").alias("原文"),
-        pl.col("file_name").alias("报告"),
+        pl.col("report_name").alias("报告"),
     )
 
 

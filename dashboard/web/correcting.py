@@ -132,7 +132,7 @@ def add_form(editor: auth.Editor, documents: pl.DataFrame) -> None:
     if documents.is_empty():
         ui.empty("所选地区没有报告。")
         return
-    labels = dict(zip(documents["doc_id"], documents["file_name"], strict=True))
+    labels = dict(zip(documents["doc_id"], documents["report_name"], strict=True))
     doc_id = st.selectbox("报告", list(labels), format_func=labels.get, key="add_doc")
     quote = st.text_area(
         "原文（从报告中原样复制含这个数字的一句话）",

@@ -172,7 +172,7 @@ def sources(fact_frame: pl.DataFrame, title: str = "数据来源") -> None:
             .replace_strict({k: b.name for k, b in cfg.bases.items()}, default=pl.col("basis"))
             .alias("口径"),
             pl.col("quote").alias("原文"),
-            pl.col("file_name").alias("报告"),
+            pl.col("report_name").alias("报告"),
         )
         st.dataframe(table, hide_index=True, width="stretch")
 
