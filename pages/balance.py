@@ -13,7 +13,7 @@ ui.header("结余分析", f)
 
 if ui.require_filters(f):
     ind = data.query("indicators", basis=f.basis, **f.params)
-    c1, c2 = st.columns([1, 2])  # on the projector (present.control): every fund of the region
+    c1, c2 = st.columns([1, 1])  # on the projector (present.control): every fund of the region
     by = present.control(
         "fund",
         lambda: c1.segmented_control(
@@ -21,7 +21,8 @@ if ui.require_filters(f):
             ["region", "fund"],
             default="region",
             required=True,
-            format_func={"region": "按地区（选一个险种）", "fund": "按险种（选一个地区）"}.__getitem__,
+            format_func={"region": "按地区", "fund": "按险种"}.__getitem__,
+            help="按地区：一个险种，各地区对比；按险种：一个地区，各险种对比。",
             key="balance_by",
         ),
     )

@@ -12,8 +12,8 @@ f = filters.active()
 ui.header("地区对比", f)
 
 if ui.require_filters(f):
-    ind = data.query("indicators", basis=f.basis, **f.params)
-    c1, c2, c3 = st.columns(3)
+    c0, c1, c2, c3 = st.columns([1, 2, 2, 2])
+    ind = ui.level_filter(data.query("indicators", basis=f.basis, **f.params), c0, "compare_level")
     indicator = c1.selectbox(
         "指标", list(cfg.indicators), format_func=lambda k: cfg.indicators[k].name, key="compare_indicator"
     )

@@ -13,7 +13,8 @@ f = filters.active()
 ui.header("人均收支", f, "人均基金收入 = 基金收入 ÷ 参保人数；人均基金支出 = 基金支出 ÷ 参保人数。")
 
 if ui.require_filters(f):
-    ind = data.query("indicators", basis=f.basis, **f.params)
+    c0, c1, c2 = st.columns([1, 2, 3])  # on the projector (present.control): first fund, national shown
+    ind = ui.level_filter(data.query("indicators", basis=f.basis, **f.params), c0, "per_capita_level")
     both = analysis.per_capita(ind)
     national = analysis.national_reference().filter(
         pl.col("fund").is_in(list(f.funds)),
@@ -24,7 +25,6 @@ if ui.require_filters(f):
         ui.empty("所选地区和险种未披露可计算人均收支的数据（需同时有基金收入、基金支出和参保人数）。")
     else:
         funds = [x for x in f.funds if x in set(both["fund"])]
-        c1, c2 = st.columns([1, 2])  # on the projector (present.control): the first fund, national shown
         fund = present.control(
             funds[0], lambda: c1.selectbox("险种", funds, format_func=cfg.fund_name, key="per_capita_fund")
         )

@@ -4,7 +4,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard.core import display
-from dashboard.web import data, filters, ui
+from dashboard.web import data, filters, present, ui
 from pipelines import codes
 
 SEVERITY = dict(codes.names("severity"))
@@ -31,17 +31,20 @@ if ui.require_filters(f):
     if checks.is_empty():
         st.success("所选地区和年度没有发现勾稽问题。", icon=":material/check_circle:")
     else:
-        severities = st.segmented_control(
-            "严重程度",
-            list(SEVERITY),
-            selection_mode="multi",
-            default=["error", "warning"],
-            format_func=SEVERITY.__getitem__,
-            key="quality_severity",
+        severities = present.control(  # on the projector: errors and warnings, no control
+            ["error", "warning"],
+            lambda: st.segmented_control(
+                "严重程度",
+                list(SEVERITY),
+                selection_mode="multi",
+                default=["error", "warning"],
+                format_func=SEVERITY.__getitem__,
+                key="quality_severity",
+            ),
         )
         shown = checks.filter(pl.col("severity").is_in(severities or list(SEVERITY)))
-        st.dataframe(display.checks_by_report(shown), hide_index=True)
-        st.dataframe(display.checks_table(shown), hide_index=True, width="stretch")
+        ui.show_table(display.checks_by_report(shown), width="content")
+        ui.show_table(display.checks_table(shown))
 
     st.subheader("未采用的数值")
     ui.table_or_note(display.rejections_table(rejections), "所选地区的报告中没有未采用的数值。")

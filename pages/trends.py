@@ -72,12 +72,22 @@ if ui.require_filters(f):
 
     st.subheader("收入增长与支出增长")
     g1, g2 = st.columns(2)
+    first_region, first_fund = analysis.with_growth_data(ind, f.regions, f.funds)  # opens on data
     g_region = present.control(
         f.regions[0],
-        lambda: g1.selectbox("地区", f.regions, format_func=lambda c: labels.get(c, c), key="growth_region"),
+        lambda: g1.selectbox(
+            "地区",
+            f.regions,
+            index=f.regions.index(first_region),
+            format_func=lambda c: labels.get(c, c),
+            key="growth_region",
+        ),
     )
     g_fund = present.control(
-        f.funds[0], lambda: g2.selectbox("险种", f.funds, format_func=cfg.fund_name, key="growth_fund")
+        f.funds[0],
+        lambda: g2.selectbox(
+            "险种", f.funds, index=f.funds.index(first_fund), format_func=cfg.fund_name, key="growth_fund"
+        ),
     )
     pair = ind.filter(pl.col("region_code") == g_region, pl.col("fund") == g_fund)
     if pair.filter(

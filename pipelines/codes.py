@@ -22,7 +22,16 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 CODES_FILE = Path(__file__).with_name("rules") / "codes.yaml"
 
 Kind = Literal[
-    "fund", "metric", "item", "basis", "unit", "severity", "origin", "confidence", "confidence_reason"
+    "fund",
+    "metric",
+    "item",
+    "basis",
+    "unit",
+    "severity",
+    "origin",
+    "confidence",
+    "confidence_reason",
+    "level",
 ]
 _CODE = re.compile(r"^[a-z][a-z_]*$")
 
@@ -51,6 +60,7 @@ class CodeTables(_Strict):
     origins: dict[str, str]
     confidences: dict[str, str]
     confidence_reasons: dict[str, str]
+    levels: dict[str, str]
 
     @model_validator(mode="after")
     def _consistent(self) -> CodeTables:
@@ -64,6 +74,7 @@ class CodeTables(_Strict):
             self.origins,
             self.confidences,
             self.confidence_reasons,
+            self.levels,
         )
         bad = [code for table in tables for code in table if not _CODE.match(code)]
         if bad:
@@ -98,6 +109,7 @@ _TABLE: dict[str, str] = {
     "origin": "origins",
     "confidence": "confidences",
     "confidence_reason": "confidence_reasons",
+    "level": "levels",
 }
 
 
@@ -116,6 +128,7 @@ SEVERITIES: tuple[str, ...] = tuple(TABLES.severities)  # most severe first
 ORIGINS: tuple[str, ...] = tuple(TABLES.origins)
 CONFIDENCES: tuple[str, ...] = tuple(TABLES.confidences)
 CONFIDENCE_REASONS: tuple[str, ...] = tuple(TABLES.confidence_reasons)
+LEVELS: tuple[str, ...] = tuple(TABLES.levels)  # the nation first, counties last
 METRIC_UNIT = MappingProxyType({code: spec.unit for code, spec in TABLES.metrics.items()})
 
 _NAMES = {kind: MappingProxyType(TABLES.names(kind)) for kind in _TABLE}

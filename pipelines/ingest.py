@@ -83,7 +83,9 @@ def detect_genre(text: str, title: str | None = None) -> str:
     return "其他"
 
 
-_SECTION_START = re.compile(r"^\s*(?:第[一二三四五六七八九十]+[部章节]|[一二三四五六七八九十]+\s*[、.．]|[（(]\s*[一二三四五六七八九十\d]+\s*[）)]|\d+\s*[、.．])")
+_SECTION_START = re.compile(
+    r"^\s*(?:第[一二三四五六七八九十]+[部章节]|[一二三四五六七八九十]+\s*[、.．]|[（(]\s*[一二三四五六七八九十\d]+\s*[）)]|\d+\s*[、.．])"
+)
 _TITLE_HAN = 4  # a title has a few words at least
 # a report's title names what it is about (a site's banner such as 搜狐网站 or 新闻频道 does not)
 _TITLE_WORDS = re.compile(r"医|保险|基金|救助|合作医疗|新农合|报告|公报|决算|预算|绩效|统计|参保|筹资|护理")

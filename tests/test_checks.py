@@ -123,4 +123,6 @@ def test_every_check_has_a_title():
 
     source = Path(checks.__file__).read_text(encoding="utf-8")
     written = set(re.findall(r'c\.add\(\s*"([a-z_]+)"', source))
-    assert written and written <= set(checks.default_config().titles), written - set(checks.default_config().titles)
+    assert written and written <= set(checks.default_config().titles), written - set(
+        checks.default_config().titles
+    )

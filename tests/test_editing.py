@@ -309,3 +309,10 @@ def test_a_viewer_sees_the_queue_but_no_buttons(entry, db_path, steward):
     assert any("待核查原因" in d.value.columns for d in at.dataframe)
     assert not [b for b in at.button if b.label in ("确认", "驳回")]
     assert "校核人登录后可确认、更正或驳回" in texts(at)
+
+
+def test_a_viewer_sees_no_server_path_or_command_line(entry, db_path, users):
+    at = start(entry, "pages/upload.py")
+    shown = texts(at)
+    assert "请联系系统管理员" in shown
+    assert "python" not in shown and "users.json" not in shown and "/" not in shown.split("请联系")[0][-40:]

@@ -226,3 +226,20 @@ def test_the_overview_opens_on_the_region_and_year_with_the_most_figures(open_vo
     at = open_vouched()
     assert at.selectbox(key="overview_region").value == counted[0]
     assert at.selectbox(key="overview_year").value == counted[1]
+
+
+def test_a_city_is_never_ranked_among_counties(open_vouched):
+    at = open_vouched("pages/compare.py", region=["430900", "430903", "431124", "621026"])
+    level = at.selectbox(key="compare_level")
+    assert level.options == ["县级", "市级"] and level.value == "county"  # the level with most regions
+    table = next(d for d in at.dataframe).value
+    assert "益阳市" not in set(table["地区"]) and len(table) > 0
+    level.set_value("city").run()
+    table = next(d for d in at.dataframe).value
+    assert set(table["地区"]) == {"益阳市"}
+
+
+def test_income_and_expenditure_growth_opens_on_a_region_with_the_data(open_vouched):
+    at = open_vouched("pages/trends.py", region=["430900", "430903", "431124", "621026"])
+    assert not any("无法比较增长" in i.value for i in at.info), [i.value for i in at.info]
+    assert at.get("plotly_chart")

@@ -171,3 +171,13 @@ def test_a_page_outside_the_steps_can_be_presented(open_app):
     assert "不在演示顺序中" in step_text(at)
     at.button(key="present_next").click().run()
     assert at.title[0].value == "总览"
+
+
+def test_the_projector_shows_quality_tables_large_and_no_severity_control(entry, seeds_db, monkeypatch):
+    from conftest import start_app
+
+    monkeypatch.setenv("MEDFUND_DB", str(seeds_db))
+    at = start_app(entry, "pages/quality.py", present="1", region="621026")
+    assert not [c for c in at.get("button_group") if c.label == "严重程度"]
+    assert at.table, "on the projector the checks are a plain table in large type"
+    assert any("font-size: 1.35rem" in h.proto.body for h in at.get("html"))

@@ -125,6 +125,26 @@ def richest(ind: pl.DataFrame, columns: Sequence[str]) -> tuple[str, int] | None
     return best["region_code"], int(best["year"])
 
 
+def with_growth_data(ind: pl.DataFrame, regions: Sequence[str], funds: Sequence[str]) -> tuple[str, str]:
+    """The region and fund (in the filters' order) whose income or expenditure growth is known
+    in the most years: where 收入增长与支出增长 opens (the first ones when none has any)."""
+    known = ind.filter(pl.col("income_growth").is_not_null() | pl.col("expenditure_growth").is_not_null())
+    counts = {(r, f): n for r, f, n in known.group_by("region_code", "fund").len().iter_rows()}
+    pairs = [(r, f) for r in regions for f in funds]
+    return max(pairs, key=lambda p: (counts.get(p, 0), -pairs.index(p)))
+
+
+def levels(ind: pl.DataFrame) -> list[str]:
+    """The region levels present, the one with the most regions first (then nation → county): a
+    ranking or a scatter compares like with like, never a city among counties."""
+    if ind.is_empty():
+        return []
+    counts = ind.group_by("region_level").agg(pl.col("region_code").n_unique().alias("n"))
+    order = {level: i for i, level in enumerate(codes.LEVELS)}
+    rows = sorted(counts.iter_rows(), key=lambda r: (-r[1], order.get(r[0], len(order))))
+    return [level for level, _ in rows]
+
+
 def best_year(s: pl.DataFrame) -> int | None:
     """The year most regions report (the latest among equals): the default for comparisons."""
     if s.is_empty():

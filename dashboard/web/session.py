@@ -99,9 +99,7 @@ def require(action: str) -> auth.Editor | None:
     notice()
     st.warning(f"{action}需要校核人（编辑）权限。浏览数据无需登录。", icon=":material/lock:")
     if not auth.load_users():
-        st.caption(
-            "尚未设置校核人账号：管理员可运行 `python -m dashboard add-user 用户名` 建立"
-            f"（账号文件：{ui.plain(str(auth.users_path()))}）。"
-        )
+        # a viewer sees no server path or command line (the README tells administrators how)
+        st.caption("尚未设置校核人账号，请联系系统管理员开通。")
     login_form("page")
     return None

@@ -8,13 +8,14 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from dashboard.core import trace
+from dashboard.core import analysis, trace
 from dashboard.core.charts import PLOTLY_CONFIG
 from dashboard.core.scope import Filters
 from dashboard.core.settings import settings
 from dashboard.core.units import format_value
 from dashboard.web import data, present
 from dashboard.web.navigation import page_path
+from pipelines import codes
 
 _STYLE = """
 <style>
@@ -73,6 +74,19 @@ def awaiting_review(f: Filters) -> None:
     c2.page_link(page_path("corrections"), label=f"去核查（{n}）", icon=":material/fact_check:")
 
 
+def level_filter(ind: pl.DataFrame, column, key: str) -> pl.DataFrame:
+    """The regions of one level (省级 / 市级 / 县级), chosen where the view holds several; the
+    level with the most regions first."""
+    present_levels = analysis.levels(ind)
+    if len(present_levels) <= 1:
+        return ind
+    level = present.control(
+        present_levels[0],
+        lambda: column.selectbox("级别", present_levels, format_func=codes.names("level").get, key=key),
+    )
+    return ind.filter(pl.col("region_level") == level)
+
+
 def empty(message: str) -> None:
     """An empty state that says what is missing."""
     st.info(message, icon=":material/info:")
@@ -83,7 +97,26 @@ def table_or_note(table: pl.DataFrame, when_empty: str) -> None:
     if table.is_empty():
         st.caption(when_empty)
     else:
-        st.dataframe(table, hide_index=True, width="stretch")
+        show_table(table)
+
+
+def show_table(table: pl.DataFrame, width: str = "stretch") -> None:
+    """A table: interactive on a desk; on the projector a plain one in large type (at most
+    PROJECTOR_ROWS rows, the count of the rest said below it)."""
+    if not present.active():
+        st.dataframe(table, hide_index=True, width=width)
+        return
+    st.html(_PROJECTOR_TABLE_STYLE)
+    st.table(table.head(PROJECTOR_ROWS).to_pandas().set_index(table.columns[0]))
+    if table.height > PROJECTOR_ROWS:
+        st.caption(f"另有 {table.height - PROJECTOR_ROWS} 行，见仪表盘。")
+
+
+PROJECTOR_ROWS = 12
+_PROJECTOR_TABLE_STYLE = (
+    '<style>[data-testid="stTable"] table { font-size: 1.35rem; }'
+    ' [data-testid="stTable"] th { font-size: 1.2rem; }</style>'
+)
 
 
 def require_filters(f: Filters | None) -> bool:
