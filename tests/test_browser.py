@@ -13,6 +13,7 @@ checks the rest.  With MEDFUND_SCREENSHOTS=1 each visited page is saved whole to
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -432,3 +433,127 @@ def test_a_shared_link_on_a_fresh_server_opens_the_dashboard_and_keeps_its_filte
         shown = chips(app.page, "地区")
         assert len(shown) == 1 and shown[0].startswith("道县"), shown
         assert chips(app.page, "险种") == ["居民医保"]
+
+
+# --- numbers on screen traced to their facts and quotes ---------------------------------------
+
+# (region, fund, year): 道县 居民医保 2024 (可支付月数 3.9, not 4.0), 道县 2023 (结余率 −13.1%, not
+# −13.2%), 宁县 居民医保 2019 (基金支出 3.55 亿元: the repeated paragraph counted once, not 7.09),
+# 益阳市 医疗救助 2020 (救助人数, never 参保人数), 益阳市 职工医保 2020
+TRACED = (
+    ("431124", "resident", 2024),
+    ("431124", "resident", 2023),
+    ("621026", "resident", 2019),
+    ("430900", "assistance", 2020),
+    ("430900", "employee", 2020),
+)
+_SCALES = {
+    "亿元": 1e8,
+    "万元": 1e4,
+    "万人次": 1e4,
+    "万人": 1e4,
+    "人次": 1,
+    "人": 1,
+    "个月": 1,
+    "%": 1,
+    "元": 1,
+}
+_SHOWN = re.compile(r"^(-?[\d,]+(?:\.(\d+))?)\s*(亿元|万元|万人次|万人|人次|人|个月|%|元)$")
+
+
+def _shown_value(text: str) -> tuple[float, float]:
+    """A card's text as a number in base units, and half its last shown digit (the rounding)."""
+    m = _SHOWN.match(text.strip())
+    assert m, f"a card shows «{text}»"
+    scale = _SCALES[m[3]]
+    return float(m[1].replace(",", "")) * scale, 0.5 * 10 ** -len(m[2] or "") * scale
+
+
+def _cards_on_screen(page: Page) -> list[tuple[str, str]]:
+    cards = page.locator('[data-testid="stMetric"]')
+    out = []
+    for i in range(cards.count()):
+        label = cards.nth(i).locator('[data-testid="stMetricLabel"]').inner_text().strip()
+        value = cards.nth(i).locator('[data-testid="stMetricValue"]').inner_text().strip()
+        out.append((label.split("（")[0], value))
+    return out
+
+
+def _traced_fact(con, region: str, year: int, fund: str, metric: str) -> float:
+    """The chosen fact's value, after checking that its quote is in its report and states it."""
+    from pipelines.numbers import find_quantities
+
+    value, quote, doc_id, derived, computed = con.execute(
+        "SELECT v.value, v.quote, v.doc_id, v.derived, v.computed FROM indicator_values v "
+        "WHERE v.region_code = ? AND v.year = ? AND v.fund = ? AND v.metric = ?",
+        [region, year, fund, metric],
+    ).fetchone()
+    text = con.execute("SELECT text FROM documents WHERE doc_id = ?", [doc_id]).fetchone()[0]
+    for part in quote.split(" ＋ "):  # a computed total quotes each of its parts
+        assert part in text, f"the quote «{part}» is not in its report"
+    stated = [q.value for q in find_quantities(quote)]
+    if computed:  # rural + urban: the parts' numbers add up to it
+        assert any(abs(sum(c) - value) <= 1e-6 * abs(value) for c in _subsets(stated)), (quote, value)
+    elif not derived:  # a derived figure quotes the change it comes from
+        assert any(abs(q - value) <= 1e-6 * max(abs(value), 1) for q in stated), (quote, value)
+    return value
+
+
+def _subsets(values: list[float]) -> Iterator[tuple[float, ...]]:
+    from itertools import combinations
+
+    for n in range(2, len(values) + 1):
+        yield from combinations(values, n)
+
+
+def test_numbers_on_screen_trace_to_their_facts_and_quotes(
+    browser: Browser, tmp_path: Path, vouched_db: Path
+):
+    import duckdb
+
+    from dashboard.core.settings import settings
+
+    cfg = settings()
+    key_of = {spec.name: key for key, spec in cfg.indicators.items()}
+    shutil.copyfile(vouched_db, tmp_path / DB_NAME)
+    traced = []
+    with running_server(tmp_path) as s, new_tab(browser, s.url) as app:
+        con = duckdb.connect(str(vouched_db), read_only=True)
+        try:
+            for region, fund, year in TRACED:
+                app.open(f"/overview?region={region}&fund={fund}&from={year}&to={year}", "总览")
+                app.assert_sound()
+                cards = _cards_on_screen(app.page)
+                assert cards, (region, fund, year)
+                for label, text in cards:
+                    key = key_of[label]
+                    shown, half = _shown_value(text)
+                    metric = "insured" if key == "assisted" else key
+                    if key in ("balance_rate", "months_of_reserves", "balance"):
+                        income = (
+                            _traced_fact(con, region, year, fund, "income")
+                            if key != "months_of_reserves"
+                            else 0
+                        )
+                        spending = _traced_fact(con, region, year, fund, "expenditure")
+                        if key == "months_of_reserves":
+                            truth = _traced_fact(con, region, year, fund, "cumulative_balance") / (
+                                spending / 12
+                            )
+                        elif key == "balance_rate":
+                            truth = 100 * (income - spending) / income
+                        else:
+                            truth = income - spending
+                    else:
+                        truth = _traced_fact(con, region, year, fund, metric)
+                    assert abs(shown - truth) <= half * 1.0001, (region, fund, year, label, text, truth)
+                    traced.append((region, year, fund, label, text))
+        finally:
+            con.close()
+    shown = {(r, y, f, label): text for r, y, f, label, text in traced}
+    assert shown[("431124", 2024, "resident", "可支付月数")] == "3.9 个月"
+    assert shown[("431124", 2023, "resident", "当期结余率")] == "-13.1%"
+    assert shown[("621026", 2019, "resident", "基金支出")] == "3.55 亿元"
+    assert ("430900", 2020, "assistance", "救助人数") in shown
+    assert not any(f == "assistance" and label == "参保人数" for _, _, f, label in shown)
+    assert len(traced) >= 10, traced
