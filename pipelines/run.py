@@ -105,8 +105,8 @@ class DocumentRun:
     def report_period(self) -> Period | None:
         """The part of the year a report covers, named with a year in its title (the first lines)."""
         for line in head_lines(self.text):
-            if len(line.group(0).strip()) > 60:
-                continue
+            if len(line.group(0).strip()) > 60 or "。" in line.group(0):
+                continue  # a sentence, not a title
             found = self.named_period(line.start(), line.end(), year_needed=False)
             if found is not None:
                 return found
@@ -127,7 +127,9 @@ class DocumentRun:
                 None,
             )
             if year is not None or not year_needed:
-                return Period(cue.period, year, cue.entry.id)
+                # 2025年第四季度…情况 (a title): the quarterly release of the year's totals
+                whole = cue.entry.get("whole_year_in_title", False)
+                return Period(None if whole else cue.period, year, cue.entry.id)
         return None
 
     # ---- lookups

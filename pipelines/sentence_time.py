@@ -101,6 +101,10 @@ class TimeBasisReader:
             stated = [y for p, y in self.scope.years if p < last.start]
             year = (year_of_cue or stated or [self.run.section.year or self.run.report_year])[-1]
             named = Period(last.period, year, last.entry.id)
+            title = self.run.period
+            if title is not None and title.rule == last.entry.id and last.entry.get("whole_year_in_title"):
+                # the sentence restates the title's 第四季度: the release's whole-year totals
+                named = Period(None, year, last.entry.id)
         base = named or self.inherited_period()
         later = [
             (p, y)

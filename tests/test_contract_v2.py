@@ -150,3 +150,17 @@ def test_a_title_names_its_period_without_a_year(extractor):
     )
     facts = _read(extractor, text)
     assert (2023, "employee", "income", "total", "partial", "1-5月", 923126000000) in facts
+
+
+def test_a_fourth_quarter_release_in_a_title_is_the_whole_year(extractor):
+    text = (
+        "2025年第四季度某市医疗保险有关情况\n"
+        "2025年第四季度全市职工医保基金累计收入108719万元,基金累计支出77751万元。\n"
+    )
+    facts = _read(extractor, text, 2025)
+    assert (2025, "employee", "income", "total", "actual", None, 1087190000) in facts
+    # in a sentence the fourth quarter is the quarter alone
+    facts = _read(
+        extractor, "2025年全市医保基金运行情况\n2025年第四季度，全市职工医保基金支出1200万元。\n", 2025
+    )
+    assert facts == [(2025, "employee", "expenditure", "total", "partial", "第四季度", 12000000)]
