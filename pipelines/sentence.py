@@ -165,8 +165,13 @@ class SentenceReader:
                 self.run.drop(q, "其中所列组成部分没有可识别的分项")
                 return None
             rules.append("cue.component")
-        if token is not None and token.attr("part_only") and item == token.attr("item") and not component:
-            item = "total"  # 生育保险待遇支出702.13亿元: said of a fund on its own, the whole of it
+        if (
+            token is not None
+            and token.attr("part_only")
+            and item == token.attr("item")
+            and fund == "maternity"
+        ):
+            item = "total"  # 生育保险待遇支出702.13亿元: the maternity fund's spending is its benefits
         if item in ("active", "retired") and not any(
             f.metric == "insured" and f.item == "total" and f.fund == fund
             for f in self.scope.facts + self.scope.state.last_facts

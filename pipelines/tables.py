@@ -363,8 +363,8 @@ class _TableRun:
         if fund in (None, EXCLUDED):
             return None
         item = self.item_for(tokens, metric_token, fund, metric)
-        if metric_token.attr("part_only") and (fund, metric) not in self.totals:
-            item = "total"  # 待遇支出 is the benefits part only below its fund's 支出合计
+        if metric_token.attr("part_only") and fund == "maternity":
+            item = "total"  # 生育保险待遇支出: the maternity fund's spending is its benefits
         year_base = col.year or self.row_year or self.title_year or self.run.report_year
         year = year_base - 1 if col.previous and not col.year else year_base
         if metric_token.attr("previous_year") and not col.previous and not col.year:
