@@ -3,7 +3,7 @@
 import polars as pl
 import streamlit as st
 
-from dashboard.core import export
+from dashboard.core import display, export
 from dashboard.core.settings import settings
 from dashboard.web import correcting, data, filters, session, ui
 from pipelines import codes
@@ -51,11 +51,11 @@ if ui.require_filters(f):
         )
         n_corrected = int(facts["corrected"].sum())
         st.caption(
-            f"共 {table.height} 条数据；数值为基本单位（元、人、人次、%）。"
+            f"共 {table.height} 条数据；金额以万元显示（下载文件为元）。"
             + (f"其中 {n_corrected} 条经校核人更正或补录（“已校核”列）。" if n_corrected else "")
         )
         picked = st.dataframe(
-            table.drop("数据编号"),
+            display.facts_on_screen(table).drop("数据编号"),
             hide_index=True,
             width="stretch",
             on_select="rerun",

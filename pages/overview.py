@@ -46,6 +46,9 @@ if ui.require_filters(f):
             ),
         )
         st.subheader(f"{labels.get(region, region)} · {year}年")
+        checks = data.query("checks", regions=[region], first_year=year, last_year=year)
+        alerts = analysis.alerts(mine.filter(pl.col("year") == year), checks)
+        st.markdown(analysis.alerts_strip(alerts, "#alerts"))  # on the first screen, with a link
         sources = data.query(
             "indicator_sources",
             basis=f.basis,
@@ -86,9 +89,7 @@ if ui.require_filters(f):
             ui.sources(sources.filter(pl.col("fund") == fund), f"{cfg.fund_name(fund)}数据来源")
         ui.marks_note()
 
-        st.subheader("提示")
-        checks = data.query("checks", regions=[region], first_year=year, last_year=year)
-        alerts = analysis.alerts(mine.filter(pl.col("year") == year), checks)
+        st.subheader("提示", anchor="alerts")
         if not alerts:
             st.success(f"{year}年没有赤字、结余异常或数据质量问题。", icon=":material/check_circle:")
         icons = {"error": ":material/error:", "warning": ":material/warning:", "info": ":material/info:"}

@@ -527,3 +527,10 @@ def test_the_in_memory_copy_holds_what_the_files_views_answer(seeds_db, tmp_path
     finally:
         memory.close()
         on_file.close()
+
+
+def test_the_alerts_strip_counts_each_group_and_links_to_them():
+    found = analysis.alerts(_ind(n_disagreeing_facts=[2]), pl.DataFrame())
+    strip = analysis.alerts_strip(found, "#alerts")
+    assert f"[提示 {len(found)} 项](#alerts)" in strip and "基金运行" in strip and "需关注" in strip
+    assert "无赤字" in analysis.alerts_strip([], "#alerts")

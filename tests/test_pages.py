@@ -243,3 +243,13 @@ def test_income_and_expenditure_growth_opens_on_a_region_with_the_data(open_vouc
     at = open_vouched("pages/trends.py", region=["430900", "430903", "431124", "621026"])
     assert not any("无法比较增长" in i.value for i in at.info), [i.value for i in at.info]
     assert at.get("plotly_chart")
+
+
+def test_facts_page_shows_money_in_wan_yuan_and_downloads_keep_yuan(open_app):
+    at = open_app("pages/facts.py", region=["431124"], fund=["resident"])
+    table = next(d for d in at.dataframe).value
+    money = table[table["单位"] == "万元"]
+    assert len(money) > 0 and "元" not in set(table["单位"])
+    # 道县 2024 居民医保 本年基金收入合计62389.85万元
+    assert any(abs(v - 62389.85) < 1e-6 for v in money["数值"])
+    assert "金额以万元显示" in texts(at)

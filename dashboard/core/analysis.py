@@ -260,6 +260,16 @@ def alert_group(alert: Alert) -> str:
     return alert.kind if alert.kind in ("disagreement", "quality") else "fund"
 
 
+def alerts_strip(alerts: list[Alert], link: str) -> str:
+    """One line for the top of the overview: how many alerts of each group, linking to them."""
+    if not alerts:
+        return ":green[无赤字、结余异常或数据质量问题]"
+    parts = "，".join(f"{name} {len(members)} 项" for name, members in grouped(alerts))
+    errors = sum(a.severity == "error" for a in alerts)
+    mark = f":red[**{errors} 项需关注**] · " if errors else ""
+    return f"{mark}[提示 {len(alerts)} 项]({link})：{parts}"
+
+
 def grouped(alerts: list[Alert]) -> list[tuple[str, list[Alert]]]:
     """The alerts under their group's Chinese name, groups in order, empty ones left out."""
     return [

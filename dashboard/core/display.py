@@ -123,3 +123,13 @@ def dropped_table(dropped: pl.DataFrame) -> pl.DataFrame:
         pl.col("report_name").alias("报告"),
         pl.col("region_name").alias("地区"),
     )
+
+
+def facts_on_screen(table: pl.DataFrame) -> pl.DataFrame:
+    """数据明细 as shown: money in 万元 like every other page (the unit column says so); people,
+    visits and rates as they are.  Downloads keep the base units (元) of the data contract."""
+    money = pl.col("单位") == codes.name("unit", "yuan")
+    return table.with_columns(
+        pl.when(money).then(pl.col("数值") / 1e4).otherwise(pl.col("数值")).alias("数值"),
+        pl.when(money).then(pl.lit("万元")).otherwise(pl.col("单位")).alias("单位"),
+    )
