@@ -43,7 +43,7 @@ if ui.require_filters(f):
     if rate.is_empty():
         ui.empty(f"{scope}未披露可计算当期结余率的数据（需要基金收入和当期结余或支出）。")
     else:
-        ui.chart(charts.balance_rate_chart(rate, by), "balance_rate")
+        ui.chart(charts.balance_rate_chart(rate, by, f.regions), "balance_rate")
         deficits = display.deficits_text(rate)
         if deficits:
             st.error(deficits, icon=":material/trending_down:")
@@ -56,7 +56,7 @@ if ui.require_filters(f):
     if months.is_empty():
         ui.empty(f"{scope}未披露累计结余或基金支出，无法计算可支付月数。")
     else:
-        ui.chart(charts.reserves_chart(months, by), "reserves")
+        ui.chart(charts.reserves_chart(months, by, f.regions), "reserves")
         table = display.reserves_table(months)
         st.dataframe(table, hide_index=True, width="stretch")
     sources = data.query(

@@ -48,7 +48,7 @@ if ui.require_filters(f):
         st.subheader(f"{labels.get(region, region)} · {year}年")
         checks = data.query("checks", regions=[region], first_year=year, last_year=year)
         alerts = analysis.alerts(mine.filter(pl.col("year") == year), checks)
-        st.markdown(analysis.alerts_strip(alerts, "#alerts"))  # on the first screen, with a link
+        st.markdown(analysis.alerts_strip(alerts))  # on the first screen
         sources = data.query(
             "indicator_sources",
             basis=f.basis,

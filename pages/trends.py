@@ -49,13 +49,13 @@ if ui.require_filters(f):
     if s.is_empty():
         ui.empty(f"{scope}在{f.year_text}未披露{name}数据（或无法计算）。")
     else:
-        ui.chart(charts.trend_chart(s, indicator, by), "trend")
+        ui.chart(charts.trend_chart(s, indicator, by, f.regions), "trend")
         if s["year"].n_unique() == 1:
             st.caption(f"仅有 {s['year'][0]} 年一年的数据，无法显示变化趋势。")
         ui.marks_note()
         grown = analysis.with_growth(s)
         if grown["growth"].is_not_null().any():
-            ui.chart(charts.growth_chart(grown, indicator, by), "trend_growth")
+            ui.chart(charts.growth_chart(grown, indicator, by, f.regions), "trend_growth")
         else:
             ui.empty(f"{scope}的{name}没有连续两年的数据，无法计算同比增长。")
         ui.sources(

@@ -42,11 +42,16 @@ def test_a_plain_reading_is_high():
         ({"metric": "coverage_rate"}, {}, (), "rate_population"),
         ({"rules": ("table.cell", "table.unit_header", "table.year_stated")}, {}, (), "unit_from_header"),
         ({}, {}, ("balance_identity",), "check_failed"),
+        ({"rules": ("metric.income", "grammar.explicit_year")}, {"year_source": "body"}, (), "untitled_text"),
+        ({"metric": "financing_per_capita"}, {}, (), "financing_standard"),
+        ({"fund": "critical_illness"}, {}, (), "critical_illness_scope"),
     ],
 )
 def test_each_reason(fact_fields, doc, flagged, reason):
     metric = fact_fields.pop("metric", "income")
-    fact = make_fact(metric, 99.0 if metric == "coverage_rate" else 4.6e9, **fact_fields)
+    fact = make_fact(
+        metric, {"coverage_rate": 99.0, "financing_per_capita": 380.0}.get(metric, 4.6e9), **fact_fields
+    )
     context = DocumentContext(**{**SURE.__dict__, **doc})
     assert reasons_for(fact, context, flagged) == [reason]
 
@@ -58,10 +63,11 @@ def test_a_count_beside_its_amount_is_no_doubt():
     assert reasons_for(fact, SURE) == []
 
 
-def test_a_stated_year_needs_no_title_year():
+def test_a_stated_year_is_no_counted_year_but_an_untitled_text_is_still_reviewed():
     for rules in (("grammar.explicit_year",), ("table.cell", "table.year_stated")):
         fact = make_fact("income", 4.6e9, rules=rules)
-        assert reasons_for(fact, DocumentContext("421000", "high", "body")) == []
+        assert reasons_for(fact, DocumentContext("421000", "high", "body")) == ["untitled_text"]
+        assert reasons_for(fact, DocumentContext("421000", "high", "title")) == []
 
 
 def test_only_failed_checks_naming_the_fact_count():

@@ -179,8 +179,8 @@ def test_indicator_query_matches_the_pipeline_view(con, seeds_db):
     assert set(frame["view_basis"]) == {"actual"}
 
 
-def test_budget_view_holds_budget_figures_only(seeds_db):
-    raw = duckdb.connect(str(seeds_db), read_only=True)
+def test_budget_view_holds_budget_figures_only(vouched_db):
+    raw = duckdb.connect(str(vouched_db), read_only=True)
     rows = raw.execute(
         "SELECT DISTINCT v.basis FROM indicator_values_by_basis v WHERE view_basis = 'budget'"
     ).fetchall()
@@ -529,8 +529,8 @@ def test_the_in_memory_copy_holds_what_the_files_views_answer(seeds_db, tmp_path
         on_file.close()
 
 
-def test_the_alerts_strip_counts_each_group_and_links_to_them():
+def test_the_alerts_strip_counts_each_group():
     found = analysis.alerts(_ind(n_disagreeing_facts=[2]), pl.DataFrame())
-    strip = analysis.alerts_strip(found, "#alerts")
-    assert f"[提示 {len(found)} 项](#alerts)" in strip and "基金运行" in strip and "需关注" in strip
-    assert "无赤字" in analysis.alerts_strip([], "#alerts")
+    strip = analysis.alerts_strip(found)
+    assert f"提示 {len(found)} 项" in strip and "基金运行" in strip and "需关注" in strip
+    assert "无赤字" in analysis.alerts_strip([])

@@ -514,10 +514,10 @@ def run_deck_cli(*args: str) -> subprocess.CompletedProcess[str]:
     return run_dashboard_cli("deck", *args)
 
 
-def test_cli_writes_the_deck(seeds_db, tmp_path):
+def test_cli_writes_the_deck(vouched_db, tmp_path):
     out = tmp_path / "deck.pptx"
     result = run_deck_cli(
-        "--db", str(seeds_db), "--region", "431124", "--region", "430900", "--out", str(out)
+        "--db", str(vouched_db), "--region", "431124", "--region", "430900", "--out", str(out)
     )
     assert result.returncode == 0, result.stderr
     slides = len(Presentation(str(out)).slides)

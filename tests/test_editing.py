@@ -256,7 +256,8 @@ def _cards(at: AppTest) -> dict[str, str]:
 def _overview(entry, region: str, fund: str, year: int) -> AppTest | None:
     """The overview of one region, fund and year; None when the year has no figure to show."""
     at = start(entry, "pages/overview.py", region=region, fund=fund)
-    if f"{year}年" not in at.selectbox(key="overview_year").options:
+    years = [b for b in at.selectbox if b.key == "overview_year"]
+    if not years or f"{year}年" not in years[0].options:
         return None
     at.selectbox(key="overview_year").set_value(year).run()
     assert not at.exception, [e.message for e in at.exception]

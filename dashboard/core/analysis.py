@@ -260,14 +260,14 @@ def alert_group(alert: Alert) -> str:
     return alert.kind if alert.kind in ("disagreement", "quality") else "fund"
 
 
-def alerts_strip(alerts: list[Alert], link: str) -> str:
-    """One line for the top of the overview: how many alerts of each group, linking to them."""
+def alerts_strip(alerts: list[Alert]) -> str:
+    """One line for the top of the overview: how many alerts of each group (listed below)."""
     if not alerts:
         return ":green[无赤字、结余异常或数据质量问题]"
     parts = "，".join(f"{name} {len(members)} 项" for name, members in grouped(alerts))
     errors = sum(a.severity == "error" for a in alerts)
     mark = f":red[**{errors} 项需关注**] · " if errors else ""
-    return f"{mark}[提示 {len(alerts)} 项]({link})：{parts}"
+    return f"{mark}提示 {len(alerts)} 项（见下方“提示”）：{parts}"
 
 
 def grouped(alerts: list[Alert]) -> list[tuple[str, list[Alert]]]:

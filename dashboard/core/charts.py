@@ -1,13 +1,16 @@
 """Chart builders: pure functions from polars frames to plotly figures.
 
 Every figure uses the same look (large type for projectors, Chinese labels), a fixed colour
-per fund, units chosen from the magnitudes in view, and hollow markers for figures that are
-estimated or derived rather than stated outcomes.
+per fund and per region (settings.yaml), units chosen from the magnitudes in view, and hollow
+markers or hatched bars for figures that are estimated or derived rather than stated outcomes
+(on the data only: a legend swatch is always plain).  Yearly charts have one tick per year, an
+x range of exactly the years drawn, and bars one year wide at most.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterable, Sequence
 
 import plotly.graph_objects as go
 import polars as pl
@@ -16,25 +19,105 @@ from dashboard.core.settings import Kind, settings
 from dashboard.core.units import Scale, scale_for
 
 FONT = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, Source Han Sans SC, sans-serif"
-REGION_COLORS = ("#1F5FBF", "#E8710A", "#2E7D32", "#C2185B", "#7B3FB5", "#00897B", "#8D6E63", "#546E7A")
 DEFICIT_COLOR = "#C62828"
 LABELLED_POINTS = 12
 NATIONAL_COLOR = "#212121"
+BAR_SPAN = 0.8  # of a year: the bars of one year side by side, a gap of 0.2 year between years
+ESTIMATE_HATCH = "/"
+LEGEND_ABOVE = 4  # legend items that fit beside the title; more go below the plot
+
+# The plotly toolbar in Chinese.  plotly.js looks a text up in config["locales"][locale] before
+# its registered locale bundles, so this dictionary works in st.plotly_chart without any script
+# on the page (Streamlit's bundle registers no zh-CN; config={"locale": "zh-CN"} alone stays
+# English).  Keys are plotly.js's own texts (4.x: "Download plot as a PNG", capital PNG).  Not
+# translatable from here: the 全屏 button Streamlit adds to the toolbar ("Fullscreen" / "Close
+# fullscreen", its own literal title) and Streamlit's element toolbar around the chart.
+ZH_CN_LOCALE = {
+    "dictionary": {
+        "Autoscale": "自动缩放",
+        "Box Select": "框选",
+        "Lasso Select": "套索选择",
+        "Compare data on hover": "悬停时对比各项数据",
+        "Show closest data on hover": "悬停时显示最近的数据",
+        "Toggle show closest data on hover": "切换悬停显示方式",
+        "Toggle Spike Lines": "显示或隐藏辅助线",
+        "Download plot": "下载图表",
+        "Download plot as a PNG": "下载为PNG",
+        "Download plot as JSON": "下载为JSON",
+        "Share chart...": "分享图表…",
+        "Preparing image - this may take a few seconds": "正在生成图片，请稍候",
+        "Image download succeeded": "图片已下载",
+        "Sorry, there was a problem downloading your image!": "抱歉，图片下载失败！",
+        "JSON download succeeded": "JSON 已下载",
+        "Sorry, there was a problem downloading your JSON file!": "抱歉，JSON 下载失败！",
+        "Pan": "平移",
+        "Zoom": "缩放",
+        "Zoom in": "放大",
+        "Zoom out": "缩小",
+        "Reset": "还原",
+        "Reset axes": "还原坐标轴",
+        "Reset view": "还原视图",
+        "Reset views": "还原视图",
+        "Double-click to zoom back out": "双击恢复原始大小",
+        "Double-click on legend to isolate one trace": "双击图例可只看这一项",
+        "Produced with Plotly.js": "由 Plotly.js 绘制",
+        "trace": "系列",
+    },
+    "format": {
+        "days": ["星期日", "星期一", "星期二", "星期三", "星期四", "星期五", "星期六"],
+        "shortDays": ["周日", "周一", "周二", "周三", "周四", "周五", "周六"],
+        "months": [f"{m}月" for m in range(1, 13)],
+        "shortMonths": [f"{m}月" for m in range(1, 13)],
+        "date": "%Y-%m-%d",
+    },
+}
+CHART_FILE = "医保基金图表"  # the PNG's name when a chart has no title
 PLOTLY_CONFIG = {
     "displaylogo": False,
-    "toImageButtonOptions": {"format": "png", "scale": 2, "filename": "medfund-chart"},
-    "modeBarButtonsToRemove": ["lasso2d", "select2d"],
+    "locale": "zh-CN",
+    "locales": {"zh-CN": ZH_CN_LOCALE},
+    "toImageButtonOptions": {"format": "png", "scale": 2, "filename": CHART_FILE},
+    # selection and spike-line tools mean nothing on these charts: fewer buttons, all in Chinese
+    "modeBarButtonsToRemove": [
+        "lasso2d",
+        "select2d",
+        "toggleSpikelines",
+        "hoverClosestCartesian",
+        "hoverCompareCartesian",
+        "sendChartToCloud",
+    ],
+    "showSendToCloud": False,
 }
 
 
-def base_layout(fig: go.Figure, title: str, height: int = 460) -> go.Figure:
+def plotly_config(fig: go.Figure | None = None) -> dict:
+    """PLOTLY_CONFIG with the PNG named after the chart's (Chinese) title."""
+    title = (fig.layout.title.text if fig is not None else None) or CHART_FILE
+    name = re.sub(r"<[^>]*>|[\\/:*?\"<>|\s]+", "", title)[:60] or CHART_FILE
+    return {
+        **PLOTLY_CONFIG,
+        "toImageButtonOptions": {**PLOTLY_CONFIG["toImageButtonOptions"], "filename": name},
+    }
+
+
+def base_layout(fig: go.Figure, title: str, height: int = 460, note: str | None = None) -> go.Figure:
+    """The common look; `note` (what the chart leaves out) goes in a subtitle under the title.
+    A legend of a few items sits above the plot on the right; a longer one (or one beside a
+    subtitle) below the plot, where it can wrap without running into the title."""
+    heading: dict = {"text": title, "x": 0, "font": {"size": 20}}
+    if note:
+        heading["subtitle"] = {"text": note, "font": {"size": 14, "color": "#616161"}}
+    entries = sum(1 for t in fig.data if t.showlegend is not False and t.name)
+    below = bool(note) or entries > LEGEND_ABOVE
     fig.update_layout(
-        title={"text": title, "x": 0, "font": {"size": 20}},
+        title=heading,
         template="plotly_white",
         font={"family": FONT, "size": 15},
-        height=height,
-        margin={"l": 60, "r": 24, "t": 72, "b": 48},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1},
+        height=height + (40 if below else 0),
+        margin={"l": 60, "r": 24, "t": 96 if note else 72, "b": 48},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.18, "xanchor": "left", "x": 0}
+        if below
+        else {"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1},
         hoverlabel={"font": {"family": FONT, "size": 14}},
         separators=".,",
     )
@@ -50,11 +133,18 @@ def _note(row: dict) -> str:
     return f"（{'，'.join(marks)}）" if marks else ""
 
 
+def _marked(frame: pl.DataFrame) -> list[bool]:
+    """Per row: is the value estimated or derived (drawn hollow or hatched)?"""
+    return [bool(e or d) for e, d in zip(frame["estimated"], frame["derived"], strict=True)]
+
+
 def _symbols(frame: pl.DataFrame) -> list[str]:
-    return [
-        "circle-open" if (e or d) else "circle"
-        for e, d in zip(frame["estimated"], frame["derived"], strict=True)
-    ]
+    return ["circle-open" if m else "circle" for m in _marked(frame)]
+
+
+def _hatch(marked: Sequence[bool]) -> dict:
+    """A bar's hatch where its value is estimated or derived (on the bar only: see _legend_entry)."""
+    return {"shape": [ESTIMATE_HATCH if m else "" for m in marked]}
 
 
 def _line_style(color: str, rows: pl.DataFrame, size: int) -> dict:
@@ -70,13 +160,27 @@ def _line_style(color: str, rows: pl.DataFrame, size: int) -> dict:
     }
 
 
-def _colors(frame: pl.DataFrame, by: str) -> dict[str, str]:
-    """A colour per line: the fund's own, or one per region in code order (stable within a page)."""
-    key = "fund" if by == "fund" else "region_code"
-    keys = sorted(str(k) for k in frame[key].unique())
+def _legend_entry(key: str, label: str, color: str, kind: str) -> go.Bar | go.Scatter:
+    """The legend item of one line or bar series, drawn apart from its data (which is then left
+    out of the legend, in the same legend group so a click still hides it): plotly draws a
+    legend swatch like the series' first point, so a series that opens on an estimate showed a
+    hatched or hollow swatch, as if the whole series were estimated."""
+    common = {"x": [None], "y": [None], "name": label, "legendgroup": key, "hoverinfo": "skip"}
+    if kind == "bar":
+        return go.Bar(marker={"color": color}, **common)
+    marker = {"symbol": "circle", "size": 10, "color": color}
+    if kind == "markers":
+        return go.Scatter(mode="markers", marker=marker, **common)
+    return go.Scatter(mode="lines+markers", line={"color": color, "width": 3}, marker=marker, **common)
+
+
+def _colors(frame: pl.DataFrame, by: str, regions: Iterable[str] | None = None) -> dict[str, str]:
+    """A colour per line: the fund's own, or the region's own (a function of its code; see
+    Settings.region_colors_for), resolved over `regions` (the view's selection) and the frame's."""
     if by == "fund":
-        return {k: settings().fund_color(k) for k in keys}
-    return {k: REGION_COLORS[i % len(REGION_COLORS)] for i, k in enumerate(keys)}
+        return {str(k): settings().fund_color(str(k)) for k in frame["fund"].unique()}
+    codes = {str(c) for c in frame["region_code"].unique()} | {str(c) for c in regions or ()}
+    return settings().region_colors_for(codes)
 
 
 def _groups(frame: pl.DataFrame, by: str) -> list[tuple[str, str, pl.DataFrame]]:
@@ -88,63 +192,145 @@ def _groups(frame: pl.DataFrame, by: str) -> list[tuple[str, str, pl.DataFrame]]
     return out
 
 
-def _year_range(frame: pl.DataFrame) -> list[float]:
-    """The x range of a yearly chart: every year in view, half a year of margin."""
-    return [frame["year"].min() - 0.5, frame["year"].max() + 0.5]
+def _top_regions(frame: pl.DataFrame, by: str, column: str, what: str) -> tuple[pl.DataFrame, str | None]:
+    """At most settings().regions_per_chart regions in a line or bar chart: the largest by
+    `column` in the chart's latest year (a region with no figure that year after those with one,
+    by its own latest figure), with a note naming the ones left out.
+
+    The others are left out and named, not folded into one 其他 series: every figure this
+    dashboard draws is one a report states (or is marked as estimated or derived) and traces to
+    its source, and a 其他 line would be none of these — a sum that jumps whenever a region
+    skips a year, mixes estimates in, flattens the eight kept beside it, and means nothing for
+    rates, months of reserves or growth.  Leaders read the largest eight; the note says who
+    else is selected (narrowing the selection shows them)."""
+    limit = settings().regions_per_chart
+    if by != "region" or frame.is_empty() or frame["region_code"].n_unique() <= limit:
+        return frame, None
+    latest = int(frame["year"].max())
+    ranked = (
+        frame.filter(pl.col(column).is_not_null())
+        .sort("year")
+        .group_by("region_code", maintain_order=True)
+        .agg(pl.col("region_name").last(), pl.col("year").last().alias("y"), pl.col(column).last().alias("v"))
+        .sort(["y", "v", "region_code"], descending=[True, True, False])
+    )
+    kept = ranked["region_code"].head(limit).to_list()
+    hidden = [str(n) for n in ranked["region_name"].slice(limit).to_list()]
+    names = "、".join(hidden[:6]) + ("等" if len(hidden) > 6 else "")
+    note = f"显示{latest}年{what}最高的{limit}个地区；另有{len(hidden)}个地区未显示：{names}"
+    return frame.filter(pl.col("region_code").is_in(kept)), note
+
+
+def _year_text(year: int) -> str:
+    return f"{int(year)}年"
+
+
+def _year_axis(fig: go.Figure, years: Iterable[int | None]) -> None:
+    """A yearly x axis: one tick per year (2019年, 2020年 …), its range exactly the years drawn
+    with half a year on each side.  Hover texts take their year from customdata, never from
+    %{x}: plotly writes an axis's tick suffix or tick text into %{x} ("%{x}年" read 2024年年)."""
+    drawn = sorted({int(y) for y in years if y is not None})
+    if not drawn:
+        return
+    ticks = list(range(drawn[0], drawn[-1] + 1))
+    fig.update_xaxes(
+        title="年度",
+        type="linear",
+        range=[drawn[0] - 0.5, drawn[-1] + 0.5],
+        tickmode="array",
+        tickvals=ticks,
+        ticktext=[_year_text(y) for y in ticks],
+    )
+
+
+def _bar_slots(n: int) -> list[dict]:
+    """Width and offset (in years) of each of n bar series drawn side by side in every year,
+    BAR_SPAN of a year between them: a bar is never wider than its year.  (Left to plotly, a
+    bar is as wide as the smallest gap between the years drawn: two years apart, two years wide.)"""
+    width = BAR_SPAN / max(n, 1)
+    return [{"width": width, "offset": -BAR_SPAN / 2 + i * width} for i in range(n)]
+
+
+def _tick_format(scale: Scale) -> str:
+    """Axis ticks: the scale's decimals without trailing zeros (40 万人, 38.5 万人; never 40.00)."""
+    return f",.{scale.decimals}~f"
 
 
 def axis_title(name: str, scale: Scale) -> str:
     return f"{name}（{scale.unit}）"
 
 
-def trend_chart(s: pl.DataFrame, indicator: str, by: str) -> go.Figure:
-    """One line per fund or region over the years; hollow markers for estimated/derived values."""
+def trend_chart(s: pl.DataFrame, indicator: str, by: str, regions: Sequence[str] | None = None) -> go.Figure:
+    """One line per fund or region over the years; hollow markers for estimated/derived values.
+    `regions`: every region of the view (the filters' selection), for their colours."""
     spec = settings().indicators[indicator]
+    colors = _colors(s, by, regions)
+    s, note = _top_regions(s, by, "value", spec.name)
     scale = scale_for(spec.kind, s["value"].to_list())
     fig = go.Figure()
-    colors = _colors(s, by)
     for key, label, rows in _groups(s, by):
         color = colors[key]
-        notes = [_note(r) for r in rows.iter_rows(named=True)]
+        fig.add_trace(_legend_entry(key, label, color, "line"))
         fig.add_trace(
             go.Scatter(
                 x=rows["year"].to_list(),
                 y=[scale.apply(v) for v in rows["value"]],
                 mode="lines+markers",
                 name=label,
+                legendgroup=key,
+                showlegend=False,
                 **_line_style(color, rows, 11),
-                customdata=[[label, n] for n in notes],
-                hovertemplate=f"%{{customdata[0]}}<br>%{{x}}年：%{{y:{scale.d3_format}}} {scale.unit}%{{customdata[1]}}"
+                customdata=[[label, _year_text(r["year"]), _note(r)] for r in rows.iter_rows(named=True)],
+                hovertemplate=f"%{{customdata[0]}}<br>%{{customdata[1]}}：%{{y:{scale.d3_format}}} {scale.unit}%{{customdata[2]}}"
                 "<extra></extra>",
             )
         )
     if spec.kind is Kind.rate:
         fig.add_hline(y=0, line={"color": "#9E9E9E", "width": 1})
-    fig.update_xaxes(title="年度", dtick=1, tickformat="d", ticksuffix="年")
-    fig.update_yaxes(title=axis_title(spec.name, scale), tickformat=scale.d3_format)
-    return base_layout(fig, f"{spec.name}变化趋势")
+    _year_axis(fig, s["year"])
+    fig.update_yaxes(title=axis_title(spec.name, scale), tickformat=_tick_format(scale))
+    return base_layout(fig, f"{spec.name}变化趋势", note=note)
 
 
-def growth_chart(s: pl.DataFrame, indicator: str, by: str) -> go.Figure:
-    """Year-on-year growth (%) as grouped bars; s must carry a `growth` column."""
+def growth_chart(s: pl.DataFrame, indicator: str, by: str, regions: Sequence[str] | None = None) -> go.Figure:
+    """Year-on-year growth (%) as bars side by side; s must carry a `growth` column.  A growth
+    worked out from an estimated or derived value (this year's or last year's) is hatched."""
     spec = settings().indicators[indicator]
+    colors = _colors(s, by, regions)
+    flags = [pl.col(c).fill_null(False) for c in ("estimated", "derived") if c in s.columns]
+    own = pl.any_horizontal(flags) if flags else pl.lit(False)
+    keys = [c for c in ("region_code", "fund") if c in s.columns]
+    grown = (
+        s.sort([*keys, "year"])
+        .with_columns(marked=own | own.shift(1).over(keys).fill_null(False))
+        .filter(pl.col("growth").is_not_null())
+    )
+    grown, note = _top_regions(grown, by, "growth", f"{spec.name}同比增长")
+    groups = _groups(grown, by)
     fig = go.Figure()
-    colors = _colors(s, by)
-    grown = s.filter(pl.col("growth").is_not_null())
-    for key, label, rows in _groups(grown, by):
+    for (key, label, rows), slot in zip(groups, _bar_slots(len(groups)), strict=True):
+        marked = rows["marked"].to_list()
+        fig.add_trace(_legend_entry(key, label, colors[key], "bar"))
         fig.add_trace(
             go.Bar(
                 x=rows["year"].to_list(),
                 y=rows["growth"].to_list(),
                 name=label,
-                marker={"color": colors[key]},
-                hovertemplate=f"{label}<br>%{{x}}年：%{{y:+.1f}}%<extra></extra>",
+                legendgroup=key,
+                showlegend=False,
+                **slot,
+                marker={"color": colors[key], "pattern": _hatch(marked)},
+                customdata=[
+                    [label, _year_text(y), "（按预计/预算数或推算值计算）" if m else ""]
+                    for y, m in zip(rows["year"], marked, strict=True)
+                ],
+                hovertemplate="%{customdata[0]}<br>%{customdata[1]}：%{y:+.1f}%%{customdata[2]}<extra></extra>",
             )
         )
     fig.add_hline(y=0, line={"color": "#9E9E9E", "width": 1})
-    fig.update_xaxes(title="年度", dtick=1, tickformat="d", ticksuffix="年", range=_year_range(s))
-    fig.update_yaxes(title="同比增长（%）", ticksuffix="%", tickformat=".1f")
-    return base_layout(fig.update_layout(barmode="group"), f"{spec.name}同比增长")
+    _year_axis(fig, grown["year"])
+    fig.update_yaxes(title="同比增长（%）", ticksuffix="%", tickformat=".1~f")
+    return base_layout(fig.update_layout(barmode="overlay"), f"{spec.name}同比增长", note=note)
 
 
 INCOME_COLOR, EXPENDITURE_COLOR = "#1F5FBF", "#E8710A"
@@ -157,19 +343,27 @@ def _income_expenditure_bars(
     names: tuple[str, str],
     hover: str,
     text: Callable[[float], str] | None = None,
+    customdata: list | None = None,
+    slots: bool = False,
 ) -> go.Figure:
-    """Income beside expenditure: two bar series over the same x, always in the same colours."""
+    """Income beside expenditure: two bar series over the same x, always in the same colours
+    (`slots`: each half of BAR_SPAN wide at its year, for a yearly axis)."""
     fig = go.Figure()
-    for column, name, color in zip(columns, names, (INCOME_COLOR, EXPENDITURE_COLOR), strict=True):
+    widths = _bar_slots(len(columns)) if slots else [{}] * len(columns)
+    for column, name, color, slot in zip(
+        columns, names, (INCOME_COLOR, EXPENDITURE_COLOR), widths, strict=True
+    ):
         values = rows[column].to_list()
         fig.add_trace(
             go.Bar(
                 x=x,
                 y=values,
                 name=name,
+                **slot,
                 marker={"color": color},
                 text=[text(v) if v is not None else "" for v in values] if text else None,
                 textposition="outside" if text else None,
+                customdata=customdata,
                 hovertemplate=f"{name}<br>{hover}<extra></extra>",
             )
         )
@@ -184,54 +378,61 @@ def income_expenditure_growth_chart(ind: pl.DataFrame, title: str) -> go.Figure:
         rows,
         ("income_growth", "expenditure_growth"),
         ("基金收入增长率", "基金支出增长率"),
-        hover="%{x}年：%{y:+.1f}%",
+        hover="%{customdata[0]}：%{y:+.1f}%",
+        customdata=[[_year_text(y)] for y in rows["year"]],
+        slots=True,
     )
     fig.add_hline(y=0, line={"color": "#9E9E9E", "width": 1})
-    fig.update_xaxes(title="年度", dtick=1, tickformat="d", ticksuffix="年", range=_year_range(rows))
-    fig.update_yaxes(title="同比增长（%）", ticksuffix="%")
-    return base_layout(fig.update_layout(barmode="group"), title)
+    known = rows.filter(pl.col("income_growth").is_not_null() | pl.col("expenditure_growth").is_not_null())
+    _year_axis(fig, (known if known.height else rows)["year"])
+    fig.update_yaxes(title="同比增长（%）", ticksuffix="%", tickformat=".1~f")
+    return base_layout(fig.update_layout(barmode="overlay"), title)
 
 
-def balance_rate_chart(s: pl.DataFrame, by: str) -> go.Figure:
-    """Balance rate per year as bars; deficits (negative rates) in red with a red outline."""
+def balance_rate_chart(s: pl.DataFrame, by: str, regions: Sequence[str] | None = None) -> go.Figure:
+    """Balance rate per year as bars; deficits (negative rates) in red with a red outline;
+    estimated or derived rates hatched."""
+    colors = _colors(s, by, regions)
+    s, note = _top_regions(s, by, "value", "当期结余率")
+    groups = _groups(s, by)
     fig = go.Figure()
-    colors = _colors(s, by)
-    for key, label, rows in _groups(s, by):
+    for (key, label, rows), slot in zip(groups, _bar_slots(len(groups)), strict=True):
         color = colors[key]
         values = rows["value"].to_list()
-        notes = [_note(r) for r in rows.iter_rows(named=True)]
+        fig.add_trace(_legend_entry(key, label, color, "bar"))
         fig.add_trace(
             go.Bar(
                 x=rows["year"].to_list(),
                 y=values,
                 name=label,
+                legendgroup=key,
+                showlegend=False,
+                **slot,
                 marker={
                     "color": color,
                     "line": {"color": [DEFICIT_COLOR if v < 0 else color for v in values], "width": 3},
-                    "pattern": {
-                        "shape": [
-                            "/" if (e or d) else ""
-                            for e, d in zip(rows["estimated"], rows["derived"], strict=True)
-                        ]
-                    },
+                    "pattern": _hatch(_marked(rows)),
                 },
                 text=[f"{v:.1f}%" for v in values],
                 textposition="outside",
                 textfont={"color": [DEFICIT_COLOR if v < 0 else "#424242" for v in values], "size": 15},
                 customdata=[
-                    [label, "（收不抵支）" if v < 0 else "", n] for v, n in zip(values, notes, strict=True)
+                    [label, _year_text(r["year"]), "（收不抵支）" if r["value"] < 0 else "", _note(r)]
+                    for r in rows.iter_rows(named=True)
                 ],
-                hovertemplate="%{customdata[0]}<br>%{x}年：%{y:.1f}%%{customdata[1]}%{customdata[2]}<extra></extra>",
+                hovertemplate="%{customdata[0]}<br>%{customdata[1]}：%{y:.1f}%%{customdata[2]}%{customdata[3]}<extra></extra>",
             )
         )
     fig.add_hline(y=0, line={"color": "#424242", "width": 1.5})
-    fig.update_xaxes(title="年度", dtick=1, tickformat="d", ticksuffix="年", range=_year_range(s))
-    fig.update_yaxes(title="当期结余率（%）", ticksuffix="%")
-    return base_layout(fig.update_layout(barmode="group"), "当期结余率（当期结余 ÷ 基金收入）")
+    _year_axis(fig, s["year"])
+    fig.update_yaxes(title="当期结余率（%）", ticksuffix="%", tickformat=".1~f")
+    return base_layout(fig.update_layout(barmode="overlay"), "当期结余率（当期结余 ÷ 基金收入）", note=note)
 
 
-def reserves_chart(s: pl.DataFrame, by: str) -> go.Figure:
+def reserves_chart(s: pl.DataFrame, by: str, regions: Sequence[str] | None = None) -> go.Figure:
     """Months of reserves against the configured bands (shaded, labelled)."""
+    colors = _colors(s, by, regions)
+    s, note = _top_regions(s, by, "value", "可支付月数")
     bands = settings().reserve_bands
     top = max([*s["value"].to_list(), 18.0]) * 1.1
     fig = go.Figure()
@@ -249,28 +450,30 @@ def reserves_chart(s: pl.DataFrame, by: str) -> go.Figure:
             annotation={"font": {"size": 13, "color": band.color}},
         )
         lower = upper
-    colors = _colors(s, by)
     for key, label, rows in _groups(s, by):
         color = colors[key]
+        fig.add_trace(_legend_entry(key, label, color, "line"))
         fig.add_trace(
             go.Scatter(
                 x=rows["year"].to_list(),
                 y=rows["value"].to_list(),
                 mode="lines+markers+text",
                 name=label,
+                legendgroup=key,
+                showlegend=False,
                 **_line_style(color, rows, 12),
                 text=[f"{v:.1f}" for v in rows["value"]],
                 textposition="top center",
                 customdata=[
-                    [label, settings().band_for(v).label, _note(r)]
-                    for v, r in zip(rows["value"], rows.iter_rows(named=True), strict=True)
+                    [label, _year_text(r["year"]), settings().band_for(r["value"]).label, _note(r)]
+                    for r in rows.iter_rows(named=True)
                 ],
-                hovertemplate="%{customdata[0]}<br>%{x}年：可支付 %{y:.1f} 个月（%{customdata[1]}）%{customdata[2]}<extra></extra>",
+                hovertemplate="%{customdata[0]}<br>%{customdata[1]}：可支付 %{y:.1f} 个月（%{customdata[2]}）%{customdata[3]}<extra></extra>",
             )
         )
-    fig.update_xaxes(title="年度", dtick=1, tickformat="d", ticksuffix="年")
+    _year_axis(fig, s["year"])
     fig.update_yaxes(title="可支付月数（个月）", range=[0, top])
-    return base_layout(fig, "累计结余可支付月数（累计结余 ÷ 月均支出）")
+    return base_layout(fig, "累计结余可支付月数（累计结余 ÷ 月均支出）", note=note)
 
 
 def per_capita_scatter(s: pl.DataFrame, national: pl.DataFrame) -> go.Figure:
@@ -297,6 +500,7 @@ def per_capita_scatter(s: pl.DataFrame, national: pl.DataFrame) -> go.Figure:
         color = settings().fund_color(code)
         name = settings().fund_name(code)
         open_ = _symbols(rows)
+        fig.add_trace(_legend_entry(code, name, color, "markers"))
         fig.add_trace(
             go.Scatter(
                 x=rows["income_per_capita"].to_list(),
@@ -306,6 +510,8 @@ def per_capita_scatter(s: pl.DataFrame, national: pl.DataFrame) -> go.Figure:
                 text=[f"{r['region_name']}{r['year']}" for r in rows.iter_rows(named=True)],
                 textposition="top center",
                 name=name,
+                legendgroup=code,
+                showlegend=False,
                 marker={
                     "size": [14 + 36 * (v / biggest) ** 0.5 for v in rows["insured"]],
                     "color": color,
@@ -403,15 +609,7 @@ def ranking_chart(ranked: pl.DataFrame, indicator: str, median: float | None, ye
             y=labels,
             x=values,
             orientation="h",
-            marker={
-                "color": colors,
-                "pattern": {
-                    "shape": [
-                        "/" if (e or d) else ""
-                        for e, d in zip(rows["estimated"], rows["derived"], strict=True)
-                    ]
-                },
-            },
+            marker={"color": colors, "pattern": _hatch(_marked(rows))},
             text=[scale.text(v) for v in rows["value"]],
             textposition="auto",
             textangle=0,
@@ -429,6 +627,6 @@ def ranking_chart(ranked: pl.DataFrame, indicator: str, median: float | None, ye
             annotation_text=f"中位数 {scale.text(median)}",
             annotation_position="top",
         )
-    fig.update_xaxes(title=axis_title(spec.name, scale), tickformat=scale.d3_format)
+    fig.update_xaxes(title=axis_title(spec.name, scale), tickformat=_tick_format(scale))
     height = max(360, 40 * len(labels) + 140)
     return base_layout(fig.update_layout(showlegend=False), f"{year}年{spec.name}地区排名", height=height)

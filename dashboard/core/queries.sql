@@ -5,19 +5,20 @@
 -- db.FILE_QUERIES run on the file itself.
 
 -- name: region_options
--- Regions with indicators, with the province and city they belong to (for grouping).
+-- Regions with figures (vouched or waiting in the 待核查 queue), with the province and city they
+-- belong to (for grouping).
 SELECT i.region_code, any_value(i.region_name) AS region_name, any_value(i.region_level) AS region_level,
        coalesce(any_value(p.name), '') AS province_name,
        coalesce(any_value(c.name), '') AS city_name,
        count(*) AS n_rows
-FROM ind i
+FROM facts i
 LEFT JOIN region_table p ON p.code = left(i.region_code, 2) || '0000' AND i.region_level <> 'province'
 LEFT JOIN region_table c ON c.code = left(i.region_code, 4) || '00' AND i.region_level = 'county'
 GROUP BY i.region_code
 ORDER BY i.region_code;
 
 -- name: year_span
-SELECT min(year) AS first_year, max(year) AS last_year FROM ind;
+SELECT min(year) AS first_year, max(year) AS last_year FROM facts;
 
 -- name: indicators
 -- One row per region, year and fund for the chosen basis view.

@@ -1,4 +1,5 @@
-"""Display settings (settings.yaml): fund colours, bases, indicators, reserve bands, thresholds.
+"""Display settings (settings.yaml): fund and region colours, bases, indicators, reserve bands,
+thresholds.
 
 The Chinese names of funds, bases and metric indicators are not written in settings.yaml:
 they come from :mod:`pipelines.codes` (``pipelines/rules/codes.yaml``) and are filled in at
@@ -7,6 +8,9 @@ load.  A fund in settings without a code, or a fund code without a colour, is an
 
 from __future__ import annotations
 
+import math
+import zlib
+from collections.abc import Iterable
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
@@ -18,6 +22,10 @@ from pydantic import BaseModel, ConfigDict, model_validator
 from pipelines import codes
 
 SETTINGS_FILE = Path(__file__).with_name("settings.yaml")
+# How far apart (CIEDE2000 ΔE) a region's colour must be from every fund colour, and two region
+# colours from each other: about the distance at which two lines are told apart at a glance.
+REGION_FUND_DISTANCE = 10.0
+REGION_REGION_DISTANCE = 15.0
 
 
 class Strict(BaseModel):
@@ -59,6 +67,8 @@ class Band(Strict):
 
 class Settings(Strict):
     funds: dict[str, Fund]
+    region_colors: tuple[str, ...]
+    regions_per_chart: int
     default_funds: tuple[str, ...]
     bases: dict[str, Basis]
     indicators: dict[str, Indicator]
@@ -116,7 +126,30 @@ class Settings(Strict):
             or bounds[:-1] != sorted(bounds[:-1])
         ):
             raise ValueError("reserve_bands must rise and end with one open band (upto: null)")
+        self._distinct_region_colors()
         return self
+
+    def _distinct_region_colors(self) -> None:
+        """Enough region colours for a chart, none mistakable for a fund's or for each other."""
+        regions, funds = self.region_colors, {c: f.color for c, f in self.funds.items()}
+        if self.regions_per_chart < 1 or len(regions) < self.regions_per_chart:
+            raise ValueError(
+                f"region_colors needs at least regions_per_chart ({self.regions_per_chart}) colours"
+            )
+        near = [
+            f"{r} ~ {fund} {c}"
+            for r in regions
+            for fund, c in funds.items()
+            if color_distance(r, c) < REGION_FUND_DISTANCE
+        ]
+        near += [
+            f"{a} ~ {b}"
+            for i, a in enumerate(regions)
+            for b in regions[i + 1 :]
+            if color_distance(a, b) < REGION_REGION_DISTANCE
+        ]
+        if near:
+            raise ValueError(f"region_colors too close to a fund colour or to each other: {near}")
 
     def fund_name(self, code: str) -> str:
         fund = self.funds.get(code)
@@ -125,6 +158,25 @@ class Settings(Strict):
     def fund_color(self, code: str) -> str:
         fund = self.funds.get(code)
         return fund.color if fund else "#607D8B"
+
+    def region_color(self, code: str) -> str:
+        """A region's own colour: a function of its 6-digit code alone (see settings.yaml)."""
+        return self.region_colors[_region_slot(code, len(self.region_colors))]
+
+    def region_colors_for(self, codes: Iterable[str]) -> dict[str, str]:
+        """The colour of each region shown together: its own colour, except that where two of
+        them share one, the higher code takes the next colour no region here has (while any is
+        left).  Pass every region of the view (the filters' selection), not only those with data
+        in one chart, and a region keeps its colour on every chart of the view."""
+        n = len(self.region_colors)
+        out: dict[str, str] = {}
+        taken: set[int] = set()
+        for code in sorted({str(c) for c in codes}):
+            home = _region_slot(code, n)
+            slot = next((s % n for s in range(home, home + n) if s % n not in taken), home)
+            taken.add(slot)
+            out[code] = self.region_colors[slot]
+        return out
 
     def band_for(self, months: float) -> Band:
         """The reserve band a number of months falls in."""
@@ -150,6 +202,69 @@ class Settings(Strict):
     @property
     def national_path(self) -> Path:
         return (SETTINGS_FILE.parent / self.national_reference).resolve()
+
+
+def _region_slot(code: str, n: int) -> int:
+    """The palette slot of a region code: the code modulo the palette size, so the counties of one
+    city (neighbouring codes) differ; a code that is not a number by its CRC-32 (never hash(),
+    which changes from run to run)."""
+    code = str(code).strip()
+    return int(code) % n if code.isdigit() else zlib.crc32(code.encode("utf-8")) % n
+
+
+def _lab(color: str) -> tuple[float, float, float]:
+    """CIELAB (D65) of a #RRGGBB colour."""
+    rgb = [int(color.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+    r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb)
+    xyz = (
+        (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047,
+        0.2126 * r + 0.7152 * g + 0.0722 * b,
+        (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883,
+    )
+    fx, fy, fz = (t ** (1 / 3) if t > 216 / 24389 else (24389 / 27 * t + 16) / 116 for t in xyz)
+    return 116 * fy - 16, 500 * (fx - fy), 200 * (fy - fz)
+
+
+def delta_e2000(lab1: tuple[float, float, float], lab2: tuple[float, float, float]) -> float:
+    """CIEDE2000 colour difference of two CIELAB colours (Sharma, Wu and Dalal 2005)."""
+    (l1, a1, b1), (l2, a2, b2) = lab1, lab2
+    c_bar = (math.hypot(a1, b1) + math.hypot(a2, b2)) / 2
+    g = 0.5 * (1 - math.sqrt(c_bar**7 / (c_bar**7 + 25**7)))
+    a1, a2 = (1 + g) * a1, (1 + g) * a2
+    c1, c2 = math.hypot(a1, b1), math.hypot(a2, b2)
+    h1 = math.degrees(math.atan2(b1, a1)) % 360 if c1 else 0.0
+    h2 = math.degrees(math.atan2(b2, a2)) % 360 if c2 else 0.0
+    dh = 0.0 if c1 * c2 == 0 else (h2 - h1 + 180) % 360 - 180
+    d_l, d_c = l2 - l1, c2 - c1
+    d_h = 2 * math.sqrt(c1 * c2) * math.sin(math.radians(dh / 2))
+    l_bar, c_bar = (l1 + l2) / 2, (c1 + c2) / 2
+    if c1 * c2 == 0:
+        h_bar = h1 + h2
+    elif abs(h1 - h2) <= 180:
+        h_bar = (h1 + h2) / 2
+    else:
+        h_bar = (h1 + h2 + 360) / 2 if h1 + h2 < 360 else (h1 + h2 - 360) / 2
+    t = (
+        1
+        - 0.17 * math.cos(math.radians(h_bar - 30))
+        + 0.24 * math.cos(math.radians(2 * h_bar))
+        + 0.32 * math.cos(math.radians(3 * h_bar + 6))
+        - 0.20 * math.cos(math.radians(4 * h_bar - 63))
+    )
+    s_l = 1 + 0.015 * (l_bar - 50) ** 2 / math.sqrt(20 + (l_bar - 50) ** 2)
+    s_c = 1 + 0.045 * c_bar
+    s_h = 1 + 0.015 * c_bar * t
+    r_t = (
+        -2
+        * math.sqrt(c_bar**7 / (c_bar**7 + 25**7))
+        * math.sin(math.radians(60 * math.exp(-(((h_bar - 275) / 25) ** 2))))
+    )
+    return math.sqrt((d_l / s_l) ** 2 + (d_c / s_c) ** 2 + (d_h / s_h) ** 2 + r_t * (d_c / s_c) * (d_h / s_h))
+
+
+def color_distance(a: str, b: str) -> float:
+    """How different two #RRGGBB colours look (CIEDE2000 ΔE: about 2 is just noticeable)."""
+    return delta_e2000(_lab(a), _lab(b))
 
 
 def _named(spec: Any, where: str, **names: str) -> Any:

@@ -9,7 +9,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard.core import analysis, trace
-from dashboard.core.charts import PLOTLY_CONFIG
+from dashboard.core.charts import plotly_config
 from dashboard.core.scope import Filters
 from dashboard.core.settings import settings
 from dashboard.core.units import format_value
@@ -137,8 +137,7 @@ def chart(fig: go.Figure, key: str, projector: bool | None = None) -> None:
     """A chart at full width; `projector` (by default: while presenting) enlarges its type."""
     if present.active() if projector is None else projector:
         fig = projector_figure(fig)
-    config = dict(PLOTLY_CONFIG)
-    config["toImageButtonOptions"] = {**PLOTLY_CONFIG["toImageButtonOptions"], "filename": f"medfund-{key}"}
+    config = plotly_config(fig)  # the toolbar in Chinese, the PNG named after the chart's title
     st.plotly_chart(fig, config=config, key=key, width="stretch")
 
 
