@@ -71,7 +71,7 @@ if ui.require_filters(f):
             for key, c in found:
                 spec = cfg.indicators[key]
                 flag = "（预计）" if c.estimated else "（推算）" if c.derived else ""
-                change = format_change(c.value, c.previous, spec.kind)
+                change = format_change(c.value, c.previous, spec.kind, scales[spec.kind])
                 cards[shown % 4].metric(
                     spec.name + flag,
                     scales[spec.kind].text(c.value),

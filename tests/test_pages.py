@@ -253,3 +253,10 @@ def test_facts_page_shows_money_in_wan_yuan_and_downloads_keep_yuan(open_app):
     # 道县 2024 居民医保 本年基金收入合计62389.85万元
     assert any(abs(v - 62389.85) < 1e-6 for v in money["数值"])
     assert "金额以万元显示" in texts(at)
+
+
+def test_a_cards_change_is_in_the_unit_of_its_value(open_vouched):
+    # 道县 2024 职工医保 当期结余 −0.08 亿元: its change on last year in 亿元 too, never 万元
+    at = open_vouched(region=["431124"], fund=["employee"])
+    card = next(m for m in at.metric if m.label.startswith("当期结余") and "率" not in m.label)
+    assert card.value.endswith("亿元") and card.delta.endswith("亿元"), (card.value, card.delta)

@@ -72,9 +72,12 @@ def format_value(value: float | None, kind: Kind | str) -> str:
     return scale_for(kind, [value]).text(value)
 
 
-def format_change(current: float | None, previous: float | None, kind: Kind | str) -> str | None:
+def format_change(
+    current: float | None, previous: float | None, kind: Kind | str, scale: Scale | None = None
+) -> str | None:
     """Change on last year: points for rates and months, percent for amounts and counts
-    (the difference itself where a value is negative or zero)."""
+    (the difference itself where a value is negative or zero, in ``scale`` — the unit of the
+    value beside it — when given)."""
     if current is None or previous is None:
         return None
     kind = Kind(kind)
@@ -84,7 +87,7 @@ def format_change(current: float | None, previous: float | None, kind: Kind | st
         return f"{current - previous:+.1f} 个月"
     if previous <= 0 or current < 0:
         # a percentage of a deficit misleads (−321 → −788 万元 is not "+145%"): give the difference
-        return scale_for(kind, [current - previous]).text(current - previous, sign=True)
+        return (scale or scale_for(kind, [current - previous])).text(current - previous, sign=True)
     return f"{100 * (current / previous - 1):+.1f}%"
 
 
