@@ -26,6 +26,7 @@ class UnitClass(StrEnum):
     PERCENT = "percent"  # %
     PER_CAPITA = "per_capita"  # 元/人
     POINTS = "points"  # 个百分点 (a change of a rate; never a fact)
+    BARE = "bare"  # 7.26亿, 4573万 without a unit: people or money as the words before it say
 
 
 _MULTIPLIER = {"": 1, "千": 1_000, "万": 10_000, "亿": 100_000_000, "万亿": 1_000_000_000_000}
@@ -76,14 +77,37 @@ class Quantity:
     problem: str | None = None  # why no figure may be taken from it (it goes to rejections)
 
 
+# A number with 万 or 亿 and no unit (参加新农合人口7.26亿，; 1.76万亿。): its unit is left to the
+# words before it; followed by a noun for people (418万农民参加…) it counts people.
+BARE_RE = re.compile(
+    r"(?P<sign>-)?(?P<num>\d+(?:\.\d+)?)(?P<mult>万亿|亿|万)"
+    r"(?:(?P<people>农民|农牧民|居民|人口|职工|群众|城乡居民|参保人员|参合农民)|(?=[，,。；;、）)\s]|$))"
+)
+
+
 def find_quantities(text: str, start: int = 0, end: int | None = None) -> list[Quantity]:
-    """Every number-with-unit in ``text[start:end]``."""
+    """Every number-with-unit in ``text[start:end]``, and numbers with a bare 万/亿 (their unit
+    class BARE, or PERSON before a noun for people)."""
+    stop = len(text) if end is None else end
     out: list[Quantity] = []
-    for m in NUMBER_RE.finditer(text, start, len(text) if end is None else end):
+    for m in NUMBER_RE.finditer(text, start, stop):
         q = _to_quantity(text, m)
         if q is not None:
             out.append(q)
-    return out
+    taken = [(q.start, q.end) for q in out]
+    for m in BARE_RE.finditer(text, start, stop):
+        begin = m.start()
+        if begin > 0 and (_BAD_BEFORE.search(text[begin - 1]) and not _is_cjk(text[begin - 1])):
+            continue
+        if any(s < m.end() and begin < e for s, e in taken):
+            continue
+        number = Decimal(m.group("num")) * _MULTIPLIER[m.group("mult")]
+        end_of_number = m.end("mult")
+        unit_class = UnitClass.PERSON if m.group("people") else UnitClass.BARE
+        surface = text[begin:end_of_number]
+        value = -_float(number) if m.group("sign") else _float(number)
+        out.append(Quantity(begin, end_of_number, surface, value, unit_class, ""))
+    return sorted(out, key=lambda q: q.start)
 
 
 def _to_quantity(text: str, m: re.Match[str]) -> Quantity | None:

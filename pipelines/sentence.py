@@ -18,6 +18,8 @@ clauses and the figures read from it so far).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import re
 
 from pipelines.context import DEPARTMENT, EXCLUDED, FILLER, NEVER_PARTIAL, Candidate, Label, ParagraphState
@@ -61,6 +63,12 @@ class SentenceReader:
             self.run.drop(q, "个百分点是变化量")
             return
         lab = self.scope.label(q)
+        if q.unit_class is UnitClass.BARE:
+            resolved = self.bare_unit(q, lab)
+            if resolved is None:
+                self.run.drop(q, "数字后只有“万”或“亿”，看不出是人数还是金额")
+                return
+            q = resolved
         reason = self.excluded(q, lab)
         if reason:
             self.run.drop(q, reason)
@@ -77,6 +85,17 @@ class SentenceReader:
             self.scope.emit(fact)
         self.lists.read_same_as(q, lab, facts[0])
         self.scope.previous = (q, facts[-1], False)
+
+    def bare_unit(self, q: Quantity, lab: Label) -> Quantity | None:
+        """A number with a bare 万/亿 (参加新农合人口7.26亿): people or money as the measure named
+        right before it in its clause says, when it names only one of them."""
+        metrics = [t for t in lab.before if t.kind == "metric"]
+        if not metrics:
+            return None
+        kinds = set(metrics[-1].attr("metrics") or {}) & {UnitClass.PERSON.value, UnitClass.MONEY.value}
+        if len(kinds) != 1:
+            return None
+        return replace(q, unit_class=UnitClass(kinds.pop()))
 
     def excluded(self, q: Quantity, lab: Label) -> str | None:
         for t in self.scope.tokens:

@@ -182,3 +182,24 @@ def test_a_page_without_a_written_year_is_dated_by_its_date_line(text, year):
     from pipelines.extract import detect_report_year
 
     assert detect_report_year(text)[0] == year
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a bare 亿/万: the measure before it says people or money
+        ("截至9月底，全国参加新农合人口7.26亿，参合率为85.96%。", ("resident", "insured", 726000000)),
+        ("2018年全国基本医疗保险基金总支出1.76万亿。", ("all", "expenditure", 1760000000000)),
+        # before a noun for people it counts people
+        ("今年全州筹集合作医疗基金2286.05万元，19.65万农牧民参合。", ("resident", "insured", 196500)),
+    ],
+)
+def test_a_bare_wan_or_yi_takes_its_unit_from_the_words(extractor, text, expected):
+    facts = {(c.fund, c.metric, c.value) for c in extractor.extract(normalize_text(text), 2018).candidates}
+    assert expected in facts
+
+
+def test_a_bare_wan_without_a_measure_is_set_aside_with_the_reason(extractor):
+    extraction = extractor.extract("全县共计3.2万，同比增长5%。", 2018)
+    assert not extraction.candidates
+    assert any("只有“万”或“亿”" in d.reason for d in extraction.dropped)
