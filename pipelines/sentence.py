@@ -18,9 +18,8 @@ clauses and the figures read from it so far).
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import re
+from dataclasses import replace
 
 from pipelines.context import DEPARTMENT, EXCLUDED, FILLER, NEVER_PARTIAL, Candidate, Label, ParagraphState
 from pipelines.numbers import Quantity, UnitClass
