@@ -34,9 +34,10 @@ if ui.require_filters(f):
         both = both.filter(pl.col("fund") == fund)
         national = national.filter(pl.col("fund") == fund)
         bench = national if show_national else national.clear()
-        ui.chart(charts.per_capita_scatter(both, bench), "per_capita_scatter")
+        ui.chart(charts.per_capita_scatter(both, bench, f.regions), "per_capita_scatter")
         st.caption(
-            "每个点为一个地区的一个年度，点的大小表示参保人数；虚线为收支平衡线，线上方为支出大于收入。"
+            "每个点为一个地区的一个年度：颜色为地区，形状为险种，大小表示参保人数（标出参保人数最多的几个点，其余悬停查看）；"
+            "虚线为收支平衡线，线上方为支出大于收入。"
         )
         ui.marks_note()
         years = sorted(both["year"].unique().to_list(), reverse=True)

@@ -187,9 +187,12 @@ def test_the_scatter_legend_is_plain_too():
         income_per_capita=pl.lit(1046.7), expenditure_per_capita=pl.lit(1080.5), insured=pl.lit(592322.0)
     )
     fig = charts.per_capita_scatter(s, analysis.national_reference().clear())
-    resident = [t for t in fig.data if t.name == "居民医保"]
-    assert [t.showlegend for t in resident] == [None, False]
-    assert resident[0].marker.symbol == "circle" and list(resident[1].marker.symbol) == ["circle-open"]
+    # the region's legend item is plain; its point (the fund as its shape) is hollow where marked
+    (entry,) = [t for t in fig.data if t.legendgroup == DAOXIAN and t.showlegend is None]
+    (point,) = [t for t in fig.data if t.legendgroup == DAOXIAN and t.showlegend is False]
+    assert entry.marker.symbol == "circle" and entry.marker.color == point.marker.color
+    assert list(point.marker.symbol) == ["square-open"]  # 居民医保 is a square
+    assert entry.marker.color == settings().region_color(DAOXIAN)
 
 
 def test_more_than_eight_regions_keeps_the_eight_largest_and_names_the_rest():
@@ -414,3 +417,19 @@ def test_plotly_draws_them_as_the_figures_say(tmp_path):
             assert p - 0.5 <= p0 < p1 <= p + 0.5, (name, p, p0, p1)
     assert seen["balance_rate"]["hatched"] >= 2  # the estimated years, on the bars
     assert seen["people"]["yticks"] and not [t for t in seen["people"]["yticks"] if t.endswith(".00")]
+
+
+def test_the_scatter_names_only_its_largest_points_and_says_where_national_includes_maternity():
+    from dashboard.core import analysis
+
+    codes = [f"4309{i:02d}" for i in range(1, 11)]
+    s = series({c: {2024: 1.0} for c in codes}, set()).with_columns(
+        income_per_capita=pl.lit(1000.0),
+        expenditure_per_capita=pl.lit(900.0),
+        insured=pl.Series([1e4 * (i + 1) for i in range(len(codes))]),
+    )
+    national = analysis.national_reference().filter(pl.col("fund") == "employee", pl.col("year") >= 2019)
+    fig = charts.per_capita_scatter(s, national)
+    labels = [x for t in fig.data if t.showlegend is False for x in (t.text or ()) if x]
+    assert len(labels) == charts.SCATTER_LABELS  # the largest by insured, the rest on hover
+    assert "含生育保险" in fig.layout.title.subtitle.text

@@ -298,7 +298,7 @@ def growth_gap(ind: pl.DataFrame) -> tuple[int, float] | None:
 
 def national_reference(path: Path | None = None) -> pl.DataFrame:
     """National totals (统计公报) by year and fund: income, expenditure and insured, with the
-    per-capita figures, their status and sources."""
+    per-capita figures, their status and sources, and whether they include 生育保险."""
     path = path or settings().national_path
     raw = pl.read_csv(path, schema_overrides={"value": pl.Float64, "published_value": pl.Utf8})
     totals = raw.filter(
@@ -310,6 +310,10 @@ def national_reference(path: Path | None = None) -> pl.DataFrame:
         .then(pl.lit("已核实"))
         .otherwise(pl.lit("单一来源")),
         source=pl.col("source").str.split(" via ").list.first().unique().sort().str.join("；"),
+        # the bulletin's figure includes 生育保险 (its note says so; from 2019, the funds merged)
+        includes_maternity=(
+            pl.col("source").str.contains("含生育保险") & ~pl.col("source").str.contains("not labelled")
+        ).any(),
     )
     for col in ("income", "expenditure", "insured"):
         if col not in wide.columns:

@@ -21,6 +21,9 @@ from dashboard.core.units import Scale, scale_for
 FONT = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, Source Han Sans SC, sans-serif"
 DEFICIT_COLOR = "#C62828"
 LABELLED_POINTS = 12
+SCATTER_LABELS = 6  # the per-capita scatter names its largest points only (the rest on hover)
+# the fund as a marker's shape where a chart's colour is the region's
+FUND_SYMBOLS = {"employee": "circle", "resident": "square", "all": "triangle-up", "maternity": "star-square"}
 NATIONAL_COLOR = "#212121"
 BAR_SPAN = 0.8  # of a year: the bars of one year side by side, a gap of 0.2 year between years
 ESTIMATE_HATCH = "/"
@@ -476,9 +479,13 @@ def reserves_chart(s: pl.DataFrame, by: str, regions: Sequence[str] | None = Non
     return base_layout(fig, "累计结余可支付月数（累计结余 ÷ 月均支出）", note=note)
 
 
-def per_capita_scatter(s: pl.DataFrame, national: pl.DataFrame) -> go.Figure:
+def per_capita_scatter(
+    s: pl.DataFrame, national: pl.DataFrame, regions: Sequence[str] | None = None
+) -> go.Figure:
     """Income per insured person (x) against expenditure per insured person (y), one point per
-    region-year sized by insured count, with the break-even line y = x and the national figures."""
+    region-year sized by insured count, with the break-even line y = x and the national figures.
+    A region keeps its colour (as on every chart), the fund is the marker's shape; only the
+    LABELLED_POINTS largest points are named (the others on hover), so labels never pile up."""
     fig = go.Figure()
     values = [*s["income_per_capita"].to_list(), *s["expenditure_per_capita"].to_list()]
     values += [*national["income_per_capita"].to_list(), *national["expenditure_per_capita"].to_list()]
@@ -495,38 +502,61 @@ def per_capita_scatter(s: pl.DataFrame, national: pl.DataFrame) -> go.Figure:
         )
     )
     biggest = max([v for v in s["insured"].to_list() if v] or [1])
-    for fund, rows in s.group_by("fund", maintain_order=True):
-        code = str(fund[0])
-        color = settings().fund_color(code)
-        name = settings().fund_name(code)
-        open_ = _symbols(rows)
-        fig.add_trace(_legend_entry(code, name, color, "markers"))
+    named = set(
+        s.with_row_index("_i")
+        .sort("insured", descending=True, nulls_last=True)
+        .head(SCATTER_LABELS)["_i"]
+        .to_list()
+    )
+    colors = _colors(s, "region", regions)
+    indexed = s.with_row_index("_i")
+    for region, rows in indexed.group_by("region_code", maintain_order=True):
+        code = str(region[0])
+        color = colors[code]
+        fig.add_trace(_legend_entry(code, str(rows["region_name"][0]), color, "markers"))
+        for fund, part in rows.group_by("fund", maintain_order=True):
+            fund_code = str(fund[0])
+            shape = FUND_SYMBOLS.get(fund_code, "diamond")
+            name = settings().fund_name(fund_code)
+            fig.add_trace(
+                go.Scatter(
+                    x=part["income_per_capita"].to_list(),
+                    y=part["expenditure_per_capita"].to_list(),
+                    mode="markers+text",
+                    text=[
+                        f"{r['region_name']}{r['year']}" if r["_i"] in named else ""
+                        for r in part.iter_rows(named=True)
+                    ],
+                    textposition="top center",
+                    name=f"{rows['region_name'][0]}·{name}",
+                    legendgroup=code,
+                    showlegend=False,
+                    marker={
+                        "size": [14 + 36 * (v / biggest) ** 0.5 for v in part["insured"]],
+                        "color": color,
+                        "opacity": 0.8,
+                        "symbol": [f"{shape}-open" if m else shape for m in _marked(part)],
+                        "line": {"width": 2, "color": color},
+                    },
+                    customdata=[
+                        [r["region_name"], r["year"], r["insured"] / 1e4, _note(r)]
+                        for r in part.iter_rows(named=True)
+                    ],
+                    hovertemplate="%{customdata[0]} %{customdata[1]}年 "
+                    + name
+                    + "<br>人均收入 %{x:,.0f} 元<br>人均支出 %{y:,.0f} 元<br>参保 %{customdata[2]:,.2f} 万人%{customdata[3]}"
+                    "<extra></extra>",
+                )
+            )
+    for fund_code in dict.fromkeys(s["fund"].to_list()):  # the shapes' key
         fig.add_trace(
             go.Scatter(
-                x=rows["income_per_capita"].to_list(),
-                y=rows["expenditure_per_capita"].to_list(),
-                # name each point while they are few enough to read on a projector
-                mode="markers+text" if s.height <= LABELLED_POINTS else "markers",
-                text=[f"{r['region_name']}{r['year']}" for r in rows.iter_rows(named=True)],
-                textposition="top center",
-                name=name,
-                legendgroup=code,
-                showlegend=False,
-                marker={
-                    "size": [14 + 36 * (v / biggest) ** 0.5 for v in rows["insured"]],
-                    "color": color,
-                    "opacity": 0.8,
-                    "symbol": open_,
-                    "line": {"width": 2, "color": color},
-                },
-                customdata=[
-                    [r["region_name"], r["year"], r["insured"] / 1e4, _note(r)]
-                    for r in rows.iter_rows(named=True)
-                ],
-                hovertemplate="%{customdata[0]} %{customdata[1]}年 "
-                + name
-                + "<br>人均收入 %{x:,.0f} 元<br>人均支出 %{y:,.0f} 元<br>参保 %{customdata[2]:,.2f} 万人%{customdata[3]}"
-                "<extra></extra>",
+                x=[None],
+                y=[None],
+                mode="markers",
+                name=f"{settings().fund_name(fund_code)}（形状）",
+                marker={"symbol": FUND_SYMBOLS.get(fund_code, "diamond"), "size": 10, "color": "#616161"},
+                hoverinfo="skip",
             )
         )
     for fund, rows in national.group_by("fund", maintain_order=True):
@@ -570,7 +600,22 @@ def per_capita_scatter(s: pl.DataFrame, national: pl.DataFrame) -> go.Figure:
         text="线上方：支大于收",
         font={"color": DEFICIT_COLOR},
     )
-    return base_layout(fig, "人均基金收入与人均基金支出", height=560)
+    return base_layout(fig, "人均基金收入与人均基金支出", height=560, note=maternity_note(national))
+
+
+def maternity_note(national: pl.DataFrame) -> str | None:
+    """Where the national figures drawn include 生育保险 (the 统计公报 say so from 2019, when the
+    two funds were merged), a line saying so."""
+    if national.is_empty():
+        return None
+    if "includes_maternity" not in national.columns:
+        return None
+    merged = national.filter(pl.col("includes_maternity"))
+    years = sorted(set(merged["year"].to_list()))
+    if not years:
+        return None
+    span = f"{years[0]}年" if len(years) == 1 else f"{years[0]}–{years[-1]}年"
+    return f"全国职工医保{span}数据含生育保险（统计公报口径）"
 
 
 def per_capita_bars(s: pl.DataFrame, national: pl.DataFrame) -> go.Figure:
