@@ -3,7 +3,7 @@
 import polars as pl
 import streamlit as st
 
-from dashboard.core import analysis
+from dashboard.core import analysis, display
 from dashboard.core.settings import settings
 from dashboard.core.units import format_change, shared_scales
 from dashboard.web import data, filters, present, ui
@@ -58,7 +58,9 @@ if ui.require_filters(f):
             first_year=year - 1,
             last_year=year,
         )
-        for fund in [x for x in cfg.funds if x in f.funds]:
+        if present.active():  # the projector: the year's figures in one table, on one screen
+            ui.show_table(display.headline_table(mine.filter(pl.col("year") == year), list(f.funds)))
+        for fund in [x for x in cfg.funds if x in f.funds and not present.active()]:
             rows = mine.filter(pl.col("fund") == fund).sort("year")
             now = rows.filter(pl.col("year") == year)
             if now.is_empty():

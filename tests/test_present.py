@@ -181,3 +181,17 @@ def test_the_projector_shows_quality_tables_large_and_no_severity_control(entry,
     assert not [c for c in at.get("button_group") if c.label == "严重程度"]
     assert at.table, "on the projector the checks are a plain table in large type"
     assert any("font-size: 1.35rem" in h.proto.body for h in at.get("html"))
+
+
+def test_the_projector_overview_is_one_table_of_the_years_figures(entry, vouched_db, monkeypatch):
+    from conftest import start_app
+
+    monkeypatch.setenv("MEDFUND_DB", str(vouched_db))
+    at = start_app(entry, "pages/overview.py", present="1", region="431124")
+    assert not at.metric, "no cards on the projector: one table that fits the screen"
+    (table,) = at.table
+    frame = table.value
+    assert {"职工医保", "居民医保"} <= set(frame.index) and "可支付月数" in frame.columns
+    assert frame.loc["居民医保", "可支付月数"] == "3.9 个月"
+    money = [v for c in ("基金收入", "基金支出", "当期结余") for v in frame[c] if v != "—"]
+    assert {v.split(" ")[-1] for v in money} == {"亿元"}  # one unit for every amount

@@ -6,7 +6,7 @@ from __future__ import annotations
 import polars as pl
 
 from dashboard.core.settings import Indicator, settings
-from dashboard.core.units import format_value, scale_for
+from dashboard.core.units import format_value, scale_for, shared_scales
 from pipelines import codes
 
 
@@ -133,3 +133,24 @@ def facts_on_screen(table: pl.DataFrame) -> pl.DataFrame:
         pl.when(money).then(pl.col("数值") / 1e4).otherwise(pl.col("数值")).alias("数值"),
         pl.when(money).then(pl.lit("万元")).otherwise(pl.col("单位")).alias("单位"),
     )
+
+
+# the projector's one-screen overview: the figures a meeting looks at first
+PROJECTOR_HEADLINE = ("insured", "income", "expenditure", "balance", "balance_rate", "months_of_reserves")
+
+
+def headline_table(year_rows: pl.DataFrame, funds: list[str]) -> pl.DataFrame:
+    """One region's year as a table for the projector: a row per fund, a column per headline
+    figure, one unit per kind of figure (the 万元/亿元 of the largest amount)."""
+    cfg = settings()
+    rows = year_rows.filter(pl.col("fund").is_in(funds))
+    order = {f: i for i, f in enumerate(funds)}
+    rows = rows.sort(pl.col("fund").replace_strict(order, default=len(order)))
+    keys = [k for k in PROJECTOR_HEADLINE if k in rows.columns and not rows[k].is_null().all()]
+    # one unit per kind for the whole table: 1.48 亿元 beside −0.08 亿元, never −787.62 万元
+    scales = shared_scales((cfg.indicators[k].kind, v) for k in keys for v in rows[k])
+    columns = {"险种": [cfg.fund_name(f) for f in rows["fund"]]}
+    for key in keys:
+        spec = cfg.indicators[key]
+        columns[spec.name] = [scales[spec.kind].text(v) if v is not None else "—" for v in rows[key]]
+    return pl.DataFrame(columns)
