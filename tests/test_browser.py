@@ -557,3 +557,56 @@ def test_numbers_on_screen_trace_to_their_facts_and_quotes(
     assert ("430900", 2020, "assistance", "救助人数") in shown
     assert not any(f == "assistance" and label == "参保人数" for _, _, f, label in shown)
     assert len(traced) >= 10, traced
+
+
+# --- the 待核查 queue in the browser -----------------------------------------------------------
+
+
+def test_a_steward_clears_the_queue_and_the_figure_reaches_the_cards(
+    browser: Browser, tmp_path: Path, seeds_db: Path, monkeypatch
+):
+    import duckdb
+
+    from conftest import REPORTS, run_cli
+    from dashboard.core import auth
+
+    users = tmp_path / "users.json"
+    auth.add_user("alice", "correct-horse-battery", path=users)
+    monkeypatch.setenv(auth.USERS_ENV, str(users))
+    shutil.copyfile(seeds_db, tmp_path / DB_NAME)
+    # 益阳市 2019 职工医保 参保人数 374158 人 waits (its report's title names no year)
+    view = "region=430900&fund=employee&from=2019&to=2019"
+    with running_server(tmp_path) as s, new_tab(browser, s.url) as app:
+        app.open(f"/overview?{view}", "总览")
+        cards = dict(_cards_on_screen(app.page))
+        assert "参保人数" not in cards, cards
+        expect(app.page.get_by_text("待核查", exact=False).first).to_be_visible()
+
+        app.open(f"/corrections?{view}", "校核")
+        app.page.get_by_test_id("stExpander").get_by_text("校核人登录", exact=True).click()
+        app.page.get_by_label("用户名").first.fill("alice")
+        app.page.get_by_label("密码").first.fill("correct-horse-battery")
+        app.page.get_by_role("button", name="登录").first.click()
+        app.wait_for("校核")
+        for _ in range(40):  # one click a figure, until the view's queue is empty
+            if app.page.get_by_text("所选范围内没有待核查的数据").count():
+                break
+            app.page.get_by_role("button", name="确认").first.click()
+            app.wait_for("校核")
+        expect(app.page.get_by_text("所选范围内没有待核查的数据")).to_be_visible()
+        app.assert_sound()
+
+        app.open(f"/overview?{view}", "总览")
+        assert dict(_cards_on_screen(app.page)).get("参保人数") == "37.42 万人"
+
+        # a re-ingest reads the figure again as review; the confirmation stays in force
+        done = run_cli("ingest", "-q", "--db", str(s.db), str(REPORTS))
+        assert done.returncode == 0, done.stderr
+        app.open(f"/overview?{view}", "总览")
+        assert dict(_cards_on_screen(app.page)).get("参保人数") == "37.42 万人"
+    con = duckdb.connect(str(tmp_path / DB_NAME), read_only=True)
+    try:
+        actions = con.execute("SELECT DISTINCT action, author FROM correction").fetchall()
+    finally:
+        con.close()
+    assert actions == [("confirm", "alice")]
