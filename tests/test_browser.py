@@ -566,8 +566,8 @@ def test_a_steward_clears_the_queue_and_the_figure_reaches_the_cards(
     browser: Browser, tmp_path: Path, seeds_db: Path, monkeypatch
 ):
     import duckdb
-
     from conftest import REPORTS, run_cli
+
     from dashboard.core import auth
 
     users = tmp_path / "users.json"
