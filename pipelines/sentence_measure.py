@@ -199,13 +199,17 @@ class MeasureReader:
         return metric
 
     def bound_left(self, t: Token, left: list[Token]) -> bool:
-        """A bare 收入/支出 counts only right after a known word (not after 教育, 工资…), or as
-        a new list item after a figure (收入10.82亿元、支出10.65亿元)."""
+        """A bare 收入/支出 counts only right after a known word (not after 教育, 工资…), a year or
+        a period (1-12月支出), or as a new list item after a figure (收入10.82亿元、支出10.65亿元)."""
         start = left[-1].end if left else self.scope.clause_of(t.start)[0]
         figures = self.run.quantities_in(start, t.start)
         if figures:
             start = figures[-1].end
-        return bool(FILLER.match(self.text[start : t.start]))
+        gap = self.text[start : t.start]
+        # a period before it is no word of its own (2023年1-12月支出184818440.33元)
+        for cue in reversed(self.run.vocab.period_cues(self.text, start, t.start)):
+            gap = gap[: cue.start - start] + gap[cue.end - start :]
+        return bool(FILLER.match(gap))
 
     def bound_to_department(self, t: Token, left: list[Token]) -> bool:
         if left and left[-1].kind == "fund" and left[-1].attr("fund") == DEPARTMENT:
