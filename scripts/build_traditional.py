@@ -20,6 +20,9 @@ from pathlib import Path
 from zhconv import zhconv
 
 TABLE = Path(__file__).resolve().parents[1] / "pipelines" / "rules" / "traditional.txt"
+# Variant forms mirrors write that the MediaWiki table lacks (蓡保人數, 縂支出, 儅期結存, 毉療),
+# each seen in the real-text corpus (tests/corpus/)
+VARIANTS = {"蓡": "参", "縂": "总", "儅": "当", "毉": "医"}
 
 
 def _common(character: str) -> bool:
@@ -39,6 +42,7 @@ def one_to_one() -> dict[str, str]:
         for t, s in table.items()
         if len(t) == 1 and len(s) == 1 and t != s and unicodedata.name(t, "").startswith("CJK") and _common(s)
     }
+    pairs.update({t: s for t, s in VARIANTS.items() if t not in pairs})
     simplified = set(pairs.values())
     return {t: s for t, s in sorted(pairs.items()) if t not in simplified}
 
@@ -47,7 +51,7 @@ def main() -> None:
     pairs = one_to_one()
     TABLE.write_text(
         "# traditional → simplified, one character for one: line 2 maps to line 3 position by position\n"
-        "# (written by `python -m scripts.build_traditional` from zhconv's MediaWiki zh-cn table)\n"
+        "# (written by `python -m scripts.build_traditional` from zhconv's MediaWiki zh-cn table and its VARIANTS)\n"
         + "".join(pairs)
         + "\n"
         + "".join(pairs.values())
