@@ -74,7 +74,11 @@ def split_cells(text: str, start: int, end: int) -> list[Cell]:
     stripped = line.strip()
     if (m := _FUSED_ROW.match(stripped)) is not None:  # 基本医疗保险万人360.46
         lead = start + line.index(stripped)
-        return [Cell(lead + m.start(g), lead + m.end(g), m.group(g)) for g in ("label", "unit", "value")]
+        return [
+            Cell(lead + m.start(g), lead + m.end(g), m.group(g))
+            for g in ("label", "unit", "value")
+            if m.group(g)
+        ]
     splitter = _STRONG_SPLIT if _STRONG_SPLIT.search(line.strip()) else _SPACE_SPLIT
     cells: list[Cell] = []
     pos = 0

@@ -124,3 +124,15 @@ def test_a_bilingual_yearbook_table_ignores_its_english_cells(extractor):
     assert (2020, "employee", "insured", "total", "actual", 1085375) in facts
     assert (2021, "employee", "insured", "total", "actual", 1148343) in facts
     assert (2021, "employee", "insured", "active", "actual", 790000) in facts
+
+
+def test_a_table_with_single_spaces_between_its_cells(extractor):
+    text = (
+        "2025年1-3月某县基本医疗保险和生育保险主要指标\n指标名称 单位 指标数据\n一、参保人数 714385\n"
+        "1.职工基本医疗保险(含生育保险) 39412\n2.城乡居民基本医疗保险 674973\n"
+        "二、统筹基金收入 万元 22073.01\n1.职工基本医疗保险(含生育保险) 万元 3295.86\n"
+    )
+    facts = _read(extractor, text, 2025)
+    assert (2025, "all", "insured", "total", "partial", 714385) in facts
+    assert (2025, "resident", "insured", "total", "partial", 674973) in facts
+    assert (2025, "employee", "income", "pooled", "partial", 32958600) in facts
