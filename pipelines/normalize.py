@@ -63,6 +63,22 @@ _TITLE_END = re.compile(
 )
 
 
+PAGE_WORDS_FILE = Path(__file__).with_name("rules") / "page.yaml"
+
+
+@cache
+def _furniture() -> re.Pattern[str]:
+    import yaml
+
+    return re.compile(yaml.safe_load(PAGE_WORDS_FILE.read_text(encoding="utf-8"))["furniture"]["pattern"])
+
+
+def is_furniture(line: str) -> bool:
+    """A line of the web page around a report (索引号…, 您当前的位置…, a site's banner or a
+    company's greeting, a lone "-"): never the report's title (rules/page.yaml)."""
+    return bool(_furniture().search(line))
+
+
 TRADITIONAL_FILE = Path(__file__).with_name("rules") / "traditional.txt"
 # a text is traditional when this share of its Han characters exist only in traditional script
 # (a simplified report quoting a name such as 乾隆 or 於 stays as it is)

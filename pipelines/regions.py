@@ -52,6 +52,7 @@ from functools import cache
 from pathlib import Path
 
 from pipelines.normalize import is_cjk as _is_cjk
+from pipelines.normalize import is_furniture
 
 DEFAULT_CSV = Path(__file__).resolve().parents[1] / "data" / "regions" / "gb2260.csv"
 
@@ -436,7 +437,9 @@ def _title_spans(text: str) -> list[tuple[int, int]]:
     pos = 0
     for line in text[:2000].splitlines(keepends=True):
         stripped = line.strip()
-        if stripped:
+        if stripped and is_furniture(stripped):
+            pass  # the page around the report (您好:北京泰茂科技股份有限公司, 索引号…): not its title
+        elif stripped:
             if (
                 len(stripped) > _TITLE_MAX_CHARS
                 or stripped[-1] in "。；;：:"

@@ -17,20 +17,16 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
-from pathlib import Path
-
-import yaml
 
 from pipelines import segment
 from pipelines.context import COORDINATOR, YEAR_RE, Candidate, Dropped, Period, Section
+from pipelines.normalize import is_furniture
 from pipelines.numbers import Quantity, find_quantities
 from pipelines.segment import Paragraph
 from pipelines.vocab import Token, Vocabulary
 
 BRACKETED = re.compile(r"《[^》\n]{0,120}》|〔[^〕\n]{0,12}〕|\[[^\]\n]{0,12}\]")
 SHORT_LINE = 80  # headings, titles, captions and table headers are shorter
-PAGE_WORDS_FILE = Path(__file__).with_name("rules") / "page.yaml"
-_FURNITURE = re.compile(yaml.safe_load(PAGE_WORDS_FILE.read_text(encoding="utf-8"))["furniture"]["pattern"])
 _HEAD_LINES = 3  # a report's title is among its first lines (page furniture aside)
 
 
@@ -38,7 +34,7 @@ def head_lines(text: str, within: int = 2000) -> list[re.Match[str]]:
     """The first lines of ``text`` that can be its title: non-empty, not a portal's metadata or
     navigation (索引号…, 发布机构…, 您当前的位置…, a lone "-")."""
     lines = (m for m in re.finditer(r"[^\n]+", text[:within]) if m.group(0).strip())
-    return list(itertools.islice((m for m in lines if not _FURNITURE.search(m.group(0))), _HEAD_LINES))
+    return list(itertools.islice((m for m in lines if not is_furniture(m.group(0))), _HEAD_LINES))
 
 
 class DocumentRun:

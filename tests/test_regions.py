@@ -435,3 +435,12 @@ def test_a_local_paper_reprinting_national_figures_is_not_its_city(table: Region
 def test_a_local_papers_own_city_stands_when_nothing_else_names_one(table: RegionTable):
     text = "重庆日报讯 记者昨日获悉,2009年全市新型农村合作医疗参合率达到了92.63%。全市参合农民达2179.2万人。"
     assert detect_region(text, table).region.code == "500000"
+
+
+def test_a_sites_banner_naming_a_company_is_not_the_title(table: RegionTable):
+    text = (
+        "您好:北京泰茂科技股份有限公司\n\n欢迎来到泰茂医疗器械招标网\n\n当前位置: 行业动态> 政府动态\n"
+        "喀什地区2023年度医疗保险基金运行分析报告\n"
+        "2023年,喀什地区基本医疗保险参保449.5万人。"
+    )
+    assert detect_region(text, table).region.name == "喀什地区"

@@ -80,7 +80,7 @@ def _show(facts):
 def _table_words():
     import yaml
 
-    from pipelines.run import PAGE_WORDS_FILE
+    from pipelines.normalize import PAGE_WORDS_FILE
     from pipelines.tables import TABLE_WORDS_FILE
 
     return {
