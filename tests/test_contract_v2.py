@@ -164,3 +164,11 @@ def test_a_fourth_quarter_release_in_a_title_is_the_whole_year(extractor):
         extractor, "2025年全市医保基金运行情况\n2025年第四季度，全市职工医保基金支出1200万元。\n", 2025
     )
     assert facts == [(2025, "employee", "expenditure", "total", "partial", "第四季度", 12000000)]
+
+
+def test_a_budget_compared_with_is_the_budget_alone(extractor):
+    facts = _read(
+        extractor, "2024年度全市职工医保基金收入93261.05万元，占预算收入81139.88万元的114.94%。", 2024
+    )
+    assert (2024, "employee", "income", "total", "actual", None, 932610500) in facts
+    assert (2024, "employee", "income", "total", "budget", None, 811398800) in facts
