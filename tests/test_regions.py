@@ -444,3 +444,11 @@ def test_a_sites_banner_naming_a_company_is_not_the_title(table: RegionTable):
         "2023年,喀什地区基本医疗保险参保449.5万人。"
     )
     assert detect_region(text, table).region.name == "喀什地区"
+
+
+def test_a_sites_navigation_bullets_are_not_the_title(table: RegionTable):
+    text = (
+        "• 问政河北\n  • 古莲花池\n  • 白石山风景区\n当前位置: 健康新闻\n\n全国基本医疗保险参保率稳定在95%以上\n"
+        "来源: 人民网\n截至2022年底,全国基本医疗保险参保人数134592万人。"
+    )
+    assert detect_region(text, table).region.code == "100000"
