@@ -108,6 +108,16 @@ def con(seeds_db):
     connection.close()
 
 
+@pytest.fixture(scope="module")
+def vouched_con(vouched_db):
+    """The dashboard's in-memory copy of the seeds after a steward cleared the 待核查 queue."""
+    from dashboard.core import database
+
+    connection = database.open_database(str(vouched_db))
+    yield connection
+    connection.close()
+
+
 @pytest.fixture
 def db_path(seeds_db, tmp_path, monkeypatch) -> Path:
     """A writable copy of the seeds database for one test, which the app opens (MEDFUND_DB)."""

@@ -32,14 +32,9 @@ HEADLINE_COLUMNS = settings().headline
 
 
 @pytest.fixture(scope="module")
-def con(vouched_db):
-    """The dashboard's copy of the seeds after a steward cleared the 待核查 queue: decks and
-    workbooks hold vouched figures only (a fresh start's `review` figures are in none)."""
-    from dashboard.core import database
-
-    connection = database.open_database(str(vouched_db))
-    yield connection
-    connection.close()
+def con(vouched_con):
+    """Decks and workbooks hold vouched figures only: the seeds after the queue is cleared."""
+    return vouched_con
 
 
 @pytest.fixture(scope="module")

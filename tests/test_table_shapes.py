@@ -4,6 +4,8 @@ labels that name the measure of the rows below (一、参保人数), bilingual y
 
 from __future__ import annotations
 
+import pytest
+
 from pipelines.normalize import normalize_text
 
 
@@ -103,36 +105,45 @@ def test_a_row_written_without_separators_takes_its_measure_from_the_group_label
     }
 
 
-def test_a_group_label_naming_a_fund_still_governs_the_rows_below(extractor):
-    text = (
+# (text, report year, facts it must give): one shape of table each
+SHAPES = [
+    pytest.param(
         "某市医保基金2024年财务公开\n单位:万元\n城乡居民医疗 | |\n指标名称 | 金额 |\n"
-        "一、上年结余 | 354.15 |\n二、收入合计 | 8689.16 |\n1、基本医疗保险费收入 | 3646.49 |\n"
-    )
-    facts = _read(extractor, text, 2024)
-    assert (2024, "resident", "income", "total", "actual", 86891600) in facts
-    assert (2024, "resident", "income", "premium", "actual", 36464900) in facts
-
-
-def test_a_bilingual_yearbook_table_ignores_its_english_cells(extractor):
-    text = (
+        "一、上年结余 | 354.15 |\n二、收入合计 | 8689.16 |\n1、基本医疗保险费收入 | 3646.49 |\n",
+        2024,
+        {
+            (2024, "resident", "income", "total", "actual", 86891600),
+            (2024, "resident", "income", "premium", "actual", 36464900),
+        },
+        id="a group label naming a fund governs the rows below",
+    ),
+    pytest.param(
         "2017-2021年城镇职工参加基本医疗保险人员情况\n单位:人\n(person) |\n项 目 |\nItem |\n"
         "2020 |\n2021 |\n|\n|\n城镇职工参加医疗保险人数 |\nNumber of Contributors of Urban Staff and Workers |\n"
-        "1085375 |\n1148343 |\n在职职工人数 |\nNumber of Staff and Workers Contributors |\n"
-        "748000 |\n790000 |\n"
-    )
-    facts = _read(extractor, text, 2021)
-    assert (2020, "employee", "insured", "total", "actual", 1085375) in facts
-    assert (2021, "employee", "insured", "total", "actual", 1148343) in facts
-    assert (2021, "employee", "insured", "active", "actual", 790000) in facts
-
-
-def test_a_table_with_single_spaces_between_its_cells(extractor):
-    text = (
+        "1085375 |\n1148343 |\n在职职工人数 |\nNumber of Staff and Workers Contributors |\n748000 |\n790000 |\n",
+        2021,
+        {
+            (2020, "employee", "insured", "total", "actual", 1085375),
+            (2021, "employee", "insured", "total", "actual", 1148343),
+            (2021, "employee", "insured", "active", "actual", 790000),
+        },
+        id="a bilingual yearbook table without its English cells",
+    ),
+    pytest.param(
         "2025年1-3月某县基本医疗保险和生育保险主要指标\n指标名称 单位 指标数据\n一、参保人数 714385\n"
         "1.职工基本医疗保险(含生育保险) 39412\n2.城乡居民基本医疗保险 674973\n"
-        "二、统筹基金收入 万元 22073.01\n1.职工基本医疗保险(含生育保险) 万元 3295.86\n"
-    )
-    facts = _read(extractor, text, 2025)
-    assert (2025, "all", "insured", "total", "partial", 714385) in facts
-    assert (2025, "resident", "insured", "total", "partial", 674973) in facts
-    assert (2025, "employee", "income", "pooled", "partial", 32958600) in facts
+        "二、统筹基金收入 万元 22073.01\n1.职工基本医疗保险(含生育保险) 万元 3295.86\n",
+        2025,
+        {
+            (2025, "all", "insured", "total", "partial", 714385),
+            (2025, "resident", "insured", "total", "partial", 674973),
+            (2025, "employee", "income", "pooled", "partial", 32958600),
+        },
+        id="single spaces between cells",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "year", "expected"), SHAPES)
+def test_a_table_shape_gives_its_figures(extractor, text, year, expected):
+    assert expected <= _read(extractor, text, year)
