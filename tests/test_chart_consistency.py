@@ -432,4 +432,12 @@ def test_the_scatter_names_only_its_largest_points_and_says_where_national_inclu
     fig = charts.per_capita_scatter(s, national)
     labels = [x for t in fig.data if t.showlegend is False for x in (t.text or ()) if x]
     assert len(labels) == charts.SCATTER_LABELS  # the largest by insured, the rest on hover
+    # two years of one region: named once, at the latest
+    two_years = series({codes[0]: {2023: 1.0, 2024: 1.0}}, set()).with_columns(
+        income_per_capita=pl.lit(1000.0), expenditure_per_capita=pl.lit(900.0), insured=pl.lit(1e4)
+    )
+    named = [
+        x for t in charts.per_capita_scatter(two_years, national.clear()).data for x in (t.text or ()) if x
+    ]
+    assert len(named) == 1 and named[0].endswith("2024")
     assert "含生育保险" in fig.layout.title.subtitle.text

@@ -21,7 +21,7 @@ from dashboard.core.units import Scale, scale_for
 FONT = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, Source Han Sans SC, sans-serif"
 DEFICIT_COLOR = "#C62828"
 LABELLED_POINTS = 12
-SCATTER_LABELS = 6  # the per-capita scatter names its largest points only (the rest on hover)
+SCATTER_LABELS = 6  # the per-capita scatter names its largest regions only (the rest on hover)
 # the fund as a marker's shape where a chart's colour is the region's
 FUND_SYMBOLS = {"employee": "circle", "resident": "square", "all": "triangle-up", "maternity": "star-square"}
 NATIONAL_COLOR = "#212121"
@@ -485,7 +485,8 @@ def per_capita_scatter(
     """Income per insured person (x) against expenditure per insured person (y), one point per
     region-year sized by insured count, with the break-even line y = x and the national figures.
     A region keeps its colour (as on every chart), the fund is the marker's shape; only the
-    LABELLED_POINTS largest points are named (the others on hover), so labels never pile up."""
+    SCATTER_LABELS largest regions are named, once each at their latest year (the other points on
+    hover), so labels never pile up."""
     fig = go.Figure()
     values = [*s["income_per_capita"].to_list(), *s["expenditure_per_capita"].to_list()]
     values += [*national["income_per_capita"].to_list(), *national["expenditure_per_capita"].to_list()]
@@ -502,12 +503,10 @@ def per_capita_scatter(
         )
     )
     biggest = max([v for v in s["insured"].to_list() if v] or [1])
-    named = set(
-        s.with_row_index("_i")
-        .sort("insured", descending=True, nulls_last=True)
-        .head(SCATTER_LABELS)["_i"]
-        .to_list()
-    )
+    # a region is named once, at its latest year (its other years sit close by: hover for them),
+    # and only the SCATTER_LABELS largest regions are
+    latest = s.with_row_index("_i").sort("year").group_by("region_code", maintain_order=True).last()
+    named = set(latest.sort("insured", descending=True, nulls_last=True).head(SCATTER_LABELS)["_i"].to_list())
     colors = _colors(s, "region", regions)
     indexed = s.with_row_index("_i")
     for region, rows in indexed.group_by("region_code", maintain_order=True):
