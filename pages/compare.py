@@ -12,8 +12,9 @@ f = filters.active()
 ui.header("地区对比", f)
 
 if ui.require_filters(f):
-    c0, c1, c2, c3 = st.columns([1, 2, 2, 2])
-    ind = ui.level_filter(data.query("indicators", basis=f.basis, **f.params), c0, "compare_level")
+    ind, (c1, c2, c3) = ui.level_filter(
+        data.query("indicators", basis=f.basis, **f.params), [2, 2, 2], "compare_level"
+    )
     indicator = c1.selectbox(
         "指标", list(cfg.indicators), format_func=lambda k: cfg.indicators[k].name, key="compare_indicator"
     )

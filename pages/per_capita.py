@@ -13,8 +13,10 @@ f = filters.active()
 ui.header("人均收支", f, "人均基金收入 = 基金收入 ÷ 参保人数；人均基金支出 = 基金支出 ÷ 参保人数。")
 
 if ui.require_filters(f):
-    c0, c1, c2 = st.columns([1, 2, 3])  # on the projector (present.control): first fund, national shown
-    ind = ui.level_filter(data.query("indicators", basis=f.basis, **f.params), c0, "per_capita_level")
+    # on the projector (present.control): the level with most regions, the first fund, national shown
+    ind, (c1, c2) = ui.level_filter(
+        data.query("indicators", basis=f.basis, **f.params), [2, 3], "per_capita_level"
+    )
     both = analysis.per_capita(ind)
     national = analysis.national_reference().filter(
         pl.col("fund").is_in(list(f.funds)),

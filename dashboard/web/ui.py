@@ -74,17 +74,17 @@ def awaiting_review(f: Filters) -> None:
     c2.page_link(page_path("corrections"), label=f"去核查（{n}）", icon=":material/fact_check:")
 
 
-def level_filter(ind: pl.DataFrame, column, key: str) -> pl.DataFrame:
-    """The regions of one level (省级 / 市级 / 县级), chosen where the view holds several; the
-    level with the most regions first."""
+def level_filter(ind: pl.DataFrame, widths: list[int], key: str) -> tuple[pl.DataFrame, list]:
+    """The regions of one level (省级 / 市级 / 县级), chosen where the view holds several (the
+    level with the most regions first), and the row of columns of ``widths`` for the page's
+    other controls — with a narrow first one for the choice only when there is one to make."""
     present_levels = analysis.levels(ind)
-    if len(present_levels) <= 1:
-        return ind
-    level = present.control(
-        present_levels[0],
-        lambda: column.selectbox("级别", present_levels, format_func=codes.names("level").get, key=key),
-    )
-    return ind.filter(pl.col("region_level") == level)
+    if len(present_levels) <= 1 or present.active():
+        level = present_levels[0] if present_levels else None
+        return (ind if level is None else ind.filter(pl.col("region_level") == level)), st.columns(widths)
+    first, *rest = st.columns([1, *widths])
+    level = first.selectbox("级别", present_levels, format_func=codes.names("level").get, key=key)
+    return ind.filter(pl.col("region_level") == level), rest
 
 
 def empty(message: str) -> None:
