@@ -58,37 +58,41 @@ if ui.require_filters(f):
             first_year=year - 1,
             last_year=year,
         )
-        if present.active():  # the projector: the year's figures in one table, on one screen
+        # the projector: the year's figures in one table, on one screen; a desk: cards by fund
+        if present.active():
             ui.show_table(display.headline_table(mine.filter(pl.col("year") == year), list(f.funds)))
-        for fund in [x for x in cfg.funds if x in f.funds and not present.active()]:
-            rows = mine.filter(pl.col("fund") == fund).sort("year")
-            now = rows.filter(pl.col("year") == year)
-            if now.is_empty():
-                continue
-            st.markdown(f"#### {cfg.funds[fund].name}")
-            cards = st.columns(4)
-            found = [(k, c) for k in cfg.headline if (c := analysis.card(rows, k, year)) is not None]
-            scales = shared_scales((cfg.indicators[k].kind, c.value) for k, c in found)  # one unit a block
-            shown = 0
-            for key, c in found:
-                spec = cfg.indicators[key]
-                flag = "（预计）" if c.estimated else "（推算）" if c.derived else ""
-                change = format_change(c.value, c.previous, spec.kind, scales[spec.kind])
-                cards[shown % 4].metric(
-                    spec.name + flag,
-                    scales[spec.kind].text(c.value),
-                    delta=change,
-                    delta_color="off" if key == "expenditure" else "normal",
-                    delta_description="较上年" if change else None,
-                    chart_data=c.trend if len(c.trend) > 1 else None,
-                    border=True,
-                    help="较上年变化：比率与月数为差值，其余为增长率。"
-                    + ("" if c.previous is not None else "上年未披露。"),
-                )
-                shown += 1
-            if shown == 0:
-                ui.empty(f"{year}年{cfg.fund_name(fund)}没有可显示的指标。")
-            ui.sources(sources.filter(pl.col("fund") == fund), f"{cfg.fund_name(fund)}数据来源")
+        else:
+            for fund in [x for x in cfg.funds if x in f.funds]:
+                rows = mine.filter(pl.col("fund") == fund).sort("year")
+                now = rows.filter(pl.col("year") == year)
+                if now.is_empty():
+                    continue
+                st.markdown(f"#### {cfg.funds[fund].name}")
+                cards = st.columns(4)
+                found = [(k, c) for k in cfg.headline if (c := analysis.card(rows, k, year)) is not None]
+                scales = shared_scales(
+                    (cfg.indicators[k].kind, c.value) for k, c in found
+                )  # one unit a block
+                shown = 0
+                for key, c in found:
+                    spec = cfg.indicators[key]
+                    flag = "（预计）" if c.estimated else "（推算）" if c.derived else ""
+                    change = format_change(c.value, c.previous, spec.kind, scales[spec.kind])
+                    cards[shown % 4].metric(
+                        spec.name + flag,
+                        scales[spec.kind].text(c.value),
+                        delta=change,
+                        delta_color="off" if key == "expenditure" else "normal",
+                        delta_description="较上年" if change else None,
+                        chart_data=c.trend if len(c.trend) > 1 else None,
+                        border=True,
+                        help="较上年变化：比率与月数为差值，其余为增长率。"
+                        + ("" if c.previous is not None else "上年未披露。"),
+                    )
+                    shown += 1
+                if shown == 0:
+                    ui.empty(f"{year}年{cfg.fund_name(fund)}没有可显示的指标。")
+                ui.sources(sources.filter(pl.col("fund") == fund), f"{cfg.fund_name(fund)}数据来源")
         ui.marks_note()
 
         st.subheader("提示", anchor="alerts")

@@ -365,8 +365,7 @@ def _first_statements(facts: list[Fact], extraction: Extraction) -> tuple[list[F
     sum counts a quote twice."""
     surfaces = {q.end: q.surface for q in extraction.quantities}
     seen: set[tuple] = set()
-    kept: list[Fact] = []
-    repeats: list[DroppedFigure] = []
+    repeats: list[Fact] = []
     for fact in sorted(facts, key=lambda f: (f.start, f.end)):
         key = (
             fact.region_code,
@@ -378,23 +377,22 @@ def _first_statements(facts: list[Fact], extraction: Extraction) -> tuple[list[F
             fact.period,
             fact.value,
         )
-        if key not in seen:
-            seen.add(key)
-            kept.append(fact)
-            continue
-        repeats.append(
-            DroppedFigure(
-                doc_id=fact.doc_id,
-                reason=_REPEATED,
-                quote=fact.quote,
-                start=fact.start,
-                end=fact.end,
-                value=fact.value,
-                surface=surfaces.get(fact.end, fact.quote),
-            )
+        (repeats if key in seen else []).append(fact)
+        seen.add(key)
+    dropped = [
+        DroppedFigure(
+            doc_id=f.doc_id,
+            reason=_REPEATED,
+            quote=f.quote,
+            start=f.start,
+            end=f.end,
+            value=f.value,
+            surface=surfaces.get(f.end, f.quote),
         )
-    order = {id(f): i for i, f in enumerate(facts)}
-    return sorted(kept, key=lambda f: order[id(f)]), repeats
+        for f in repeats
+    ]
+    repeated = {id(f) for f in repeats}
+    return [f for f in facts if id(f) not in repeated], dropped
 
 
 _CONTEXT = 24  # characters of a number's line quoted before it (a table cell shows them whole)

@@ -436,19 +436,18 @@ def _title_spans(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     pos = 0
     for line in text[:2000].splitlines(keepends=True):
+        start, pos = pos, pos + len(line)
         stripped = line.strip()
-        if stripped and is_furniture(stripped):
-            pass  # the page around the report (您好:北京泰茂科技股份有限公司, 索引号…): not its title
-        elif stripped:
-            if (
-                len(stripped) > _TITLE_MAX_CHARS
-                or stripped[-1] in "。；;：:"
-                or _BODY_START_RE.match(stripped)
-                or len(spans) >= _TITLE_LINES
-            ):
-                break
-            spans.append((pos, pos + len(line)))
-        pos += len(line)
+        if not stripped or is_furniture(stripped):
+            continue  # a blank line, or the page around the report (索引号…, a site's banner)
+        if (
+            len(stripped) > _TITLE_MAX_CHARS
+            or stripped[-1] in "。；;：:"
+            or _BODY_START_RE.match(stripped)
+            or len(spans) >= _TITLE_LINES
+        ):
+            break
+        spans.append((start, pos))
     return spans
 
 

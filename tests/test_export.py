@@ -230,3 +230,26 @@ def test_scope_table_counts_per_region(view):
     assert table["地区"].to_list() == ["道县（湖南省永州市）", "宁县（甘肃省庆阳市）"]
     assert table["原文数据（条）"].sum() == view.facts.height
     assert table["指标（地区·年度·险种）"].sum() == view.indicators.height
+
+
+def test_people_helped_by_medical_assistance_are_named_so_in_the_facts_table():
+    facts = pl.DataFrame(
+        {
+            "region_name": ["益阳市"] * 2,
+            "region_code": ["430900"] * 2,
+            "year": [2020, 2020],
+            "fund": ["assistance", "employee"],
+            "metric": ["insured", "insured"],
+            "item": ["total"] * 2,
+            "basis": ["estimate", "actual"],
+            "value": [328000.0, 388079.0],
+            "unit": ["person"] * 2,
+            "derived": [False, False],
+            "confidence": ["review", "high"],
+            "confidence_reasons": ["年份由正文推断", None],
+            "quote": ["全市共纳入城乡居民医疗救助32.80万人", "参保人数388079人"],
+            "file_name": ["004.txt"] * 2,
+            "fact_id": ["a", "b"],
+        }
+    )
+    assert list(export.facts_table(facts)["指标"]) == ["救助人数", "参保人数"]

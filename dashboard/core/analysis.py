@@ -189,6 +189,11 @@ STATED_VS_COMPUTED = frozenset(
 )
 
 
+# the overview's alert groups, in order: how the fund runs, then figures that disagree, then
+# the reading itself
+ALERT_GROUPS = {"fund": "基金运行", "disagreement": "数值核对", "quality": "数据质量"}
+
+
 def alerts(ind: pl.DataFrame, checks: pl.DataFrame) -> list[Alert]:
     """The alerts for one region and year: deficits, reserves outside the reasonable band,
     stated figures that disagree with computed ones, and data-quality findings."""
@@ -249,11 +254,6 @@ def alerts(ind: pl.DataFrame, checks: pl.DataFrame) -> list[Alert]:
     order = codes.order("severity")
     groups = {group: i for i, group in enumerate(ALERT_GROUPS)}
     return sorted(found, key=lambda a: (groups[alert_group(a)], order.get(a.severity, len(order))))
-
-
-# the overview's alert groups, in order: how the fund runs, then figures that disagree, then
-# the reading itself
-ALERT_GROUPS = {"fund": "基金运行", "disagreement": "数值核对", "quality": "数据质量"}
 
 
 def alert_group(alert: Alert) -> str:

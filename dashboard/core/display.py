@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import polars as pl
 
+from dashboard.core import export
 from dashboard.core.settings import Indicator, settings
-from dashboard.core.units import format_value, scale_for, shared_scales
+from dashboard.core.units import format_fact, format_value, scale_for, shared_scales
 from pipelines import codes
 
 
@@ -154,3 +155,23 @@ def headline_table(year_rows: pl.DataFrame, funds: list[str]) -> pl.DataFrame:
         spec = cfg.indicators[key]
         columns[spec.name] = [scales[spec.kind].text(v) if v is not None else "—" for v in rows[key]]
     return pl.DataFrame(columns)
+
+
+def awaiting_table(rows: pl.DataFrame) -> pl.DataFrame:
+    """The 待核查 queue for people: where, what, the value in its unit, why it waits."""
+    return rows.select(
+        pl.col("region_name").alias("地区"),
+        pl.col("year").alias("年度"),
+        pl.col("fund").replace_strict(codes.names("fund"), default=pl.col("fund")).alias("险种"),
+        export.metric_names().alias("指标"),
+        *(
+            pl.col(kind).replace_strict(codes.names(kind), default=pl.col(kind)).alias(name)
+            for kind, name in (("item", "分项"), ("basis", "口径"))
+        ),
+        pl.struct("value", "unit")
+        .map_elements(lambda r: format_fact(r["value"], r["unit"]), return_dtype=pl.String)
+        .alias("数值"),
+        pl.col("confidence_reasons").fill_null("").alias("待核查原因"),
+        pl.col("quote").alias("原文"),
+        pl.col("report_name").alias("报告"),
+    )

@@ -78,6 +78,20 @@ def _names(column: str, mapping: Mapping[str, str]) -> pl.Expr:
     return pl.col(column).replace_strict(dict(mapping), default=pl.col(column))
 
 
+def metric_name(fund: str, metric: str) -> str:
+    """A fact's measure in Chinese; the people a 医疗救助 fund helps are 救助人数, never 参保人数."""
+    if fund == "assistance" and metric == "insured":
+        return settings().indicators["assisted"].name
+    return codes.name("metric", metric)
+
+
+def metric_names() -> pl.Expr:
+    """metric_name of each row (its fund and metric columns)."""
+    return pl.struct("fund", "metric").map_elements(
+        lambda r: metric_name(r["fund"], r["metric"]), return_dtype=pl.String
+    )
+
+
 def facts_table(facts: pl.DataFrame) -> pl.DataFrame:
     """Facts with Chinese headers; values stay numbers in base units (元, 人, 人次, %); how sure
     the reading is (可信 / 待核查) with the reasons in Chinese."""
@@ -86,7 +100,7 @@ def facts_table(facts: pl.DataFrame) -> pl.DataFrame:
         pl.col("region_code").alias("区划代码"),
         pl.col("year").alias("年度"),
         _names("fund", codes.names("fund")).alias("险种"),
-        _names("metric", codes.names("metric")).alias("指标"),
+        metric_names().alias("指标"),
         _names("item", codes.names("item")).alias("分项"),
         _names("basis", codes.names("basis")).alias("口径"),
         pl.col("value").alias("数值"),

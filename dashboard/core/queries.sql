@@ -69,15 +69,6 @@ WHERE f.confidence = 'review'
   AND f.year BETWEEN $first_year AND $last_year
 ORDER BY f.region_code, f.year, f.doc_id, f.quote_start;
 
--- name: awaiting_review_count
--- How many figures within the filters wait for a steward (each page says so, with a link).
-SELECT count(*) AS n
-FROM facts f
-WHERE f.confidence = 'review'
-  AND list_contains($regions, f.region_code)
-  AND list_contains($funds, f.fund)
-  AND f.year BETWEEN $first_year AND $last_year;
-
 -- name: facts_by_id
 SELECT f.fact_id, f.region_code, f.region_name, f.year, f.fund, f.metric, f.item, f.basis, f.value, f.unit,
        f.derived, f.quote, f.quote_start, f.quote_end, f.doc_id, d.report_name, d.file_name, f.origin, f.correction_id

@@ -91,6 +91,22 @@ def format_change(
     return f"{100 * (current / previous - 1):+.1f}%"
 
 
+# The kind of number each stored unit (codes.yaml units) holds, for showing a fact's value.
+UNIT_KIND: dict[str, Kind] = {
+    "yuan": Kind.money,
+    "person": Kind.people,
+    "visit": Kind.visits,
+    "percent": Kind.rate,
+    "month": Kind.months,
+    "yuan_per_person": Kind.per_capita,
+}
+
+
+def format_fact(value: float | None, unit: str) -> str:
+    """A fact's value on its own, in the unit its size calls for (32.80万人, 6.24 亿元, 380 元)."""
+    return format_value(value, UNIT_KIND[unit])
+
+
 # Units a steward may type a figure in, per stored unit (factor to the base unit).
 INPUT_UNITS: dict[str, dict[str, float]] = {
     "yuan": {"万元": 1e4, "亿元": 1e8, "元": 1.0},

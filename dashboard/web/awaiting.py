@@ -6,42 +6,17 @@ from __future__ import annotations
 
 from typing import Any
 
-import polars as pl
 import streamlit as st
 
-from dashboard.core import auth, stewardship, trace
+from dashboard.core import auth, display, export, stewardship, trace
 from dashboard.core.scope import Filters
-from dashboard.core.units import scale_for
+from dashboard.core.units import format_fact
 from dashboard.web import correcting, data, ui
 from pipelines import codes
 
 CONFIRMED = "核对原文无误"  # the reason recorded by one-click 确认
 REJECTED = "核对原文：不是这一数据或识别有误"  # … and by one-click 驳回
 _TABLE = "awaiting_table"
-_KIND = {"yuan": "money", "person": "people", "visit": "visits", "percent": "rate", "month": "months"}
-
-
-def queue_table(rows: pl.DataFrame) -> pl.DataFrame:
-    """The queue for people: where, what, the value as written in its unit, why it waits."""
-    return rows.select(
-        pl.col("region_name").alias("地区"),
-        pl.col("year").alias("年度"),
-        pl.col("fund").replace_strict(codes.names("fund"), default=pl.col("fund")).alias("险种"),
-        pl.col("metric").replace_strict(codes.names("metric"), default=pl.col("metric")).alias("指标"),
-        pl.col("item").replace_strict(codes.names("item"), default=pl.col("item")).alias("分项"),
-        pl.col("basis").replace_strict(codes.names("basis"), default=pl.col("basis")).alias("口径"),
-        pl.struct("value", "unit").map_elements(_value_text, return_dtype=pl.String).alias("数值"),
-        pl.col("confidence_reasons").fill_null("").alias("待核查原因"),
-        pl.col("quote").alias("原文"),
-        pl.col("report_name").alias("报告"),
-    )
-
-
-def _value_text(row: dict[str, Any]) -> str:
-    kind = _KIND.get(row["unit"])
-    if kind is None:  # 元/人: a standard, shown as it is
-        return f"{row['value']:,.2f} {codes.name('unit', row['unit'])}"
-    return scale_for(kind, [row["value"]]).text(row["value"])
 
 
 def show(editor: auth.Editor | None, f: Filters) -> None:
@@ -56,7 +31,7 @@ def show(editor: auth.Editor | None, f: Filters) -> None:
         "选中一行查看原文；校核人可一键确认（Y）或驳回（N），也可更正。"
     )
     picked = st.dataframe(
-        queue_table(rows),
+        display.awaiting_table(rows),
         hide_index=True,
         width="stretch",
         height=min(38 + 35 * rows.height, 320),
@@ -73,8 +48,8 @@ def _figure(editor: auth.Editor | None, fact: dict[str, Any]) -> None:
     with st.container(border=True):
         st.markdown(
             f"**{ui.plain(fact['region_name'])} {fact['year']}年 {codes.name('fund', fact['fund'])} "
-            f"{codes.name('metric', fact['metric'])}（{codes.name('item', fact['item'])}）："
-            f"{_value_text(fact)}**"
+            f"{export.metric_name(fact['fund'], fact['metric'])}（{codes.name('item', fact['item'])}）："
+            f"{format_fact(fact['value'], fact['unit'])}**"
         )
         st.caption("待核查原因：" + ui.plain(fact["confidence_reasons"] or "未说明"))
         text = data.query("document_text", doc_id=fact["doc_id"])["text"][0]

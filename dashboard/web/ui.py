@@ -64,7 +64,7 @@ def header(title: str, f: Filters | None, note: str | None = None, basis: bool =
 def awaiting_review(f: Filters) -> None:
     """How many figures of the view wait for a steward, with the way to the 待核查 queue: until
     confirmed they are in no chart, card, ranking, deck or workbook."""
-    n = int(data.query("awaiting_review_count", **f.params)["n"][0])
+    n = data.query("awaiting_review", **f.params).height
     if n == 0:
         return
     c1, c2 = st.columns([5, 1], vertical_alignment="center")
