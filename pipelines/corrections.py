@@ -18,6 +18,7 @@ import duckdb
 import polars as pl
 from pydantic import ValidationError
 
+from pipelines import indicators
 from pipelines.models import METRIC_UNIT, Correction, CorrectionAction, Fact, Metric
 from pipelines.store import transaction
 
@@ -105,6 +106,7 @@ def _insert(con: duckdb.DuckDBPyConnection, correction: Correction) -> Correctio
             f"INSERT INTO correction ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})",
             [row[c] for c in columns],
         )
+        indicators.refresh(con, indicators.regions_of_documents(con, [correction.doc_id]))
     return correction
 
 

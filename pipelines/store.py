@@ -47,7 +47,7 @@ from typing import Any, NamedTuple
 import duckdb
 import polars as pl
 
-from pipelines import confidence
+from pipelines import confidence, indicators
 from pipelines.models import CheckResult, Document, DroppedFigure, Fact, Rejection
 
 SQL_DIR = Path(__file__).with_name("sql")
@@ -204,6 +204,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
             )
         for name in VIEW_FILES:
             con.execute((SQL_DIR / name).read_text(encoding="utf-8"))
+        indicators.rebuild(con)  # definitions may have changed: the stored indicators whole
     return [m.version for m in pending]
 
 
@@ -264,7 +265,7 @@ def _create(path: Path) -> None:
     (and this one is dropped).  An empty file at `path` (never a database) is replaced."""
     for leftover in path.parent.glob(f"{glob.escape(path.name)}.building-*"):
         pid = leftover.name.rsplit("-", 1)[1].removesuffix(".wal")
-        if pid.isdigit() and not _alive(int(pid)):  # left by a process that was killed
+        if pid.isdigit() and not process_alive(int(pid)):  # left by a process that was killed
             leftover.unlink(missing_ok=True)
     building = path.with_name(f"{path.name}.building-{os.getpid()}")
     try:
@@ -294,7 +295,7 @@ def _wal(path: Path) -> Path:
     return path.with_name(path.name + ".wal")
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -392,6 +393,7 @@ def replace_documents(
     )
     now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
     with transaction(con):
+        touched = indicators.regions_of_documents(con, ids)
         if previous:  # re-ingest: the new reading replaces the old one whole
             for table in DOCUMENT_TABLES:
                 con.execute(f"DELETE FROM {table} WHERE list_contains(?, doc_id)", [list(previous)])
@@ -401,6 +403,7 @@ def replace_documents(
         _insert_frame(con, "rejections", pl.concat([_rejection_frame(r.rejections) for r in batch]))
         _insert_frame(con, "checks", pl.concat([_check_frame(r.checks) for r in batch]))
         _insert_frame(con, "dropped", pl.concat([_dropped_frame(r.dropped) for r in batch]))
+        indicators.refresh(con, touched | indicators.regions_of_documents(con, ids))
 
 
 def _report_row(doc: Document, version: str, ingested_at: datetime) -> dict[str, Any]:
@@ -542,8 +545,10 @@ def remove_document(con: duckdb.DuckDBPyConnection, doc_id: str, reason: str, au
     file_name, n_facts = rows[0]
     now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
     with transaction(con):
+        touched = indicators.regions_of_documents(con, [doc_id])
         for table in DOCUMENT_TABLES:
             con.execute(f"DELETE FROM {table} WHERE doc_id = ?", [doc_id])
+        indicators.refresh(con, touched)
         con.execute(
             "INSERT INTO report_removal VALUES (?, ?, ?, ?, ?, ?)",
             [doc_id, file_name, n_facts, reason, author, now],

@@ -33,7 +33,7 @@ import duckdb
 import numpy as np
 import polars as pl
 
-from pipelines import store
+from pipelines import indicators, store
 from pipelines.checks import default_config, label, wan
 from pipelines.models import METRIC_UNIT, Metric
 from pipelines.regions import DEFAULT_CSV
@@ -676,6 +676,7 @@ def generate(
         try:
             with store.transaction(con):
                 counts = {name: _insert(con, name, frame) for name, frame in tables.items()}
+                indicators.rebuild(con)  # the stored indicators, as an ingest would have written them
             con.execute("CHECKPOINT")
         finally:
             con.close()

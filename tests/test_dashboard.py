@@ -486,7 +486,7 @@ def test_a_file_from_an_earlier_version_gets_the_new_schema_when_opened(seeds_db
     loaded.close()
 
 
-def test_the_in_memory_copy_holds_what_the_files_views_answer(seeds_db, tmp_path):
+def test_the_read_connection_answers_what_the_files_views_answer(seeds_db, tmp_path):
     """open_database re-creates three indicator views in memory over copied values: the same
     rows as the file's own views (a cross-report check included)."""
     from pipelines import store
@@ -522,8 +522,14 @@ def test_the_in_memory_copy_holds_what_the_files_views_answer(seeds_db, tmp_path
         mine = memory.sql("SELECT * FROM cross_checks ORDER BY ALL").fetchall()
         assert mine == on_file.sql("SELECT * FROM indicator_checks ORDER BY ALL").fetchall()
         assert any(row[4] == "cumulative_roll_forward" for row in mine)
-        left = {r[0] for r in memory.sql("SELECT table_name FROM information_schema.tables").fetchall()}
-        assert "indicator_values_by_basis" not in left and "indicator_checks" not in left
+        # nothing is computed on open: the app's own catalog holds views over the snapshot (and the
+        # region table), no indicator table or view of its own
+        own = memory.sql(
+            "SELECT table_name, table_type FROM information_schema.tables WHERE table_catalog = 'memory'"
+        )
+        kinds = dict(own.fetchall())
+        assert kinds.pop("region_table") == "BASE TABLE"
+        assert set(kinds.values()) == {"VIEW"} and "ind" in kinds and "indicator_values_by_basis" not in kinds
     finally:
         memory.close()
         on_file.close()

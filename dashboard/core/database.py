@@ -1,9 +1,9 @@
 """The dashboard's database access, without Streamlit: the read connection and named queries.
 
-The MedFund file is attached read-only, what the pages read (the indicator views
-materialised, facts, checks, rejections, numbers set aside, reports without their text) is copied into an
-in-memory database, and the file is detached again: the app holds no lock on it while it
-is idle, so a command-line ingest can run beside it.  Each version of the file (its size and
+A private snapshot of the MedFund file is attached read-only and what the pages read (the
+indicators stored at ingest, facts, checks, rejections, numbers set aside, reports without their
+text) is offered as views over it: the app holds no lock on the file itself, so a command-line
+ingest can run beside it.  Each version of the file (its size and
 modification time) is loaded once; a re-ingest changes the file and the next query reloads
 it.  A report's full text is read on demand through a short read-only connection.  The
 Streamlit layer (dashboard.web.data) caches one connection per version and each query.
@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import tempfile
+import uuid
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -26,41 +29,26 @@ DEFAULT_DB = ROOT / "data" / "medfund.duckdb"
 REGIONS_CSV = ROOT / "data" / "regions" / "gb2260.csv"
 QUERIES_FILE = Path(__file__).with_name("queries.sql")
 
-# The indicator views that only read indicator_values_by_basis, re-created in memory over its
-# rows copied once (the file's views would each compute it again: three times for the checks).
-_OVER_VALUES = ("indicator_values", "indicators_by_basis", "indicator_checks")
-
-
-def _indicator_views(names: tuple[str, ...] = _OVER_VALUES) -> tuple[str, ...]:
-    """The CREATE statements of ``names`` as pipelines/sql/indicators.sql writes them."""
-    text = (store.SQL_DIR / "indicators.sql").read_text(encoding="utf-8")
-    found = list(re.finditer(r"CREATE OR REPLACE VIEW (\w+)", text))
-    ends = [m.start() for m in found[1:]] + [len(text)]
-    statements = {m.group(1): text[m.start() : end] for m, end in zip(found, ends, strict=True)}
-    return tuple(statements[name] for name in names)
-
-
-_MATERIALISE = (
-    "CREATE TABLE indicator_values_by_basis AS SELECT * FROM src.indicator_values_by_basis",
-    *_indicator_views(),
-    "CREATE TABLE ind AS SELECT * FROM indicators_by_basis WHERE view_basis <> 'any'",
-    "CREATE TABLE ind_values AS SELECT * FROM indicator_values_by_basis WHERE view_basis <> 'any'",
+# What the pages read, as views over a private snapshot of the file (attached as `src`).
+_READ_VIEWS = (
+    # the indicators as stored at ingest (pipelines/indicators.py): read, never computed here
+    "CREATE VIEW ind AS SELECT * FROM src.indicator_store WHERE view_basis <> 'any'",
+    "CREATE VIEW ind_values AS SELECT * FROM src.indicator_value_store WHERE view_basis <> 'any'",
     # a report is named by its region, year and title (from its text; else its kind), never by
     # its file name alone (often a hash)
-    "CREATE TABLE docs AS SELECT * EXCLUDE (text), "
+    "CREATE VIEW docs AS SELECT * EXCLUDE (text), "
     "concat_ws(' · ', concat_ws(' ', region_name, report_year || '年'), coalesce(title, genre)) AS report_name "
     "FROM src.documents",
-    "CREATE TABLE facts AS SELECT * FROM src.fund_facts",
-    "CREATE TABLE checks AS SELECT * FROM src.checks",
-    "CREATE TABLE cross_checks AS SELECT * FROM indicator_checks",
-    "CREATE TABLE rejections AS SELECT * FROM src.rejections",
-    "CREATE TABLE dropped AS SELECT * FROM src.dropped",
-    "CREATE TABLE corrections AS SELECT * FROM src.correction_log",
-    "CREATE TABLE removals AS SELECT * FROM src.report_removal",
+    "CREATE VIEW facts AS SELECT * FROM src.fund_facts",
+    "CREATE VIEW checks AS SELECT * FROM src.checks",
+    "CREATE VIEW cross_checks AS SELECT * FROM src.indicator_check_store",
+    "CREATE VIEW rejections AS SELECT * FROM src.rejections",
+    "CREATE VIEW dropped AS SELECT * FROM src.dropped",
+    "CREATE VIEW corrections AS SELECT * FROM src.correction_log",
+    "CREATE VIEW removals AS SELECT * FROM src.report_removal",
     "CREATE TABLE region_table AS SELECT * FROM read_csv($csv, all_varchar = true)",
-    *(f"DROP VIEW {name}" for name in reversed(_OVER_VALUES)),
-    "DROP TABLE indicator_values_by_basis",
 )
+SNAPSHOT_DIR = Path(tempfile.gettempdir()) / "medfund-snapshots"
 # queries that read the file itself (large columns not copied into memory)
 FILE_QUERIES = frozenset({"document_text", "document_by_id"})
 
@@ -73,11 +61,16 @@ class DatabaseBusy(RuntimeError):
     """The file is being written by another process (an ingest) just now."""
 
 
+class SnapshotFailed(RuntimeError):
+    """The private copy the app reads could not be taken (e.g. no space left in the temp folder)."""
+
+
 # what reading the file can raise: written just now, not there, written by a newer MedFund, or any
 # other DuckDB error; the app shows each as a message with a retry (dashboard.web.data.guard)
 DATABASE_ERRORS: tuple[type[Exception], ...] = (
     DatabaseBusy,
     DatabaseMissing,
+    SnapshotFailed,
     store.SchemaTooNew,
     duckdb.Error,
 )
@@ -122,27 +115,62 @@ def _busy(path: str, exc: duckdb.Error) -> DatabaseBusy:
 
 
 def open_database(path: str) -> duckdb.DuckDBPyConnection:
-    """An in-memory copy of what the pages read, with the indicator views materialised.
+    """A connection that reads a private snapshot of the file: what the pages read, as views.
 
-    A file made by an earlier version is first migrated to the latest schema version (its
-    version is read read-only; only an old file is opened read-write); a file written by a newer
-    MedFund is refused with store.SchemaTooNew."""
+    Opening costs a file copy, no computing: the indicators were stored at ingest.  The copy is
+    taken while a read-only connection holds the file (so no writer is half-way through it), then
+    attached read-only and unlinked at once: the app holds no lock on the file itself, and the
+    snapshot's space is freed when the connection closes.  A file made by an earlier version is
+    first migrated to the latest schema version (its version is read read-only; only an old file is
+    opened read-write); a file written by a newer MedFund is refused with store.SchemaTooNew."""
     try:
         store.ensure_current(path)
+        snapshot = _snapshot(path)
     except duckdb.IOException as exc:
         raise _busy(path, exc) from exc
     con = duckdb.connect(":memory:")
     try:
-        con.execute("ATTACH ? AS src (READ_ONLY)", [path])
-    except duckdb.IOException as exc:
-        con.close()
-        raise _busy(path, exc) from exc
-    try:
-        for statement in _MATERIALISE:
+        con.execute("ATTACH ? AS src (READ_ONLY)", [str(snapshot)])
+        for statement in _READ_VIEWS:
             con.execute(statement, {"csv": str(REGIONS_CSV)} if "$csv" in statement else None)
+    except BaseException:
+        con.close()
+        raise
     finally:
-        con.execute("DETACH src")
+        for file in (snapshot, _wal(snapshot)):
+            file.unlink(missing_ok=True)
     return con
+
+
+def _wal(path: Path) -> Path:
+    return path.with_name(path.name + ".wal")
+
+
+def _sweep_snapshots() -> None:
+    """Remove snapshots left by processes that were killed between copying and attaching."""
+    for left in SNAPSHOT_DIR.glob("*.duckdb*"):
+        pid = left.name.split("-", 1)[0]
+        if pid.isdigit() and not store.process_alive(int(pid)):
+            left.unlink(missing_ok=True)
+
+
+def _snapshot(path: str) -> Path:
+    """A copy of the database file (and its write-ahead log, if any) under SNAPSHOT_DIR."""
+    SNAPSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    _sweep_snapshots()
+    target = SNAPSHOT_DIR / f"{os.getpid()}-{uuid.uuid4().hex}.duckdb"
+    holder = duckdb.connect(path, read_only=True)  # no writer while the copy is taken
+    try:
+        shutil.copyfile(path, target)
+        if _wal(Path(path)).exists():
+            shutil.copyfile(_wal(Path(path)), _wal(target))
+    except OSError as exc:
+        for file in (target, _wal(target)):
+            file.unlink(missing_ok=True)
+        raise SnapshotFailed(f"无法为读取复制数据库 {Path(path).name}：{exc.strerror or exc}") from exc
+    finally:
+        holder.close()
+    return target
 
 
 def run_file_query(path: str, name: str, **params: Any) -> pl.DataFrame:

@@ -15,7 +15,13 @@
 -- Indicators are about whole years: an outcome for part of a year (basis `partial`, e.g. 1-6月)
 -- is never a candidate.
 --
--- Pure view definitions, re-created (after views.sql) whenever migrations run; a change here
+-- Computed at ingest, not when read: each step is a table macro over the regions it is asked for
+-- (`regions`, a list of region codes, or NULL for all).  A region's indicators depend only on its
+-- own facts (the growth and roll-forward checks look at its previous year), so after a write the
+-- regions it touched are computed again and their rows replaced in the stored tables
+-- indicator_value_store, indicator_store and indicator_check_store (pipelines/indicators.py), in
+-- the same transaction; indicator_views.sql reads those.  Pure definitions, re-created (after
+-- views.sql) whenever migrations run, and the stored tables rebuilt whole then; a change here
 -- comes with a new migration (see pipelines/store.py).
 
 -- Held until a steward confirms it: a fact named by an error of the magnitude check
@@ -26,24 +32,26 @@
 -- value, or the same value with another field changed) or `restore`; a `reject`
 -- leaves it out anyway.  Checks written before migration 0002 name no facts: for those, the facts
 -- of the document whose value is the checked amount are held.
-CREATE OR REPLACE VIEW indicator_held_facts AS
+CREATE OR REPLACE MACRO indicator_held_facts_in(regions) AS TABLE
 SELECT b.fact_id, b.doc_id, k.check_id, k.message
 FROM fact_base b
 JOIN checks k
   ON k.doc_id = b.doc_id AND k.check_id = 'implausible_magnitude' AND k.severity = 'error'
  AND (list_contains(k.fact_ids, b.fact_id)
       OR (coalesce(len(k.fact_ids), 0) = 0 AND abs(abs(b.value) - k.actual) <= 1e-9 * abs(k.actual)))
-WHERE NOT EXISTS (
+WHERE (regions IS NULL OR list_contains(regions, b.region_code))
+  AND NOT EXISTS (
     SELECT 1 FROM correction_latest c
     WHERE c.doc_id = b.doc_id AND c.anchor_start = b.anchor_start AND c.anchor_end = b.anchor_end
       AND c.anchor_key = b.anchor_key AND c.action IN ('correct', 'restore', 'confirm')
 );
 
-CREATE OR REPLACE VIEW indicator_candidates AS
+CREATE OR REPLACE MACRO indicator_candidates_in(regions) AS TABLE
 WITH confirmed AS (
     SELECT f.* FROM fact_current f
-    WHERE f.basis <> 'partial' AND f.confidence = 'high'
-      AND NOT EXISTS (SELECT 1 FROM indicator_held_facts h WHERE h.fact_id = f.fact_id)
+    WHERE (regions IS NULL OR list_contains(regions, f.region_code))
+      AND f.basis <> 'partial' AND f.confidence = 'high'
+      AND NOT EXISTS (SELECT 1 FROM indicator_held_facts_in(regions) h WHERE h.fact_id = f.fact_id)
 ),
 stated AS (
     SELECT f.region_code, f.region_name, f.region_level, f.year, f.fund, f.metric, f.value,
@@ -79,12 +87,13 @@ WHERE NOT EXISTS (
 --             listed in `estimated_metrics`;
 --   budget    budgets (预算) only;
 --   estimate  estimates (预计) only.
-CREATE OR REPLACE VIEW indicator_values_by_basis AS
+CREATE OR REPLACE MACRO indicator_values_in(regions) AS TABLE
 WITH views(view_basis) AS (VALUES ('any'), ('actual'), ('budget'), ('estimate')),
+candidates AS (SELECT * FROM indicator_candidates_in(regions)),
 admitted AS (
     SELECT v.view_basis, c.*,
            count(*) OVER (PARTITION BY v.view_basis, c.region_code, c.year, c.fund, c.metric) AS n_candidates
-    FROM indicator_candidates c
+    FROM candidates c
     JOIN views v
       ON v.view_basis = 'any' OR v.view_basis = c.basis OR (v.view_basis = 'actual' AND c.basis = 'estimate')
 ),
@@ -106,7 +115,7 @@ agreement AS (
                AS n_sources_agree,
            count(*) FILTER (WHERE abs(o.value - ch.value) > greatest(1e-4 * abs(ch.value), 0.5)) AS n_disagree
     FROM chosen ch
-    JOIN indicator_candidates o
+    JOIN candidates o
       ON o.region_code = ch.region_code AND o.year = ch.year AND o.fund = ch.fund
      AND o.metric = ch.metric AND o.basis = ch.basis
     GROUP BY ALL
@@ -117,10 +126,7 @@ SELECT ch.view_basis, ch.region_code, ch.region_name, ch.region_level, ch.year, 
 FROM chosen ch
 JOIN agreement a USING (view_basis, region_code, year, fund, metric);
 
-CREATE OR REPLACE VIEW indicator_values AS
-SELECT * EXCLUDE (view_basis) FROM indicator_values_by_basis WHERE view_basis = 'any';
-
-CREATE OR REPLACE VIEW indicators_by_basis AS
+CREATE OR REPLACE MACRO indicators_in(regions) AS TABLE
 WITH wide AS (
     SELECT view_basis, region_code, any_value(region_name) AS region_name,
            any_value(region_level) AS region_level, year, fund,
@@ -146,7 +152,7 @@ WITH wide AS (
            list(fact_id ORDER BY metric)                                AS fact_ids,
            min(n_sources_agree)                                          AS min_sources_agree,
            sum(n_disagree)                                               AS n_disagreeing_facts
-    FROM indicator_values_by_basis
+    FROM indicator_values_in(regions)
     GROUP BY view_basis, region_code, year, fund
 ),
 ratios AS (
@@ -166,13 +172,13 @@ FROM ratios r
 LEFT JOIN ratios p
   ON p.view_basis = r.view_basis AND p.region_code = r.region_code AND p.fund = r.fund AND p.year = r.year - 1;
 
-CREATE OR REPLACE VIEW indicators AS
-SELECT * EXCLUDE (view_basis) FROM indicators_by_basis WHERE view_basis = 'any';
-
 -- Checks across documents, on the chosen values: this year's cumulative balance against
 -- last year's (often from last year's report) plus this year's balance.  Same tolerance as
 -- rules/checks.yaml (0.01 % or 250 元).
-CREATE OR REPLACE VIEW indicator_checks AS
+CREATE OR REPLACE MACRO indicator_checks_in(regions) AS TABLE
+WITH indicator_values AS (
+    SELECT * EXCLUDE (view_basis) FROM indicator_values_in(regions) WHERE view_basis = 'any'
+)
 SELECT cur.region_code, cur.region_name, cur.year, cur.fund,
        'cumulative_roll_forward' AS check_id,
        'warning' AS severity,
