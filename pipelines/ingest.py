@@ -1,13 +1,15 @@
 """From report files to validated, checked facts in the database.
 
 ``process_file`` does everything that can fail on a file's content and touches no
-database; ``ingest`` then writes each processed document in one transaction, so a
-file that fails leaves nothing behind and the other files still load.
+database (on several cores: worker processes read, see pipelines/workers.py); ``ingest`` then
+writes each processed document in one transaction, so a file that fails leaves nothing behind
+and the other files still load.
 """
 
 from __future__ import annotations
 
 import errno
+import functools
 import hashlib
 import math
 import re
@@ -21,7 +23,7 @@ from typing import Any
 import duckdb
 import yaml
 
-from pipelines import checks, confidence, store
+from pipelines import checks, confidence, store, workers
 from pipelines.context import Candidate
 from pipelines.extract import Extraction, Extractor
 from pipelines.models import Document, DroppedFigure, Fact, Rejection, validate_facts
@@ -496,6 +498,7 @@ def ingest(
     progress: Callable[[Outcome], None] | None = None,
     batch_size: int = 50,
     overrides: Mapping[str, ReportOverride] | None = None,
+    n_workers: int | None = None,
 ) -> list[Outcome]:
     """Load every file; one file's failure never stops the others or leaves rows behind.
 
@@ -504,6 +507,8 @@ def ingest(
     that fails to write is retried one document per transaction, so each document is
     written whole or not at all and only the documents that cannot be written fail.
     ``overrides`` (by document id) add to the region/year settings stored in the database.
+    Files are read in ``n_workers`` processes (default: one per core, see pipelines/workers.py)
+    while this process writes.
     """
     outcomes: list[Outcome] = []
     pending: list[tuple[Outcome, DocumentRows]] = []
@@ -520,15 +525,10 @@ def ingest(
                 progress(outcome)
         pending.clear()
 
-    for path in paths:
-        try:
-            p = process_file(path, overrides=overrides)
-        except ReadError as exc:
-            outcome = Outcome(path, ok=False, error=str(exc))
-        except Exception as exc:  # an extractor bug must not take the batch down; say which file
-            outcome = Outcome(
-                path, ok=False, error=f"{display_name(path)}: 处理时出错（{type(exc).__name__}: {exc}）"
-            )
+    read = functools.partial(_read, overrides=overrides)
+    for path, p in workers.readings(list(paths), read, _crashed, n_workers):
+        if isinstance(p, str):
+            outcome = Outcome(path, ok=False, error=p)
         else:
             if any(q.doc.doc_id == p.doc.doc_id for _, q in pending):
                 flush()  # the same file twice: the second reading replaces the first
@@ -552,6 +552,20 @@ def ingest(
             progress(outcome)
     flush()
     return outcomes
+
+
+def _read(path: Path, overrides: Mapping[str, ReportOverride]) -> DocumentRows | str:
+    """One file processed, or why it could not be (run in a worker process: see pipelines/workers.py)."""
+    try:
+        return process_file(path, overrides=overrides)
+    except ReadError as exc:
+        return str(exc)
+    except Exception as exc:  # an extractor bug must not take the batch down; say which file
+        return f"{display_name(path)}: 处理时出错（{type(exc).__name__}: {exc}）"
+
+
+def _crashed(path: Path) -> str:
+    return f"{display_name(path)}: 处理时读取进程意外退出（文件可能过大或已损坏），未导入"
 
 
 def _write(con: duckdb.DuckDBPyConnection, pending: list[tuple[Outcome, DocumentRows]]) -> None:

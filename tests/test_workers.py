@@ -1,0 +1,106 @@
+"""Reading files in worker processes (pipelines/workers.py) while one process writes.
+
+The parallel path keeps every guarantee of the serial one: results in the order given, a bad file
+failing alone, a database equal to a one-core ingest — and a worker that dies takes no other file
+down."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines import store, workers
+from pipelines.ingest import ingest
+
+REPORTS = Path(__file__).resolve().parents[1] / "data" / "reports"
+
+
+def _length(path: Path) -> int:
+    return len(path.read_text(encoding="utf-8"))
+
+
+def _dies_on_seven(path: Path) -> int:
+    if path.stem.endswith("07"):
+        os._exit(3)  # as if the worker were killed for memory
+    return _length(path)
+
+
+def _crashed(path: Path) -> int:
+    return -1
+
+
+def _files(folder: Path, n: int) -> list[Path]:
+    paths = []
+    for i in range(n):
+        path = folder / f"f{i:02d}.txt"
+        path.write_text("字" * (i + 1), encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def test_files_are_read_by_workers_in_the_order_given(tmp_path):
+    paths = _files(tmp_path, workers.PARALLEL_FROM + 9)
+    got = list(workers.readings(paths, _length, _crashed, workers=2))
+    assert got == [(p, i + 1) for i, p in enumerate(paths)]
+
+
+def test_a_worker_that_dies_fails_its_own_file_only(tmp_path):
+    paths = _files(tmp_path, workers.PARALLEL_FROM + 4)
+    got = dict(workers.readings(paths, _dies_on_seven, _crashed, workers=2))
+    assert got.pop(tmp_path / "f07.txt") == -1
+    assert got == {p: int(p.stem[1:]) + 1 for p in paths if p.stem != "f07"}
+
+
+def test_few_files_or_one_worker_are_read_in_this_process(tmp_path):
+    paths = _files(tmp_path, 3)
+    assert [r for _, r in workers.readings(paths, _length, _crashed, workers=2)] == [1, 2, 3]
+    assert [r for _, r in workers.readings(paths, _length, _crashed, workers=1)] == [1, 2, 3]
+
+
+def test_workers_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv("MEDFUND_WORKERS", "3")
+    assert workers.default_workers() == 3
+    monkeypatch.setenv("MEDFUND_WORKERS", "zero")
+    assert workers.default_workers() == (os.cpu_count() or 1)
+
+
+def _rows(path: Path) -> dict[str, list[tuple]]:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return {
+            "facts": con.execute("SELECT * EXCLUDE (fact_id) FROM fund_facts ORDER BY ALL").fetchall(),
+            "reports": con.execute(
+                "SELECT * EXCLUDE (ingested_at, source_path) FROM report ORDER BY doc_id"
+            ).fetchall(),
+            "indicators": con.execute("SELECT * FROM indicators_by_basis ORDER BY ALL").fetchall(),
+            "rejections": con.execute("SELECT count(*) FROM rejections").fetchall(),
+        }
+    finally:
+        con.close()
+
+
+@pytest.mark.slow
+def test_an_ingest_on_two_cores_writes_what_one_core_writes(tmp_path):
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    seeds = sorted(REPORTS.glob("*.txt"))
+    for i in range(workers.PARALLEL_FROM + 3):
+        (folder / f"{i:02d}.txt").write_text(
+            f"副本{i}\n" + seeds[i % len(seeds)].read_text(encoding="utf-8"), encoding="utf-8"
+        )
+    (folder / "bad.docx").write_bytes(b"not a zip")
+    (folder / "empty.txt").write_bytes(b"")
+    files = sorted(folder.iterdir())
+    outcomes = {}
+    for n in (1, 2):
+        con = store.connect(tmp_path / f"w{n}.duckdb")
+        try:
+            outcomes[n] = [(o.path.name, o.ok, o.n_facts) for o in ingest(con, files, n_workers=n)]
+        finally:
+            con.close()
+    assert outcomes[1] == outcomes[2]
+    assert [name for name, ok, _ in outcomes[2] if not ok] == ["bad.docx", "empty.txt"]
+    assert _rows(tmp_path / "w1.duckdb") == _rows(tmp_path / "w2.duckdb")
