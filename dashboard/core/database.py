@@ -51,6 +51,8 @@ _MATERIALISE = (
     "concat_ws(' · ', concat_ws(' ', region_name, report_year || '年'), coalesce(title, genre)) AS report_name "
     "FROM src.documents",
     "CREATE TABLE facts AS SELECT * FROM src.fund_facts",
+    # facts held out of the indicators until a steward confirms them (a magnitude error)
+    "CREATE TABLE held_facts AS SELECT DISTINCT fact_id FROM src.indicator_held_facts",
     "CREATE TABLE checks AS SELECT * FROM src.checks",
     "CREATE TABLE cross_checks AS SELECT * FROM indicator_checks",
     "CREATE TABLE rejections AS SELECT * FROM src.rejections",

@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from dashboard.core import analysis, trace
+from dashboard.core import analysis, freshness, trace
 from dashboard.core.charts import plotly_config
 from dashboard.core.scope import Filters
 from dashboard.core.settings import settings
@@ -55,10 +55,20 @@ def header(title: str, f: Filters | None, note: str | None = None, basis: bool =
         if basis:
             scope += f" · 口径：{settings().bases[f.basis].name}"
         st.html(f'<div class="medfund-scope">{scope}</div>')
+    data_as_of(f)
     if note:
         st.caption(note)
     if f is not None and f.regions and not present.active():
         awaiting_review(f)
+
+
+def data_as_of(f: Filters | None) -> None:
+    """数据截至 (the newest report period of the view) and the last ingest, as a small caption
+    under every page's title (ui.header); nothing when the library is empty."""
+    params = freshness.query_params(f.regions, f.funds) if f is not None else freshness.query_params((), ())
+    text = freshness.data_as_of(data.query("data_as_of", **params)).text
+    if text:
+        st.caption(text, help=freshness.HELP)
 
 
 def awaiting_review(f: Filters) -> None:
