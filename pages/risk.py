@@ -33,7 +33,7 @@ if ui.require_filters(f):
             f"{spec.horizon}年内可支付月数将低于{spec.floor_months:g}个月 **{len(warned)}** 个，"
             f"无法推算 **{sum(not o.has_projection for o in found)}** 个。"
         )
-        ui.show_table(projection.outlook_table(found))
+        ui.show_table(projection.outlook_table(found), widths=projection.table_widths(spec))
 
         drawable = projection.choices(found)
         if not drawable:

@@ -74,7 +74,7 @@ def test_income_two_percent_expenditure_eight_percent_from_twelve_months():
     assert path[2028]["cumulative_balance"] == pytest.approx(200.24, abs=0.01)
     assert path[2029]["cumulative_balance"] == pytest.approx(-364.66, abs=0.01)
     assert o.projected["year"].to_list() == list(range(2025, 2035))  # the horizon: 10 years
-    assert projection.status_text(o) == "预计2028年低于3个月、2029年耗尽"
+    assert projection.status_text(o) == "2029年耗尽"
     assert not o.deficit_two_years  # 2023 had a surplus (1273.45 > 1259.71)
 
 
@@ -96,8 +96,8 @@ def test_fewer_than_three_years_gives_no_projection_and_says_why():
     assert not o.has_projection and o.projected.is_empty()
     assert o.reason == "仅有2023、2024年2年同时披露收入和支出的数据（需至少3年），无法推算"
     row = projection.outlook_table([o]).row(0, named=True)
-    assert row["预警"] == "连续两年收不抵支（2023、2024年）；无法推算"
-    assert row["方法与所用年份"] == o.reason and row["起点年份"] == "—"
+    assert row["预警"] == "连续两年收不抵支（2023–2024年）；无法推算"
+    assert row["方法与所用年份"] == o.reason and row["起点累计结余"] == "—"
 
 
 def test_without_a_cumulative_balance_there_is_no_projection():
@@ -209,9 +209,11 @@ def test_the_risk_page_lists_every_fund_with_its_method_and_draws_the_first(synt
     assert list(table["地区"]) == [o.region_name for o in expected]
     assert list(table["预警"]) == [projection.status_text(o) for o in expected]
     assert all(
-        m.startswith("2020–2024年（5年）复合年均增长率外推") for m in table["方法与所用年份"] if "年（" in m
+        m.startswith("2020–2024年（5年）复合增长率外推，起点2024年")
+        for m in table["方法与所用年份"]
+        if "年（" in m
     )
-    assert all(a.startswith("增长率保持不变") for a in table["假设"] if a)
+    assert all(a.startswith("增长率不变") for a in table["假设"] if a)
     first = projection.choices(expected)[0]
     spec = json.loads(at.get("plotly_chart")[0].proto.spec)
     assert spec["layout"]["title"]["text"] == f"{first.region_name} {first.fund_name}：累计结余推算"
@@ -224,6 +226,6 @@ def test_the_risk_page_lists_every_fund_with_its_method_and_draws_the_first(synt
 def test_the_risk_page_says_why_the_bundled_reports_give_no_projection(open_vouched):
     at = open_vouched("pages/risk.py")
     table = at.dataframe[0].value
-    assert len(table) > 0 and set(table["起点年份"]) == {"—"}  # one or two years per region
+    assert len(table) > 0 and set(table["起点累计结余"]) == {"—"}  # one or two years per region
     assert all("需至少3年" in m or "未披露累计结余" in m for m in table["方法与所用年份"])
     assert "所选范围内没有可推算的基金" in texts(at) and not at.get("plotly_chart")

@@ -520,10 +520,11 @@ def projection_chart(
         x0=base_year + 0.5,
         x1=last + 0.5,
         fillcolor="#ECEFF1",
-        opacity=0.6,
+        opacity=0.7,
         line_width=0,
+        layer="below",
         annotation_text="推算（估计值）",
-        annotation_position="top left",
+        annotation_position="bottom right",
         annotation={"font": {"size": 13, "color": "#546E7A"}},
     )
     template = (

@@ -262,23 +262,19 @@ def _percent(growth: float) -> str:
 
 
 def status_text(o: Outlook) -> str:
-    """The warning in a few words: 连续两年收不抵支 · 2029年耗尽 …"""
+    """The warning in a few words: 连续两年收不抵支（2023–2024年）；2029年耗尽 …"""
     parts = []
     if o.deficit_two_years:
-        parts.append(f"连续两年收不抵支（{o.deficit_years[0]}、{o.deficit_years[1]}年）")
+        parts.append(f"连续两年收不抵支（{o.deficit_years[0]}–{o.deficit_years[1]}年）")
     floor = f"{o.floor_months:g}个月"
     if not o.has_projection:
         parts.append("无法推算")
-    elif o.below_floor is None:
-        parts.append(f"{o.horizon}年内不低于{floor}")
+    elif o.exhausted is not None:
+        parts.append("累计结余已为负" if o.exhausted == o.base_year else f"{o.exhausted}年耗尽")
+    elif o.below_floor is not None:
+        parts.append(f"已低于{floor}" if o.below_floor == o.base_year else f"{o.below_floor}年低于{floor}")
     else:
-        below = f"已低于{floor}" if o.below_floor == o.base_year else f"预计{o.below_floor}年低于{floor}"
-        if o.exhausted is None:
-            parts.append(below)
-        elif o.exhausted == o.base_year:
-            parts.append("累计结余已为负")
-        else:
-            parts.append(f"{below}、{o.exhausted}年耗尽")
+        parts.append(f"{o.horizon}年内不低于{floor}")
     return "；".join(parts)
 
 
@@ -300,14 +296,14 @@ def method_short(o: Outlook) -> str:
     if not o.has_projection:
         return o.reason or ""
     first, last = o.years_used[0], o.years_used[-1]
-    return f"{first}–{last}年（{len(o.years_used)}年）复合年均增长率外推，自{o.base_year}年滚存至{o.base_year + o.horizon}年"
+    return f"{first}–{last}年（{len(o.years_used)}年）复合增长率外推，起点{o.base_year}年"
 
 
 def assumptions_text(o: Outlook) -> str:
     """What the projection takes for granted, and what in its inputs is not a plain outcome."""
     if not o.has_projection:
         return ""
-    notes = ["增长率保持不变，不计政策调整、上级调剂补助或待遇标准变化"]
+    notes = ["增长率不变，不计政策调整与上级调剂"]
     missing = [y for y in range(o.years_used[0], o.years_used[-1] + 1) if y not in o.years_used]
     if missing:
         notes.append(f"{_years(missing)}未披露收支（增长率按首尾两年计算）")
@@ -332,7 +328,8 @@ def _year_or(year: int | None, base: int | None, when_none: str) -> str:
 
 
 def outlook_table(found: list[Outlook]) -> pl.DataFrame:
-    """The list across regions as the page shows it (one money unit for the whole column)."""
+    """The list across regions as the page shows it: the warning and its years first, the method,
+    years used and assumptions beside them, then the figures the projection starts from."""
     rows = []
     for o in found:
         projected = o.has_projection
@@ -342,18 +339,29 @@ def outlook_table(found: list[Outlook]) -> pl.DataFrame:
                 "地区": o.region_name,
                 "险种": o.fund_name,
                 "预警": status_text(o),
-                "起点年份": f"{o.base_year}年" if projected else "—",
-                "累计结余（起点）": format_value(o.base_balance, "money") if projected else "—",
-                "可支付月数（最近）": _months_text(o.latest_months),
-                "收入年均增长": _percent(o.income_growth) if projected else "—",
-                "支出年均增长": _percent(o.expenditure_growth) if projected else "—",
                 f"低于{o.floor_months:g}个月": _year_or(o.below_floor, o.base_year, beyond),
                 "耗尽（累计结余 < 0）": _year_or(o.exhausted, o.base_year, beyond),
                 "方法与所用年份": method_short(o),
                 "假设": assumptions_text(o),
+                "可支付月数（最近）": _months_text(o.latest_months),
+                "起点累计结余": format_value(o.base_balance, "money") if projected else "—",
+                "收入年均增长": _percent(o.income_growth) if projected else "—",
+                "支出年均增长": _percent(o.expenditure_growth) if projected else "—",
             }
         )
     return pl.DataFrame(rows) if rows else pl.DataFrame()
+
+
+def table_widths(spec: Projection | None = None) -> dict[str, int]:
+    """How wide the list's text columns are drawn (pixels)."""
+    floor = (spec or settings().projection).floor_months
+    return {
+        "预警": 280,
+        f"低于{floor:g}个月": 130,
+        "耗尽（累计结余 < 0）": 150,
+        "方法与所用年份": 300,
+        "假设": 290,
+    }
 
 
 def choices(found: list[Outlook]) -> list[Outlook]:

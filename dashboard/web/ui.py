@@ -110,11 +110,15 @@ def table_or_note(table: pl.DataFrame, when_empty: str) -> None:
         show_table(table)
 
 
-def show_table(table: pl.DataFrame, width: str = "stretch") -> None:
-    """A table: interactive on a desk; on the projector a plain one in large type (at most
-    PROJECTOR_ROWS rows, the count of the rest said below it)."""
+def show_table(
+    table: pl.DataFrame, width: str = "stretch", widths: dict[str, str | int] | None = None
+) -> None:
+    """A table: interactive on a desk (``widths``: column → small, medium, large or pixels); on the
+    projector a plain one in large type (at most PROJECTOR_ROWS rows, the count of the rest said
+    below it)."""
     if not present.active():
-        st.dataframe(table, hide_index=True, width=width)
+        config = {c: st.column_config.TextColumn(width=w) for c, w in (widths or {}).items()}
+        st.dataframe(table, hide_index=True, width=width, column_config=config or None)
         return
     st.html(_PROJECTOR_TABLE_STYLE)
     st.table(table.head(PROJECTOR_ROWS).to_pandas().set_index(table.columns[0]))
