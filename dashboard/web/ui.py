@@ -65,7 +65,7 @@ def header(title: str, f: Filters | None, note: str | None = None, basis: bool =
 def data_as_of(f: Filters | None) -> None:
     """数据截至 (the newest report period of the view) and the last ingest, as a small caption
     under every page's title (ui.header); nothing when the library is empty."""
-    params = freshness.query_params(f.regions, f.funds) if f is not None else freshness.query_params((), ())
+    params = freshness.query_params(f.regions if f else (), f.funds if f else ())
     text = freshness.data_as_of(data.query("data_as_of", **params)).text
     if text:
         st.caption(text, help=freshness.HELP)
