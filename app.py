@@ -9,7 +9,7 @@ st.set_page_config(page_title="医保基金运行分析", page_icon="🏥", layo
 ui.apply_style()
 presenting = present.active()
 # the navigation first, so that the menu (and the page a retry comes back to) stays whatever happens
-page = st.navigation(navigation.pages(), position="hidden" if presenting else "sidebar")
+page = st.navigation(navigation.pages(), position="hidden" if presenting else "sidebar", expanded=True)
 with data.guard():  # every read path: a database error becomes a message with a retry, not a traceback
     bootstrap.ensure_database()
     filters.sidebar()

@@ -23,6 +23,7 @@ FIRST_SIGHT = {
     "briefing": lambda at: {b.label for b in at.get("download_button")} >= {"下载 PowerPoint", "下载 Excel"},
     "upload": lambda at: "需要校核人（编辑）权限" in texts(at) and not at.get("file_uploader"),
     "corrections": lambda at: "还没有校核记录" in texts(at) and "校核人登录后可补录" in texts(at),
+    "progress": lambda at: "没有已核实的年内" in texts(at),  # the bundled reports give no part-year figures
 }
 # pages whose content does not depend on the chosen regions
 REGION_FREE = {"upload"}

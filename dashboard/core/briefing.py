@@ -9,7 +9,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from dashboard.core import export
+from dashboard.core import export, freshness
 from dashboard.core.scope import Filters, region_label
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -33,6 +33,7 @@ def current_view(f: Filters, run: Runner) -> export.View:
         indicators=run("indicators", basis=f.basis, **f.params),
         facts=run("facts", **f.params),
         checks=checks.filter(pl.col("fund").is_null() | pl.col("fund").is_in(list(f.funds))),
+        as_of=freshness.data_as_of(run("data_as_of", **freshness.query_params(f.regions, f.funds))),
     )
 
 

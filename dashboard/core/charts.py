@@ -479,6 +479,211 @@ def reserves_chart(s: pl.DataFrame, by: str, regions: Sequence[str] | None = Non
     return base_layout(fig, "累计结余可支付月数（累计结余 ÷ 月均支出）", note=note)
 
 
+PROJECTED_DASH = "dash"  # a projected (estimated) line: dashed, with hollow markers
+FLOOR_DASH = "dot"
+
+
+def projection_chart(
+    actual: pl.DataFrame,
+    projected: pl.DataFrame,
+    base_year: int,
+    floor_months: float,
+    warnings: Sequence[tuple[int, str]],
+    title: str,
+    color: str,
+) -> go.Figure:
+    """风险预警: the reported cumulative balance (solid) and its projection from `base_year` (dashed,
+    hollow markers, on a shaded band: estimates), the line of `floor_months` months of expenditure
+    (dotted red) and zero; `warnings` (year, text) are marked on the projection.  Frames have
+    year, expenditure, cumulative_balance and months (projection.PATH_SCHEMA)."""
+    reported = actual.filter(pl.col("cumulative_balance").is_not_null())
+    start = reported.filter(pl.col("year") == base_year)
+    ahead = pl.concat([start, projected], how="vertical_relaxed")
+    floor = (
+        pl.concat([actual.filter(pl.col("year") <= base_year), projected], how="vertical_relaxed")
+        .filter(pl.col("expenditure").is_not_null())
+        .with_columns(line=floor_months * pl.col("expenditure") / 12)
+    )
+    scale = scale_for(
+        Kind.money, [*ahead["cumulative_balance"].to_list(), *reported["cumulative_balance"].to_list()]
+    )
+
+    def hover(frame: pl.DataFrame, what: str) -> list[list[str]]:
+        return [
+            [_year_text(r["year"]), what, f"{r['months']:.1f}" if r["months"] is not None else "—"]
+            for r in frame.iter_rows(named=True)
+        ]
+
+    fig = go.Figure()
+    last = int(ahead["year"].max()) if ahead.height else base_year
+    fig.add_vrect(
+        x0=base_year + 0.5,
+        x1=last + 0.5,
+        fillcolor="#ECEFF1",
+        opacity=0.7,
+        line_width=0,
+        layer="below",
+        annotation_text="推算（估计值）",
+        annotation_position="bottom right",
+        annotation={"font": {"size": 13, "color": "#546E7A"}},
+    )
+    template = (
+        f"%{{customdata[0]}}%{{customdata[1]}}<br>累计结余 %{{y:{scale.d3_format}}} {scale.unit}"
+        "<br>可支付 %{customdata[2]} 个月<extra></extra>"
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=reported["year"].to_list(),
+            y=[scale.apply(v) for v in reported["cumulative_balance"]],
+            mode="lines+markers",
+            name="累计结余（报告数）",
+            line={"color": color, "width": 3},
+            marker={"symbol": "circle", "size": 11, "color": color},
+            customdata=hover(reported, "（报告数）"),
+            hovertemplate=template,
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=ahead["year"].to_list(),
+            y=[scale.apply(v) for v in ahead["cumulative_balance"]],
+            mode="lines+markers",
+            name="累计结余（推算）",
+            line={"color": color, "width": 3, "dash": PROJECTED_DASH},
+            marker={
+                "symbol": "circle-open",
+                "size": 10,
+                "color": color,
+                "line": {"width": 2.5, "color": color},
+            },
+            customdata=hover(ahead, "（推算）"),
+            hovertemplate=template,
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=floor["year"].to_list(),
+            y=[scale.apply(v) for v in floor["line"]],
+            mode="lines",
+            name=f"{floor_months:g}个月支出（预警线）",
+            line={"color": DEFICIT_COLOR, "width": 2, "dash": FLOOR_DASH},
+            customdata=[[_year_text(y)] for y in floor["year"]],
+            hovertemplate=f"%{{customdata[0]}}<br>{floor_months:g}个月支出 %{{y:{scale.d3_format}}} {scale.unit}"
+            "<extra></extra>",
+        )
+    )
+    fig.add_hline(y=0, line={"color": "#424242", "width": 1.5})
+    points = {int(r["year"]): r["cumulative_balance"] for r in ahead.iter_rows(named=True)}
+    for i, (year, text) in enumerate(warnings):
+        if year in points:
+            fig.add_annotation(
+                x=year,
+                y=scale.apply(points[year]),
+                text=text,
+                showarrow=True,
+                arrowhead=2,
+                arrowcolor=DEFICIT_COLOR,
+                ax=0,
+                ay=-48 - 30 * i,
+                font={"color": DEFICIT_COLOR, "size": 14},
+                bgcolor="rgba(255,255,255,0.85)",
+            )
+    _year_axis(fig, [*reported["year"].to_list(), *ahead["year"].to_list()])
+    fig.update_yaxes(title=axis_title("累计结余", scale), tickformat=_tick_format(scale))
+    return base_layout(fig, title)
+
+
+MONTH_TICKS = [0, 3, 6, 9, 12]  # the year start and each quarter's end
+
+
+def progress_chart(
+    current: pl.DataFrame,
+    previous: pl.DataFrame,
+    budgets: dict[str, float],
+    title: str,
+) -> go.Figure:
+    """年内进度: cumulative income (left) and expenditure (right) by the month a period ends,
+    from 0 at the year's start; last year's same periods dotted; the whole-year budget reached
+    evenly over twelve months dashed (where 时序进度 puts it).  Frames have metric (income or
+    expenditure), months, value, period and year; `budgets` metric → whole-year budget."""
+    from plotly.subplots import make_subplots
+
+    panels = {"income": ("基金收入", INCOME_COLOR), "expenditure": ("基金支出", EXPENDITURE_COLOR)}
+    values = [*current["value"].to_list(), *previous["value"].to_list(), *budgets.values()]
+    scale = scale_for(Kind.money, values)
+    fig = make_subplots(
+        rows=1,
+        cols=2,
+        shared_yaxes=True,
+        horizontal_spacing=0.05,
+        subplot_titles=[n for n, _ in panels.values()],
+    )
+    for col, (metric, (name, color)) in enumerate(panels.items(), start=1):
+        budget = budgets.get(metric)
+        if budget is not None:
+            fig.add_trace(
+                go.Scatter(
+                    x=[0, 12],
+                    y=[0, scale.apply(budget)],
+                    mode="lines+markers+text",
+                    name=f"{name}：时序进度线（全年预算 × 月数 ÷ 12）",
+                    line={"color": color, "width": 1.5, "dash": "dash"},
+                    marker={"symbol": ["circle", "diamond"], "size": [0, 12], "color": color},
+                    text=["", f"全年预算 {format(scale.apply(budget), scale.d3_format)}"],
+                    textposition="top left",
+                    hovertemplate=f"全年预算{name} %{{y:{scale.d3_format}}} {scale.unit}<extra></extra>",
+                ),
+                row=1,
+                col=col,
+            )
+        for frame, label, dash, symbol in (
+            (previous, f"上年同期{name}", FLOOR_DASH, "square-open"),
+            (current, f"本年累计{name}", None, "circle"),
+        ):
+            rows = frame.filter(pl.col("metric") == metric).sort("months")
+            if rows.is_empty():
+                continue
+            fig.add_trace(
+                go.Scatter(
+                    x=[0.0, *rows["months"].to_list()],
+                    y=[0.0, *(scale.apply(v) for v in rows["value"])],
+                    mode="lines+markers+text",
+                    name=label,
+                    line={"color": color, "width": 3 if dash is None else 2, "dash": dash},
+                    marker={
+                        "symbol": symbol,
+                        "size": [0] + [11] * rows.height,
+                        "color": color,
+                        "line": {"width": 2, "color": color},
+                    },
+                    text=[""]
+                    + (
+                        [scale.text(v).split(" ")[0] for v in rows["value"]]
+                        if dash is None
+                        else [""] * rows.height
+                    ),
+                    textposition="top left",
+                    customdata=["年初", *(f"{r['year']}年{r['period']}" for r in rows.iter_rows(named=True))],
+                    hovertemplate=f"{name} %{{customdata}}<br>累计 %{{y:{scale.d3_format}}} {scale.unit}"
+                    "<extra></extra>",
+                ),
+                row=1,
+                col=col,
+            )
+        fig.update_xaxes(
+            title="截至月末",
+            range=[-0.3, 12.5],
+            tickmode="array",
+            tickvals=MONTH_TICKS,
+            ticktext=["年初" if m == 0 else f"{m}月" for m in MONTH_TICKS],
+            row=1,
+            col=col,
+        )
+    fig.update_yaxes(title=f"累计金额（{scale.unit}）", tickformat=_tick_format(scale), row=1, col=1)
+    fig.update_yaxes(tickformat=_tick_format(scale), row=1, col=2)
+    return base_layout(fig, title, height=500)
+
+
 def per_capita_scatter(
     s: pl.DataFrame, national: pl.DataFrame, regions: Sequence[str] | None = None
 ) -> go.Figure:

@@ -44,7 +44,7 @@ from pptx.slide import Slide
 from pptx.text.text import TextFrame
 from pptx.util import Emu, Inches, Pt
 
-from dashboard.core import analysis, database
+from dashboard.core import analysis, database, freshness
 from dashboard.core.charts import EXPENDITURE_COLOR, INCOME_COLOR
 from dashboard.core.scope import Filters, region_label
 from dashboard.core.settings import Kind, settings
@@ -129,7 +129,10 @@ def build_deck(con: duckdb.DuckDBPyConnection, request: DeckRequest) -> Presenta
     data = _gather(con, scope)
     prs = Presentation()
     prs.slide_width, prs.slide_height = WIDTH, HEIGHT
-    _title_slide(prs, scope)
+    as_of = freshness.data_as_of(
+        database.run_query(con, "data_as_of", **freshness.query_params(scope.regions, scope.funds))
+    )
+    _title_slide(prs, scope, as_of.text)
     for region in scope.regions:
         _summary_slide(prs, scope, data, region)
     for region in scope.regions:
@@ -366,7 +369,7 @@ def _missing(slide: Slide, message: str, box: tuple[int, int, int, int] | None =
     _run(_paragraph(frame, False, PP_ALIGN.CENTER), message, 14, False, MUTED)
 
 
-def _title_slide(prs: PresentationType, scope: _Scope) -> None:
+def _title_slide(prs: PresentationType, scope: _Scope, as_of: str = "") -> None:
     slide = prs.slides.add_slide(prs.slide_layouts[0])  # Title Slide
     cfg = settings()
     title, subtitle = slide.shapes.title, slide.placeholders[1]
@@ -383,6 +386,7 @@ def _title_slide(prs: PresentationType, scope: _Scope) -> None:
         (f"年度：{scope.year_text}　　口径：{scope.basis_name}", 20, TEXT),
         ("险种：" + "、".join(cfg.fund_name(f) for f in scope.funds), 16, MUTED),
         (f"生成日期：{date.today():%Y年%m月%d日}　　数据：MedFund（报告原文提取，逐项可追溯）", 14, MUTED),
+        *([(as_of, 14, MUTED)] if as_of else []),
     ]
     for i, (text, size, color) in enumerate(lines):
         paragraph = _paragraph(frame, i == 0, PP_ALIGN.CENTER, space_after=6)

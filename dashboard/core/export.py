@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 import xlsxwriter
 
+from dashboard.core.freshness import INGEST_MEANS, NEWEST_MEANS, DataAsOf
 from dashboard.core.settings import settings
 from pipelines import codes
 
@@ -140,6 +141,7 @@ class View:
     facts: pl.DataFrame  # query `facts` (with or without `corrected`, `correction_id`)
     checks: pl.DataFrame  # query `checks`
     generated: datetime = field(default_factory=lambda: datetime.now().replace(microsecond=0))
+    as_of: DataAsOf | None = None  # 数据截至 and the last ingest (query `data_as_of`)
 
 
 @dataclass(frozen=True)
@@ -215,6 +217,7 @@ def _scope_sheet(view: View) -> Sheet:
         ["险种", funds],
         ["口径", f"{basis.name}（{basis.help}）" if basis else f.basis],
         ["生成时间", view.generated.strftime("%Y-%m-%d %H:%M")],
+        *_as_of_rows(view.as_of),
         [
             "单位",
             "金额为万元（数值 = 元 ÷ 10000，保留两位小数）；人数为人；人次为人次；"
@@ -231,6 +234,18 @@ def _scope_sheet(view: View) -> Sheet:
         ["来源", "各地医保局公开的报告；每条数据的原文见“数据明细”表。"],
     ]
     return Sheet("说明", [Column("项目", width=12), Column("内容", width=100, wrap=True)], rows)
+
+
+def _as_of_rows(as_of: DataAsOf | None) -> list[list[str]]:
+    """数据截至 (the newest report period in view, how it is chosen) and the last ingest."""
+    if as_of is None:
+        return []
+    rows = []
+    if as_of.newest:
+        rows.append(["数据截至", f"{as_of.newest}（{NEWEST_MEANS}）"])
+    if as_of.last_ingest is not None:
+        rows.append(["最近导入", f"{as_of.last_ingest:%Y-%m-%d %H:%M}（{INGEST_MEANS}）"])
+    return rows
 
 
 def _indicator_sheet(view: View) -> Sheet:

@@ -69,6 +69,36 @@ WHERE f.confidence = 'review'
   AND f.year BETWEEN $first_year AND $last_year
 ORDER BY f.region_code, f.year, f.doc_id, f.quote_start;
 
+-- name: partial_facts
+-- Outcomes for part of a year (basis `partial`: 一季度, 1-6月, 截至9月底 …, in `period`) within the
+-- filters, vouched only: confidence high (read without doubt, or confirmed, corrected or restored
+-- by a steward) and not held for a magnitude error.  Only the 年内进度 page reads them: the
+-- whole-year queries (indicators, indicator_sources) never hold a partial fact.
+SELECT f.fact_id, f.region_code, f.region_name, f.year, f.fund, f.metric, f.item, f.basis, f.period,
+       f.value, f.unit, f.derived, f.quote, f.quote_start, f.doc_id, d.report_name, d.file_name, d.report_year
+FROM facts f
+LEFT JOIN docs d USING (doc_id)
+WHERE f.basis = 'partial' AND f.confidence = 'high'
+  AND f.fact_id NOT IN (SELECT fact_id FROM held_facts)
+  AND list_contains($regions, f.region_code)
+  AND list_contains($funds, f.fund)
+  AND f.year BETWEEN $first_year AND $last_year
+ORDER BY f.region_code, f.fund, f.year, f.metric, f.doc_id, f.quote_start;
+
+-- name: data_as_of
+-- How new the figures are (数据截至): the years, and periods of part-year outcomes, of the vouched
+-- outcomes (actual or partial) of the chosen regions and funds — every region and fund when
+-- $all_regions — and when a report was last imported into the library (always one row).
+SELECT p.year, p.period, i.last_ingest
+FROM (SELECT max(ingested_at) AS last_ingest FROM docs) i
+LEFT JOIN (
+    SELECT DISTINCT year, CASE WHEN basis = 'partial' THEN period END AS period
+    FROM facts
+    WHERE confidence = 'high' AND basis IN ('actual', 'partial')
+      AND ($all_regions OR (list_contains($regions, region_code) AND list_contains($funds, fund)))
+) p ON true
+ORDER BY p.year DESC NULLS LAST, p.period NULLS FIRST;
+
 -- name: facts_by_id
 SELECT f.fact_id, f.region_code, f.region_name, f.year, f.fund, f.metric, f.item, f.basis, f.value, f.unit,
        f.derived, f.quote, f.quote_start, f.quote_end, f.doc_id, d.report_name, d.file_name, f.origin, f.correction_id

@@ -65,6 +65,21 @@ class Band(Strict):
     status: str
 
 
+class Projection(Strict):
+    """风险预警: the years a projection uses, how far it looks and the reserve floor it warns at."""
+
+    min_years: int
+    max_years: int
+    horizon: int
+    floor_months: float
+
+    @model_validator(mode="after")
+    def _sane(self) -> Projection:
+        if not 2 <= self.min_years <= self.max_years or self.horizon < 1 or self.floor_months <= 0:
+            raise ValueError("projection: need 2 ≤ min_years ≤ max_years, horizon ≥ 1, floor_months > 0")
+        return self
+
+
 class Settings(Strict):
     funds: dict[str, Fund]
     region_colors: tuple[str, ...]
@@ -74,6 +89,7 @@ class Settings(Strict):
     indicators: dict[str, Indicator]
     headline: tuple[str, ...]
     reserve_bands: tuple[Band, ...]
+    projection: Projection
     yi_threshold: float
     wan_threshold: float
     national_reference: str

@@ -25,7 +25,10 @@ class PageSpec:
 PAGES = (
     PageSpec("pages/overview.py", "总览", "overview", ":material/dashboard:", False),
     PageSpec("pages/trends.py", "趋势", "trends", ":material/show_chart:", True),
+    # with too few years or no part-year figures these two show a table or say why, not a chart
+    PageSpec("pages/progress.py", "年内进度", "progress", ":material/timelapse:", False),
     PageSpec("pages/balance.py", "结余分析", "balance", ":material/savings:", True),
+    PageSpec("pages/risk.py", "风险预警", "risk", ":material/warning:", False),
     PageSpec("pages/per_capita.py", "人均收支", "per_capita", ":material/scatter_plot:", True),
     PageSpec("pages/compare.py", "地区对比", "compare", ":material/leaderboard:", True),
     PageSpec("pages/facts.py", "数据明细", "facts", ":material/table_view:", False, "数据"),

@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from dashboard.core import analysis, trace
+from dashboard.core import analysis, freshness, trace
 from dashboard.core.charts import plotly_config
 from dashboard.core.scope import Filters
 from dashboard.core.settings import settings
@@ -55,10 +55,20 @@ def header(title: str, f: Filters | None, note: str | None = None, basis: bool =
         if basis:
             scope += f" · 口径：{settings().bases[f.basis].name}"
         st.html(f'<div class="medfund-scope">{scope}</div>')
+    data_as_of(f)
     if note:
         st.caption(note)
     if f is not None and f.regions and not present.active():
         awaiting_review(f)
+
+
+def data_as_of(f: Filters | None) -> None:
+    """数据截至 (the newest report period of the view) and the last ingest, as a small caption
+    under every page's title (ui.header); nothing when the library is empty."""
+    params = freshness.query_params(f.regions if f else (), f.funds if f else ())
+    text = freshness.data_as_of(data.query("data_as_of", **params)).text
+    if text:
+        st.caption(text, help=freshness.HELP)
 
 
 def awaiting_review(f: Filters) -> None:
@@ -100,11 +110,15 @@ def table_or_note(table: pl.DataFrame, when_empty: str) -> None:
         show_table(table)
 
 
-def show_table(table: pl.DataFrame, width: str = "stretch") -> None:
-    """A table: interactive on a desk; on the projector a plain one in large type (at most
-    PROJECTOR_ROWS rows, the count of the rest said below it)."""
+def show_table(
+    table: pl.DataFrame, width: str = "stretch", widths: dict[str, str | int] | None = None
+) -> None:
+    """A table: interactive on a desk (``widths``: column → small, medium, large or pixels); on the
+    projector a plain one in large type (at most PROJECTOR_ROWS rows, the count of the rest said
+    below it)."""
     if not present.active():
-        st.dataframe(table, hide_index=True, width=width)
+        config = {c: st.column_config.TextColumn(width=w) for c, w in (widths or {}).items()}
+        st.dataframe(table, hide_index=True, width=width, column_config=config or None)
         return
     st.html(_PROJECTOR_TABLE_STYLE)
     st.table(table.head(PROJECTOR_ROWS).to_pandas().set_index(table.columns[0]))
