@@ -534,7 +534,9 @@ def _risk_sentence(funds: Sequence[str], year: int, q: dict) -> Sentence | None:
     if not balanced:
         return None
     text = f"{'、'.join(balanced)}当期{'均' if len(balanced) > 1 else ''}收大于支"
-    if reserves_good:
+    if reserves_good == balanced:
+        text += f"，累计结余{'均' if len(balanced) > 1 else ''}处于合理区间"
+    elif reserves_good:
         text += f"，{'、'.join(reserves_good)}累计结余处于合理区间"
     return Sentence("risk", (text + "。",))
 
