@@ -694,11 +694,8 @@ def budget_execution_chart(rows: pl.DataFrame) -> go.Figure:
         fillcolor=band.within.color,
         opacity=0.10,
         line_width=0,
-        annotation_text=f"{band.within.label} {band.low:g}%–{band.high:g}%",
-        annotation_position="outside top",
-        annotation={"font": {"size": 13, "color": band.within.color}},
     )
-    fig.add_vline(x=100, line={"color": "#424242", "width": 1.5, "dash": "dot"})
+    fig.add_vline(x=100, line={"color": "#424242", "width": 1.5, "dash": "dot"}, layer="below")
     for status in ("below", "within", "above"):
         if (rows["status"] == status).any():
             mark = band.mark(status)
@@ -713,8 +710,9 @@ def budget_execution_chart(rows: pl.DataFrame) -> go.Figure:
                 "pattern": _hatch(rows["derived"].to_list()),
             },
             text=[f"{v:.1f}%" for v in rows["rate"]],
-            textposition="outside",
-            cliponaxis=False,
+            textposition="inside",
+            insidetextanchor="end",
+            textfont={"color": "#FFFFFF"},
             showlegend=False,
             customdata=[
                 [
@@ -733,7 +731,8 @@ def budget_execution_chart(rows: pl.DataFrame) -> go.Figure:
     fig.update_xaxes(title="预算执行率（实际 ÷ 预算，%）", ticksuffix="%", range=[0, top])
     fig.update_yaxes(type="category", autorange="reversed", automargin=True)
     height = 180 + 44 * rows.height
-    return base_layout(fig, "预算执行率", height=max(height, 320))
+    note = f"阴影：{band.within.label}区间 {band.low:g}%–{band.high:g}%；虚线：100%（与预算持平）"
+    return base_layout(fig, "预算执行率（实际 ÷ 预算）", height=max(height, 320), note=note)
 
 
 def _gap_text(gap: float) -> str:

@@ -301,7 +301,9 @@ def _evidence(row: dict) -> Evidence:
     item = "" if row["item"] == "total" else codes.name("item", row["item"])
     what = (
         f"{row['region_name']} {row['year']}年 {cfg.fund_name(row['fund'])} "
-        f"{codes.name('metric', row['metric'])}{item}（{codes.name('basis', row['basis'])}）"
+        f"{codes.name('metric', row['metric'])}{item}（{codes.name('basis', row['basis'])}"
+        + ("，由报告所述增减额推算" if row["derived"] else "")
+        + "）"
     )
     return Evidence(
         row["fact_id"], what, format_fact(row["value"], row["unit"]), row["quote"], row["report_name"] or ""
