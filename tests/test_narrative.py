@@ -281,7 +281,7 @@ def test_a_deficit_after_a_surplus(tmp_path):
     )
     assert (
         text.sentences[0].text
-        == "2024年，全县城乡居民基本医疗保险基金当期收不抵支200.00万元，上年为当期结余。"
+        == "2024年，全县城乡居民基本医疗保险基金当期收不抵支200.00万元，上年当期有结余。"
     )
     assert text.sentences[1].text == "需关注：居民医保当期收不抵支。"
 

@@ -419,9 +419,9 @@ def _balance_change(
     if current.value >= 0 and previous.value >= 0:
         return _change(current, previous, "当期结余", year, scale, "上年")
     if current.value >= 0:
-        return ["，上年为收不抵支"]
+        return ["，上年当期收不抵支"]
     if previous.value >= 0:
-        return ["，上年为当期结余"]
+        return ["，上年当期有结余"]
     change = current.value - previous.value
     if _rounds_to_zero(change, scale):
         return ["，缺口与上年持平"]
