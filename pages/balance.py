@@ -3,7 +3,7 @@
 import polars as pl
 import streamlit as st
 
-from dashboard.core import analysis, charts, display
+from dashboard.core import analysis, budget, charts, display
 from dashboard.core.settings import settings
 from dashboard.web import data, filters, present, ui
 
@@ -69,3 +69,22 @@ if ui.require_filters(f):
         last_year=f.last_year,
     )
     ui.sources(sources)
+
+    st.subheader("预算执行")
+    band = cfg.budget_execution
+    st.caption(
+        f"预算执行率 = 实际数 ÷ 预算数（基金收入、基金支出），差额 = 实际数 − 预算数。"
+        f"执行率在 {budget.band_text()} 之外标为“{band.below.label}”或“{band.above.label}”。"
+        "实际数只取决算或实际执行数（不含预计数）；所选地区和险种全部列出。"
+    )
+    values = data.query("indicator_facts", views=list(budget.VIEWS), metrics=list(budget.METRICS), **f.params)
+    execution = budget.execution(values)
+    if execution.is_empty():
+        ui.empty("所选范围内没有同时披露预算数和实际数的基金收入或支出。")
+    else:
+        ui.chart(charts.budget_execution_chart(execution), "budget_execution")
+        off = budget.flagged_text(execution)
+        if off:
+            st.warning(ui.plain(off), icon=":material/rule:")
+        ui.show_table(budget.execution_table(execution))
+        ui.sources(budget.facts_behind(values, execution), "预算执行数据来源")

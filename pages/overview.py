@@ -3,7 +3,7 @@
 import polars as pl
 import streamlit as st
 
-from dashboard.core import analysis, display
+from dashboard.core import analysis, display, narrative, narrative_files
 from dashboard.core.settings import settings
 from dashboard.core.units import format_change, shared_scales
 from dashboard.web import data, filters, present, ui
@@ -11,6 +11,40 @@ from dashboard.web.navigation import page_path
 
 cfg = settings()
 f = filters.active()
+
+
+def written_analysis(region: str, year: int) -> None:
+    """基金运行分析: the year in sentences, each opening to its numbers' quotes; Word and HTML."""
+    st.subheader("基金运行分析", anchor="analysis")
+    text = narrative.build(data.query, region, year, list(f.funds), f.basis)
+    if not text.sentences:
+        ui.empty(f"{year}年所选险种没有可写入分析的基金收支数据。")
+        return
+    st.caption(
+        "依据本页口径下已核实的数据生成。点击一句展开其中每个数字的计算方法和原文；鼠标停在数字上可看原文。"
+    )
+    st.html(narrative_files.screen_html(text))
+    with st.container(horizontal=True):
+        st.download_button(
+            "下载 Word",
+            lambda: narrative_files.docx_bytes(text),  # built when pressed
+            narrative_files.file_name(text, "docx"),
+            narrative_files.DOCX,
+            key="analysis_docx",
+            on_click="ignore",
+            icon=":material/description:",
+        )
+        st.download_button(
+            "下载网页（可打印）",
+            lambda: narrative_files.page_html(text).encode("utf-8"),
+            narrative_files.file_name(text, "html"),
+            narrative_files.HTML,
+            key="analysis_html",
+            on_click="ignore",
+            icon=":material/print:",
+        )
+
+
 ui.header("总览", f)
 
 if ui.require_filters(f):
@@ -94,6 +128,8 @@ if ui.require_filters(f):
                     ui.empty(f"{year}年{cfg.fund_name(fund)}没有可显示的指标。")
                 ui.sources(sources.filter(pl.col("fund") == fund), f"{cfg.fund_name(fund)}数据来源")
         ui.marks_note()
+        if not present.active():  # the projector keeps its one-screen table
+            written_analysis(region, year)
 
         st.subheader("提示", anchor="alerts")
         if not alerts:

@@ -297,3 +297,87 @@ def make_fact(metric: str, value: float, **fields):
         "rule_id": "test",
     }
     return Fact(metric=metric, value=value, unit=METRIC_UNIT[Metric(metric)].value, **(defaults | fields))
+
+
+# region code → (name, level, parent) for constructed reports
+CONSTRUCTED_REGIONS = {
+    "431124": ("道县", "county", "431100"),
+    "621026": ("宁县", "county", "621000"),
+    "421000": ("荆州市", "city", "420000"),
+}
+
+
+def constructed_db(
+    path: Path, reports: dict[str, list[dict]], checks: dict[str, list[dict]] | None = None
+) -> Path:
+    """A MedFund file holding constructed reports, written through pipelines.store.
+
+    ``reports``: report title → its figures, each a dict with ``metric``, ``value`` (base units),
+    ``quote`` and any Fact field to override (year 2024, fund resident, item total, basis actual,
+    region 431124 道县 by default; ``confidence="review"`` with ``confidence_reasons`` for a figure
+    waiting in the queue).  A report's text is its quotes, one a line, so each quote occurs in it.
+    ``checks``: report title → CheckResult fields (doc_id filled in)."""
+    import hashlib
+
+    from pipelines import store
+    from pipelines.models import CheckResult, Document
+
+    connection = store.connect(path)
+    try:
+        for n, (title, figures) in enumerate(reports.items()):
+            doc_id = hashlib.sha256(title.encode("utf-8")).hexdigest()
+            text = "\n".join(f["quote"] for f in figures)
+            code = figures[0].get("region_code", "431124") if figures else "431124"
+            name, level, parent = CONSTRUCTED_REGIONS[code]
+            doc = Document(
+                doc_id=doc_id,
+                file_name=f"{title}.txt",
+                source_path=f"/constructed/{title}.txt",
+                text=text,
+                reader="txt",
+                encoding="utf-8",
+                size_bytes=len(text.encode("utf-8")),
+                report_year=max((f.get("year", 2024) for f in figures), default=2024),
+                year_evidence="",
+                title=title,
+                genre="部门整体支出绩效自评报告",
+                region_code=code,
+                region_name=name,
+                region_level=level,
+                region_parent_code=parent,
+                region_confidence="high",
+                region_evidence=(),
+                n_facts=len(figures),
+                n_rejections=0,
+            )
+            facts, start = [], 0
+            for i, spec in enumerate(figures):
+                spec = dict(spec)
+                metric, value, quote = spec.pop("metric"), spec.pop("value"), spec.pop("quote")
+                region = spec.pop("region_code", code)
+                region_name, region_level, _ = CONSTRUCTED_REGIONS[region]
+                facts.append(
+                    make_fact(
+                        metric,
+                        value,
+                        **{
+                            "fact_id": f"{doc_id[:16]}-{i:04d}",
+                            "doc_id": doc_id,
+                            "region_code": region,
+                            "region_name": region_name,
+                            "region_level": region_level,
+                            "year": 2024,
+                            "fund": "resident",
+                            "quote": quote,
+                            "start": start,
+                            "end": start + len(quote),
+                        }
+                        | spec,
+                    )
+                )
+                start += len(quote) + 1
+            found = [CheckResult(doc_id=doc_id, **c) for c in (checks or {}).get(title, [])]
+            store.replace_documents(connection, [store.DocumentRows(doc, facts, [], found)], f"t{n}")
+    finally:
+        connection.close()
+    return path

@@ -406,6 +406,26 @@ def test_empty_state_says_what_is_missing(app: App):
     expect(info.first).to_be_visible()
 
 
+def test_the_written_analysis_opens_to_its_quotes_and_the_budget_section_draws(app: App):
+    overview, balance = spec_of("overview"), spec_of("balance")
+    app.open(url_of(overview, region=DAOXIAN, fund="resident"), overview.title)
+    sentence = app.page.locator(".mf-nar details summary").first
+    expect(sentence).to_contain_text("城乡居民基本医疗保险基金收入6.24亿元")
+    income = sentence.locator(".mf-fig").first  # its quote on hover
+    assert "「本年基金收入合计62389.85万元」" in income.get_attribute("title")
+    sentence.click()
+    opened = app.page.locator(".mf-nar details[open] table")
+    expect(opened).to_contain_text("本年基金收入合计62389.85万元")
+    app.screenshot("overview_analysis")
+    app.assert_sound()
+    app.open(url_of(balance, region=DAOXIAN, fund="resident"), balance.title)
+    chart = app.page.locator('[data-testid="stPlotlyChart"]').filter(has_text="预算执行率")
+    assert_rendered(chart.locator(".main-svg").first)
+    expect(app.page.locator('[data-testid="stMain"]')).to_contain_text("预算执行数据来源（4 条）")
+    app.screenshot("balance_budget")
+    app.assert_sound()
+
+
 @pytest.mark.slow
 def test_a_shared_link_on_a_fresh_server_opens_the_dashboard_and_keeps_its_filters(
     browser: Browser, tmp_path: Path

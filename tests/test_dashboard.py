@@ -103,6 +103,7 @@ def test_queries_file_names_each_query_once(tmp_path):
 
 PARAMS = {
     "basis": "actual",
+    "views": ["actual", "budget"],
     "regions": ["430900", "430903", "431124", "621026"],
     "funds": list(settings().funds),
     "metrics": ["income", "expenditure", "insured"],

@@ -129,10 +129,12 @@ def values_equal(actual, expected) -> None:
 def test_slide_titles_in_order(deck, ind, regions, names):
     expected = ["医保基金运行分析"]
     expected += [f"{names[r]} · 主要指标（{latest_year(ind, r)}年）" for r in regions]
+    expected += [f"{names[r]} · 基金运行分析（{latest_year(ind, r)}年）" for r in regions]
     for r in regions:
         pages = max(1, math.ceil(len(trend_funds(ind, r)) / 4))
         expected += [f"{names[r]} · 基金收支趋势" + ("（续）" if i else "") for i in range(pages)]
     expected += [f"{names[r]} · 结余率与可支付月数" for r in regions]
+    expected += ["预算执行"]  # 道县 2024: budgets beside outcomes (tests/test_narrative.py checks the slide)
     expected += ["人均收支与全国对比", "数据质量说明", "数据来源"]
     assert [title(s) for s in deck.slides] == expected
     assert deck.slide_width * 9 == deck.slide_height * 16  # 16:9

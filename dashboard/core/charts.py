@@ -879,3 +879,67 @@ def ranking_chart(ranked: pl.DataFrame, indicator: str, median: float | None, ye
     fig.update_xaxes(title=axis_title(spec.name, scale), tickformat=_tick_format(scale))
     height = max(360, 40 * len(labels) + 140)
     return base_layout(fig.update_layout(showlegend=False), f"{year}年{spec.name}地区排名", height=height)
+
+
+def budget_execution_chart(rows: pl.DataFrame) -> go.Figure:
+    """预算执行率 (budget.execution rows): a horizontal bar per region, fund, year and measure,
+    coloured by where it falls against the band of settings.yaml (shaded), a line at 100%;
+    budget, outcome and gap on hover; hatched where a figure behind it is derived."""
+    band = settings().budget_execution
+    labels = [
+        f"{r['region_name']} {r['fund_name']} {_year_text(r['year'])} {r['metric_name']}"
+        for r in rows.iter_rows(named=True)
+    ]
+    scale = scale_for(Kind.money, [*rows["budget"].to_list(), *rows["actual"].to_list()])
+    fig = go.Figure()
+    top = max([*rows["rate"].to_list(), band.high + 10.0]) * 1.12
+    fig.add_vrect(
+        x0=band.low,
+        x1=band.high,
+        fillcolor=band.within.color,
+        opacity=0.10,
+        line_width=0,
+    )
+    fig.add_vline(x=100, line={"color": "#424242", "width": 1.5, "dash": "dot"}, layer="below")
+    for status in ("below", "within", "above"):
+        if (rows["status"] == status).any():
+            mark = band.mark(status)
+            fig.add_trace(_legend_entry(status, mark.label, mark.color, "bar"))
+    fig.add_trace(
+        go.Bar(
+            x=rows["rate"].to_list(),
+            y=labels,
+            orientation="h",
+            marker={
+                "color": [band.mark(s).color for s in rows["status"]],
+                "pattern": _hatch(rows["derived"].to_list()),
+            },
+            text=[f"{v:.1f}%" for v in rows["rate"]],
+            textposition="inside",
+            insidetextanchor="end",
+            textfont={"color": "#FFFFFF"},
+            showlegend=False,
+            customdata=[
+                [
+                    scale.text(r["budget"]),
+                    scale.text(r["actual"]),
+                    _gap_text(r["gap"]),
+                    band.mark(r["status"]).label,
+                    "（含推算值）" if r["derived"] else "",
+                ]
+                for r in rows.iter_rows(named=True)
+            ],
+            hovertemplate="%{y}<br>预算 %{customdata[0]}，实际 %{customdata[1]}<br>"
+            "执行率 %{x:.1f}%（%{customdata[3]}），差额 %{customdata[2]}%{customdata[4]}<extra></extra>",
+        )
+    )
+    fig.update_xaxes(title="预算执行率（实际 ÷ 预算，%）", ticksuffix="%", range=[0, top])
+    fig.update_yaxes(type="category", autorange="reversed", automargin=True)
+    height = 180 + 44 * rows.height
+    note = f"阴影：{band.within.label}区间 {band.low:g}%–{band.high:g}%；虚线：100%（与预算持平）"
+    return base_layout(fig, "预算执行率（实际 ÷ 预算）", height=max(height, 320), note=note)
+
+
+def _gap_text(gap: float) -> str:
+    """差额 in 万元 with its sign (as the budget table gives it)."""
+    return Scale(1e4, "万元", 2).text(gap, sign=True)

@@ -1,8 +1,10 @@
 """The 汇报 deck: a PowerPoint presentation for chosen regions and years (python-pptx).
 
-Slides: a title; per region the headline figures with their change on last year, income and
-expenditure over the years, balance rates and months of reserves against their bands; the
-per-capita figures against the national ones; the data-quality notes; the reports used.
+Slides: a title; per region the headline figures with their change on last year, the written
+analysis of that year (narrative.py), income and expenditure over the years, balance rates and
+months of reserves against their bands; budget execution where the view has budgets beside
+outcomes (budget.py); the per-capita figures against the national ones; the data-quality
+notes; the reports used.
 Charts are native PowerPoint charts (their data inside the deck, editable); every piece of
 text names 微软雅黑 in both the latin and the East Asian (`a:ea`) font slots, so Chinese renders
 in PowerPoint, WPS and LibreOffice alike.
@@ -14,6 +16,7 @@ Public API (the 汇报 page and the command line use exactly these):
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import tempfile
@@ -44,7 +47,7 @@ from pptx.slide import Slide
 from pptx.text.text import TextFrame
 from pptx.util import Emu, Inches, Pt
 
-from dashboard.core import analysis, database, freshness
+from dashboard.core import analysis, budget, database, freshness, narrative
 from dashboard.core.charts import EXPENDITURE_COLOR, INCOME_COLOR
 from dashboard.core.scope import Filters, region_label
 from dashboard.core.settings import Kind, settings
@@ -115,6 +118,8 @@ class _Data:
     documents: pl.DataFrame
     national: pl.DataFrame
     corrections: pl.DataFrame | None
+    execution: pl.DataFrame  # budget.execution rows of the scope
+    narratives: dict[str, narrative.Narrative]  # region → the written analysis of its latest year
 
 
 # ---------------------------------------------------------------------------------------
@@ -136,9 +141,12 @@ def build_deck(con: duckdb.DuckDBPyConnection, request: DeckRequest) -> Presenta
     for region in scope.regions:
         _summary_slide(prs, scope, data, region)
     for region in scope.regions:
+        _narrative_slides(prs, scope, data, region)
+    for region in scope.regions:
         _trend_slides(prs, scope, data, region)
     for region in scope.regions:
         _balance_slide(prs, scope, data, region)
+    _budget_slides(prs, scope, data)
     _per_capita_slides(prs, scope, data)
     _quality_slide(prs, scope, data)
     _sources_slides(prs, scope, data)
@@ -255,8 +263,18 @@ def _gather(con: duckdb.DuckDBPyConnection, scope: _Scope) -> _Data:
     years = {"first_year": scope.first_year, "last_year": scope.last_year}
     columns = set(_deck_query(con, "fact_columns")["column_name"])
     corrections = _deck_query(con, "corrected_facts", **scope.params) if "origin" in columns else None
+    ind = database.run_query(con, "indicators", basis=scope.basis, **scope.params)
+    run = functools.partial(database.run_query, con)
+    narratives = {}
+    for region in regions:
+        year, _ = _latest_cards(ind.filter(pl.col("region_code") == region), scope.funds)
+        if year is not None:
+            narratives[region] = narrative.build(run, region, year, scope.funds, scope.basis)
+    values = database.run_query(
+        con, "indicator_facts", views=list(budget.VIEWS), metrics=list(budget.METRICS), **scope.params
+    )
     return _Data(
-        ind=database.run_query(con, "indicators", basis=scope.basis, **scope.params),
+        ind=ind,
         checks=database.run_query(con, "checks", regions=regions, **years),
         rejections=database.run_query(con, "rejections", regions=regions),
         sources=database.run_query(
@@ -265,6 +283,8 @@ def _gather(con: duckdb.DuckDBPyConnection, scope: _Scope) -> _Data:
         documents=database.run_query(con, "documents", regions=regions),
         national=analysis.national_reference(),
         corrections=corrections,
+        execution=budget.execution(values),
+        narratives=narratives,
     )
 
 
@@ -839,6 +859,155 @@ def _balance_notes(slide: Slide, top: int, rate: pl.DataFrame, months: pl.DataFr
         lines.append([(_short("含预计数或推算值：" + "；".join(parts), 85), 11, False, MUTED)])
     frame = _textbox(slide, MARGIN, top, BODY_WIDTH, BODY_BOTTOM - top)
     _lines(frame, lines, space_after=2)
+
+
+# -- written analysis and budget execution ------------------------------------------------
+
+NARRATIVE_CHARS = 760  # characters of text a slide holds at NARRATIVE_SIZE
+NARRATIVE_SIZE = 14
+BUDGET_ROWS = 10
+
+
+def _narrative_pages(text: narrative.Narrative) -> list[list[tuple[str, list[narrative.Sentence]]]]:
+    """The paragraphs (heading, sentences) split into slides of at most NARRATIVE_CHARS."""
+    pages: list[list[tuple[str, list[narrative.Sentence]]]] = [[]]
+    used = 0
+    for name, sentences in text.paragraphs():
+        for sentence in sentences:
+            if used and used + len(sentence.text) > NARRATIVE_CHARS:
+                pages.append([])
+                used = 0
+            page = pages[-1]
+            if not page or page[-1][0] != name:
+                page.append((name, []))
+                used += 12
+            page[-1][1].append(sentence)
+            used += len(sentence.text)
+    return pages
+
+
+def _narrative_slides(prs: PresentationType, scope: _Scope, data: _Data, region: str) -> None:
+    """基金运行分析 of the region's latest year (narrative.py): headed paragraphs, the numbers in
+    bold; none where nothing could be written (no filler)."""
+    text = data.narratives.get(region)
+    if text is None or not text.sentences:
+        return
+    for page, paragraphs in enumerate(_narrative_pages(text)):
+        slide = _slide(
+            prs, f"{scope.names[region]} · 基金运行分析（{text.year}年）" + ("（续）" if page else "")
+        )
+        frame = _textbox(slide, MARGIN, BODY_TOP, BODY_WIDTH, BODY_BOTTOM - BODY_TOP - Inches(0.4))
+        first = True
+        for name, sentences in paragraphs:
+            _run(_paragraph(frame, first, space_after=2), name, NARRATIVE_SIZE, True, ACCENT)
+            first = False
+            for i, sentence in enumerate(sentences):  # a sentence a paragraph: easier on a screen
+                paragraph = _paragraph(frame, False, space_after=10 if i == len(sentences) - 1 else 4)
+                paragraph.line_spacing = 1.2
+                for part in sentence.parts:
+                    if isinstance(part, str):
+                        _run(paragraph, part, NARRATIVE_SIZE, False, TEXT)
+                    else:
+                        _run(paragraph, part.text, NARRATIVE_SIZE, True, TEXT)
+        _note_line(
+            slide, "每个数字均取自报告原文，计算方法和出处见仪表盘“总览”页的“基金运行分析”（可下载 Word）。"
+        )
+
+
+def _budget_slides(prs: PresentationType, scope: _Scope, data: _Data) -> None:
+    """预算执行: budget against outcome (budget.py), flagged outside the band; only when the view
+    has budget figures with outcomes beside them."""
+    rows = data.execution
+    if rows.is_empty():
+        return
+    band = settings().budget_execution
+    header = [
+        "地区",
+        "年度",
+        "险种",
+        "项目",
+        "预算数（万元）",
+        "实际数（万元）",
+        "执行率",
+        "差额（万元）",
+        "判断",
+    ]
+    widths = [Inches(w) for w in (1.5, 0.9, 1.6, 1.3, 1.65, 1.65, 1.1, 1.45, 1.183)]
+    money = budget.GAP_SCALE
+    body = []
+    for r in rows.iter_rows(named=True):
+        color = TEXT if r["status"] == "within" else _rgb(band.mark(r["status"]).color)
+        cells = [
+            r["region_name"],
+            f"{r['year']}年",
+            r["fund_name"],
+            r["metric_name"],
+            money.text(r["budget"]).removesuffix(" 万元"),
+            money.text(r["actual"]).removesuffix(" 万元"),
+        ]
+        body.append(
+            [[[(c, 12, False, TEXT)]] for c in cells]
+            + [
+                [[(f"{r['rate']:.1f}%", 12, True, color)]],
+                [[(money.text(r["gap"], sign=True).removesuffix(" 万元"), 12, False, TEXT)]],
+                [[(budget.status_label(r["status"]), 12, r["status"] != "within", color)]],
+            ]
+        )
+    pages = list(_chunks(body, BUDGET_ROWS))
+    for page, chunk in enumerate(pages):
+        slide = _slide(prs, "预算执行" + ("（续）" if page else ""))
+        height = _table(slide, header, chunk, (MARGIN, BODY_TOP), widths, 12, row_height=Inches(0.4))
+        top = BODY_TOP + height + Inches(0.15)
+        if page == len(pages) - 1 and BODY_BOTTOM - top - Inches(0.6) >= Inches(2.2):
+            box = (MARGIN, top, BODY_WIDTH, BODY_BOTTOM - top - Inches(0.6))
+            _budget_chart(slide, box, rows)
+            top = box[1] + box[3] + Inches(0.05)
+        if page == len(pages) - 1:
+            lines = [
+                [
+                    (
+                        f"预算执行率 = 实际数 ÷ 预算数，差额 = 实际数 − 预算数；执行率在 {budget.band_text()} 之外标为"
+                        f"“{band.below.label}”或“{band.above.label}”。实际数只取决算或实际执行数（不含预计数）。",
+                        11,
+                        False,
+                        MUTED,
+                    )
+                ]
+            ]
+            _lines(_textbox(slide, MARGIN, top, BODY_WIDTH, max(BODY_BOTTOM - top, Inches(0.6))), lines)
+
+
+def _budget_chart(slide: Slide, box, rows: pl.DataFrame) -> None:
+    """预算执行率 as bars, each coloured by where it falls (settings' budget_execution)."""
+    band = settings().budget_execution
+    data = CategoryChartData(number_format='0.0"%"')
+    data.categories = [
+        f"{r['region_name']} {r['fund_name']} {r['year']}年 {r['metric_name']}"
+        for r in rows.iter_rows(named=True)
+    ]
+    data.add_series("预算执行率", rows["rate"].to_list())
+    chart = _chart(
+        slide,
+        XL_CHART_TYPE.BAR_CLUSTERED,
+        data,
+        box,
+        "预算执行率（实际 ÷ 预算）",
+        "执行率（%）",
+        '0"%"',
+        legend=False,
+    )
+    chart.category_axis.reverse_order = True  # the table's order, top down
+    chart.value_axis._element.find(qn("c:crosses")).set("val", "max")
+    chart.value_axis.minimum_scale = 0
+    plot = chart.plots[0]
+    plot.gap_width = 50
+    series = plot.series[0]
+    series.invert_if_negative = False
+    for i, status in enumerate(rows["status"]):
+        point = series.points[i].format
+        point.fill.solid()
+        point.fill.fore_color.rgb = _rgb(band.mark(status).color)
+    _data_labels(chart, '0.0"%"', XL_LABEL_POSITION.OUTSIDE_END, 10)
 
 
 # -- per capita --------------------------------------------------------------------------

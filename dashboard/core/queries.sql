@@ -200,3 +200,34 @@ ORDER BY c.created_at DESC, c.correction_id DESC;
 -- name: removals
 -- Reports removed from the library, newest first.
 SELECT doc_id, file_name, n_facts, reason, author, removed_at FROM removals ORDER BY removed_at DESC;
+
+-- name: indicator_facts
+-- The facts behind each value chosen for the basis views $views (view_basis codes: actual, budget,
+-- estimate) and metrics: the stated fact, or each rural and urban fact a computed total sums (same
+-- document, year, fund, metric and basis), with quote and report.  value_basis is the basis of
+-- the figure chosen (an estimate standing in for an outcome in the actual view keeps `estimate`).
+WITH chosen AS (
+    SELECT * FROM ind_values
+    WHERE list_contains($views, view_basis)
+      AND list_contains($regions, region_code)
+      AND list_contains($funds, fund)
+      AND list_contains($metrics, metric)
+      AND year BETWEEN $first_year AND $last_year
+),
+behind AS (
+    SELECT c.*, c.fact_id AS source_id FROM chosen c WHERE NOT c.computed
+    UNION ALL
+    SELECT c.*, f.fact_id AS source_id
+    FROM chosen c
+    JOIN facts f
+      ON f.doc_id = c.doc_id AND f.region_code = c.region_code AND f.year = c.year AND f.fund = c.fund
+     AND f.metric = c.metric AND f.basis = c.basis AND f.item IN ('rural', 'urban') AND f.confidence = 'high'
+    WHERE c.computed
+)
+SELECT b.view_basis, b.region_code, b.region_name, b.region_level, b.year, b.fund, b.metric,
+       b.value AS indicator_value, b.basis AS value_basis, b.derived, b.computed,
+       f.fact_id, f.item, f.value, f.unit, f.basis, f.quote, f.doc_id, d.report_name, d.file_name
+FROM behind b
+JOIN facts f ON f.fact_id = b.source_id
+LEFT JOIN docs d ON d.doc_id = f.doc_id
+ORDER BY b.view_basis, b.region_code, b.fund, b.metric, b.year, f.item, f.fact_id;

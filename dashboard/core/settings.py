@@ -80,6 +80,34 @@ class Projection(Strict):
         return self
 
 
+class Mark(Strict):
+    label: str
+    color: str
+
+
+class BudgetExecution(Strict):
+    """预算执行率 bands: within [low, high] % (both edges included) a budget is kept."""
+
+    low: float
+    high: float
+    below: Mark
+    within: Mark
+    above: Mark
+
+    @model_validator(mode="after")
+    def _ordered(self) -> BudgetExecution:
+        if not 0 < self.low < self.high:
+            raise ValueError("budget_execution needs 0 < low < high")
+        return self
+
+    def status(self, rate: float) -> str:
+        """below, within or above: where a rate (%, as shown) falls."""
+        return "below" if rate < self.low else "above" if rate > self.high else "within"
+
+    def mark(self, status: str) -> Mark:
+        return {"below": self.below, "within": self.within, "above": self.above}[status]
+
+
 class Settings(Strict):
     funds: dict[str, Fund]
     region_colors: tuple[str, ...]
@@ -90,6 +118,7 @@ class Settings(Strict):
     headline: tuple[str, ...]
     reserve_bands: tuple[Band, ...]
     projection: Projection
+    budget_execution: BudgetExecution
     yi_threshold: float
     wan_threshold: float
     national_reference: str
