@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from dashboard.core import export
+from dashboard.core import export, source_links
 from dashboard.core.settings import Indicator, settings
 from dashboard.core.units import format_fact, format_value, scale_for, shared_scales
 from pipelines import codes
@@ -78,8 +78,8 @@ def checks_by_report(checks: pl.DataFrame) -> pl.DataFrame:
 
 
 def reports_table(docs: pl.DataFrame) -> pl.DataFrame:
-    """The library: each report by its region, year and title, with its file; errors apart from
-    warnings (a check's warnings and the reading's own)."""
+    """The library: each report by its region, year and title, with its file and public address;
+    errors apart from warnings (a check's warnings and the reading's own)."""
     return docs.select(
         pl.col("report_name").alias("报告"),
         pl.col("region_name").alias("地区"),
@@ -90,6 +90,7 @@ def reports_table(docs: pl.DataFrame) -> pl.DataFrame:
         (pl.col("n_check_warnings") + pl.col("n_warnings")).alias("警告"),
         pl.col("n_rejections").alias("未采用"),
         pl.col("file_name").alias("文件"),
+        source_links.address_column(),
     )
 
 

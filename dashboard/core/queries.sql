@@ -33,7 +33,7 @@ ORDER BY region_code, fund, year;
 -- name: indicator_sources
 -- The facts an indicator's values were chosen from, with their quotes and documents.
 SELECT v.region_code, v.region_name, v.year, v.fund, v.metric, v.value, v.basis, v.derived, v.computed,
-       v.fact_id, v.doc_id, v.quote, v.n_sources_agree, v.n_disagree, d.report_name, d.file_name
+       v.fact_id, v.doc_id, v.quote, v.n_sources_agree, v.n_disagree, d.report_name, d.file_name, d.source_url
 FROM ind_values v
 LEFT JOIN docs d USING (doc_id)
 WHERE v.view_basis = $basis
@@ -47,7 +47,7 @@ ORDER BY v.region_code, v.fund, v.metric, v.year;
 -- Every fact within the filters (all items and bases) as the stewards vouch for it
 -- (origin: extracted, corrected or added), with its document.
 SELECT f.fact_id, f.region_code, f.region_name, f.year, f.fund, f.metric, f.item, f.basis, f.value, f.unit,
-       f.derived, f.quote, f.doc_id, d.report_name, d.file_name, f.rule_id, f.origin, f.correction_id,
+       f.derived, f.quote, f.doc_id, d.report_name, d.file_name, d.source_url, f.rule_id, f.origin, f.correction_id,
        f.origin <> 'extracted' AS corrected, f.confidence, f.confidence_reasons
 FROM facts f
 LEFT JOIN docs d USING (doc_id)
@@ -95,7 +95,7 @@ SELECT d.doc_id, d.report_name, d.file_name, d.report_year, d.genre, d.region_co
        d.region_confidence, d.reader, d.encoding, d.size_bytes, d.n_facts, d.n_rejections,
        len(d.warnings) AS n_warnings, d.warnings,
        coalesce(c.n_errors, 0) AS n_errors, coalesce(c.n_check_warnings, 0) AS n_check_warnings,
-       d.ingested_at
+       d.ingested_at, d.source_url
 FROM docs d
 LEFT JOIN (
     SELECT doc_id, count(*) FILTER (WHERE severity = 'error') AS n_errors,

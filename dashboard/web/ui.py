@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from dashboard.core import analysis, trace
+from dashboard.core import analysis, source_links, trace
 from dashboard.core.charts import plotly_config
 from dashboard.core.scope import Filters
 from dashboard.core.settings import settings
@@ -205,8 +205,14 @@ def sources(fact_frame: pl.DataFrame, title: str = "数据来源") -> None:
             .alias("口径"),
             pl.col("quote").alias("原文"),
             pl.col("report_name").alias("报告"),
+            *([source_links.address_column()] if "source_url" in fact_frame.columns else []),
         )
-        st.dataframe(table, hide_index=True, width="stretch")
+        st.dataframe(table, hide_index=True, width="stretch", column_config=link_columns())
+
+
+def link_columns() -> dict[str, st.column_config.LinkColumn]:
+    """A table's 来源网址 column as links showing the site's host (the address itself is data)."""
+    return {source_links.HEADER: st.column_config.LinkColumn(display_text=r"https?://([^/?#]+)")}
 
 
 def quote_in_document(fact_id: str) -> None:
