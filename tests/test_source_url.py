@@ -18,6 +18,7 @@ from pptx import Presentation
 from dashboard.core import briefing, database, export
 from dashboard.core.deck import DeckRequest, deck_bytes
 from dashboard.core.scope import Filters
+from dashboard.web import ui
 from pipelines import sidecar
 from pipelines.ingest import expand_paths
 
@@ -163,6 +164,23 @@ def test_the_library_links_each_report_to_its_address(sourced_app):
     (table,) = [d.value for d in at.dataframe if "来源网址" in d.value.columns]
     by_file = dict(zip(table["文件"], table["来源网址"], strict=True))
     assert by_file[SOURCED] == URL
+
+
+def test_a_selected_report_opens_its_address_and_shows_it_as_plain_text(sourced_app):
+    at = sourced_app("pages/reports.py", region=[DAOXIAN, "430903"])  # 道县 and 赫山区 (000, no sidecar)
+    files = list(next(d.value for d in at.dataframe if "文件" in d.value.columns)["文件"])
+    for name, url in ((SOURCED, URL), (SEEDS[0].name, None)):
+        at.session_state["reports_table"] = {
+            "selection": {"rows": [files.index(name)], "columns": [], "cells": []}
+        }
+        at.run()
+        buttons = [b for b in at.get("link_button") if b.proto.label == "打开原网页"]
+        captions = [c.value for c in at.caption if c.value.startswith("来源网址")]
+        if url is None:  # a report without a sidecar: no link, no address
+            assert buttons == [] and captions == []
+        else:
+            assert [b.proto.url for b in buttons] == [url]
+            assert captions == ["来源网址：" + ui.plain(URL)]  # the address as text, never markdown
 
 
 def test_a_charts_sources_name_the_reports_address(sourced_app):

@@ -82,6 +82,7 @@ def reports_table(docs: pl.DataFrame) -> pl.DataFrame:
     errors apart from warnings (a check's warnings and the reading's own)."""
     return docs.select(
         pl.col("report_name").alias("报告"),
+        source_links.address_column(),
         pl.col("region_name").alias("地区"),
         pl.col("report_year").alias("报告年度"),
         pl.col("genre").alias("类型"),
@@ -90,7 +91,6 @@ def reports_table(docs: pl.DataFrame) -> pl.DataFrame:
         (pl.col("n_check_warnings") + pl.col("n_warnings")).alias("警告"),
         pl.col("n_rejections").alias("未采用"),
         pl.col("file_name").alias("文件"),
-        source_links.address_column(),
     )
 
 

@@ -74,11 +74,14 @@ def awaiting_review(f: Filters) -> None:
     c2.page_link(page_path("corrections"), label=f"去核查（{n}）", icon=":material/fact_check:")
 
 
-def level_filter(ind: pl.DataFrame, widths: list[int], key: str) -> tuple[pl.DataFrame, list]:
+def level_filter(
+    ind: pl.DataFrame, widths: list[int], key: str, levels: list[str] | None = None
+) -> tuple[pl.DataFrame, list]:
     """The regions of one level (省级 / 市级 / 县级), chosen where the view holds several (the
-    level with the most regions first), and the row of columns of ``widths`` for the page's
-    other controls — with a narrow first one for the choice only when there is one to make."""
-    present_levels = analysis.levels(ind)
+    level with the most regions first, or ``levels``' order), and the row of columns of
+    ``widths`` for the page's other controls — with a narrow first one for the choice only when
+    there is one to make."""
+    present_levels = analysis.levels(ind) if levels is None else levels
     if len(present_levels) <= 1 or present.active():
         level = present_levels[0] if present_levels else None
         return (ind if level is None else ind.filter(pl.col("region_level") == level)), st.columns(widths)
