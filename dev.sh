@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # MedFund developer entry point.
-#   ./dev.sh run     set up .venv, load data/reports into data/medfund.duckdb (idempotent), start the dashboard
+#   ./dev.sh run     set up .venv, load data/reports and data/reports/public into data/medfund.duckdb
+#                    (idempotent), start the dashboard
 #   ./dev.sh test    set up .venv and the Debian packages the tests use, run ruff and the whole test suite
 #                    (on every core: pytest-xdist, see pyproject.toml; extra arguments go to pytest)
 #   ./dev.sh bench   benchmarks: ingest (prints documents/s) and dashboard (synthetic national-scale database)
@@ -52,10 +53,10 @@ case "${1:-run}" in
     run)
         setup
         if [ ! -f "$DB" ]; then
-            echo "首次启动：从 data/reports 建立数据库 $DB"
+            echo "首次启动：从 data/reports（含 public/ 中的公开文本）建立数据库 $DB"
         fi
         # idempotent: unchanged reports are rewritten identically, new ones are added
-        "$VENV/bin/python" -m pipelines ingest --quiet --db "$DB" data/reports || true
+        "$VENV/bin/python" -m pipelines ingest --quiet --db "$DB" data/reports data/reports/public || true
         echo "启动仪表盘：http://localhost:$PORT"
         MEDFUND_DB="$DB" exec "$VENV/bin/streamlit" run app.py --server.port "$PORT" \
             --server.headless true --browser.gatherUsageStats false

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard.core import display, trace
+from dashboard.core import display, source_links, trace
 from dashboard.core.settings import settings
 from dashboard.web import correcting, data, filters, session, ui
 
@@ -24,6 +24,7 @@ if ui.require_filters(f):
             on_select="rerun",
             selection_mode="single-row",
             key="reports_table",
+            column_config=ui.link_columns(),
         )
         rows = picked.selection.rows if picked else []
         if not rows:
@@ -37,6 +38,9 @@ if ui.require_filters(f):
                 f"读取方式 {ui.plain(doc['reader'])}{'（' + ui.plain(doc['encoding']) + '）' if doc['encoding'] else ''} · "
                 f"{doc['n_facts']} 条数据"
             )
+            if url := source_links.web_address(doc["source_url"]):
+                st.link_button("打开原网页", url, icon=":material/open_in_new:")
+                st.caption(f"来源网址：{ui.plain(url)}")
             for warning in doc["warnings"] or []:
                 st.warning(ui.plain(warning))
             text = data.query("document_text", doc_id=doc["doc_id"])["text"][0]

@@ -46,6 +46,8 @@ if ui.require_filters(f):
         rows, scope = ind.filter(pl.col("fund") == fund), cfg.fund_name(fund)
     name = cfg.indicators[indicator].name
     s = analysis.series(rows, indicator)
+    if by == "region":  # one level on one axis: beside the nation's line a county's lies flat on zero
+        s, _ = ui.level_filter(s, [4], "trend_level", analysis.levels_by_points(s))
     if s.is_empty():
         ui.empty(f"{scope}在{f.year_text}未披露{name}数据（或无法计算）。")
     else:

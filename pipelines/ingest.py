@@ -23,7 +23,7 @@ from typing import Any
 import duckdb
 import yaml
 
-from pipelines import checks, confidence, store, workers
+from pipelines import checks, confidence, sidecar, store, workers
 from pipelines.context import Candidate
 from pipelines.extract import Extraction, Extractor
 from pipelines.models import Document, DroppedFigure, Fact, Rejection, validate_facts
@@ -132,7 +132,8 @@ def expand_paths(paths: Iterable[Path]) -> tuple[list[Path], list[Skipped]]:
     """Files to ingest (a directory means every report in it), and the entries of directories
     not read, each with its reason: other file types, sub-folders, symbolic links that loop or
     lead nowhere, pipes, sockets and devices (never opened, so a FIFO cannot block).
-    Hidden files (.name) are passed over silently; a path given by itself is always tried."""
+    Hidden files (.name) and reports' sidecars (pipelines.sidecar) are passed over silently; a path
+    given by itself is always tried."""
     files: list[Path] = []
     skipped: list[Skipped] = []
     for p in paths:
@@ -145,7 +146,7 @@ def expand_paths(paths: Iterable[Path]) -> tuple[list[Path], list[Skipped]]:
             skipped.append(Skipped(p, f"无法打开文件夹（{err.strerror or err}），请检查权限"))
             continue
         for child in children:
-            if child.name.startswith("."):
+            if child.name.startswith(".") or sidecar.is_sidecar(child):
                 continue
             try:
                 mode = child.stat().st_mode  # follows symbolic links
@@ -343,6 +344,7 @@ def process_file(
         report_year=extraction.report_year,
         year_evidence=extraction.year_evidence,
         title=(title := report_title(text)),
+        source_url=sidecar.source_url(path),
         genre=detect_genre(text, title),
         region_code=region.code if region else None,
         region_name=region.name if region else None,

@@ -145,6 +145,7 @@ class Document(StrictModel):
     report_year: int | None
     year_evidence: str
     title: str | None = None  # the title its text gives (pipelines.ingest.report_title)
+    source_url: str | None = None  # the public address its sidecar gives (pipelines.sidecar)
     genre: str
     region_code: str | None
     region_name: str | None

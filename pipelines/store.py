@@ -83,6 +83,7 @@ _REPORT_COLUMNS = {
     "extractor_version": pl.String,
     "ingested_at": pl.Datetime("us"),
     "title": pl.String,
+    "source_url": pl.String,
 }
 _FACT_COLUMNS = {
     "fact_id": pl.String,

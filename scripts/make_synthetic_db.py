@@ -494,6 +494,7 @@ def report_table(pieces: pl.DataFrame, docs: pl.DataFrame) -> pl.DataFrame:
         extractor_version=pl.lit(SYNTHETIC),
         ingested_at=pl.lit(INGESTED_AT),
         title=pl.lit(None, pl.String),
+        source_url=pl.lit(None, pl.String),
     )
 
 

@@ -191,7 +191,7 @@ def update_snapshots() -> int:
         )
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "seeds.duckdb"
-        if cli.main(["ingest", "--quiet", "--db", str(db), str(REPORTS)]) != 0:
+        if cli.main(["ingest", "--quiet", "--db", str(db), *map(str, sorted(REPORTS.glob("*.txt")))]) != 0:
             return 1
         total, misses = score_seeds(db)
     write_snapshot(

@@ -586,7 +586,7 @@ def test_a_steward_clears_the_queue_and_the_figure_reaches_the_cards(
     browser: Browser, tmp_path: Path, seeds_db: Path, monkeypatch
 ):
     import duckdb
-    from conftest import REPORTS, run_cli
+    from conftest import SEEDS, run_cli
 
     from dashboard.core import auth
 
@@ -620,7 +620,7 @@ def test_a_steward_clears_the_queue_and_the_figure_reaches_the_cards(
         assert dict(_cards_on_screen(app.page)).get("参保人数") == "37.42 万人"
 
         # a re-ingest reads the figure again as review; the confirmation stays in force
-        done = run_cli("ingest", "-q", "--db", str(s.db), str(REPORTS))
+        done = run_cli("ingest", "-q", "--db", str(s.db), *map(str, SEEDS))
         assert done.returncode == 0, done.stderr
         app.open(f"/overview?{view}", "总览")
         assert dict(_cards_on_screen(app.page)).get("参保人数") == "37.42 万人"

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from conftest import REPORTS
+from conftest import SEEDS
 
 from pipelines import corrections, store
 from pipelines.corrections import CorrectionError
-from pipelines.ingest import expand_paths, ingest
+from pipelines.ingest import ingest
 from pipelines.store import ReportOverride
 
 
@@ -26,8 +26,7 @@ def income_fact(writable_con):
 
 
 def reingest(writable_con):
-    files, _ = expand_paths([REPORTS])
-    assert all(o.ok for o in ingest(writable_con, files))
+    assert all(o.ok for o in ingest(writable_con, list(SEEDS)))
 
 
 def test_a_correction_changes_the_views_but_not_the_extracted_fact(writable_con):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import duckdb
 import pytest
-from conftest import REPORTS, STEWARD_PASSWORD, run_cli, start_app, texts
+from conftest import SEEDS, STEWARD_PASSWORD, run_cli, start_app, texts
 from streamlit.testing.v1 import AppTest
 
 from dashboard.core import auth, stewardship
@@ -180,7 +180,7 @@ def test_a_corrected_figure_survives_reingest_and_shows_its_history(entry, db_pa
     ]
 
     # the command line re-ingests the bundled reports: the correction stays in force
-    done = run_cli("ingest", "-q", "--db", str(db_path), str(REPORTS))
+    done = run_cli("ingest", "-q", "--db", str(db_path), *map(str, SEEDS))
     assert done.returncode == 0, done.stderr
     at = start(entry, "pages/facts.py", fact=fact_id)
     assert query(db_path, "SELECT value FROM fund_facts WHERE fact_id = ?", fact_id) == [
@@ -299,7 +299,7 @@ def test_a_figure_to_review_stays_out_of_the_cards_until_a_steward_confirms_it(e
     assert _cards(at).get("参保人数") == "37.42 万人", _cards(at)
 
     # a re-ingest reads the figure again as review; the confirmation stays in force
-    done = run_cli("ingest", "-q", "--db", str(db_path), str(REPORTS))
+    done = run_cli("ingest", "-q", "--db", str(db_path), *map(str, SEEDS))
     assert done.returncode == 0, done.stderr
     assert query(db_path, "SELECT confidence FROM fund_facts WHERE fact_id = ?", fact_id) == [("high",)]
     assert _cards(_overview(entry, region, fund, year)).get("参保人数") == "37.42 万人"

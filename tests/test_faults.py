@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 import duckdb
-from conftest import REPORTS, ROOT, run_cli
+from conftest import REPORTS, ROOT, SEEDS, run_cli
 
 from pipelines import store
 
@@ -43,8 +43,8 @@ COMPARED = ("documents", "fund_facts", "checks", "rejections", "dropped")
 
 
 def _killed_ingest(db: Path, kill_at: int, batch_size: int) -> subprocess.CompletedProcess[str]:
-    """`python -m pipelines ingest --db DB data/reports`, killed at the end of its kill_at-th transaction."""
-    args = [str(kill_at), str(batch_size), "ingest", "-q", "--db", str(db), str(REPORTS)]
+    """`python -m pipelines ingest --db DB` the seeds, killed at the end of its kill_at-th transaction."""
+    args = [str(kill_at), str(batch_size), "ingest", "-q", "--db", str(db), *map(str, SEEDS)]
     result = subprocess.run(
         [sys.executable, "-c", _KILLER, *args], cwd=ROOT, capture_output=True, text=True, timeout=120
     )
@@ -80,7 +80,7 @@ def _document_ids(path: Path) -> list[str]:
 
 
 def _rerun_equals_a_clean_run(db: Path, seeds_db: Path) -> None:
-    rerun = run_cli("ingest", "-q", "--db", str(db), str(REPORTS))
+    rerun = run_cli("ingest", "-q", "--db", str(db), *map(str, SEEDS))
     assert rerun.returncode == 0, rerun.stderr
     assert _tables(db) == _tables(seeds_db)
     assert run_cli("summary", "--db", str(db)).returncode == 0

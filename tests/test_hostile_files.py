@@ -19,7 +19,7 @@ import zlib
 from pathlib import Path
 
 import pytest
-from conftest import REPORTS
+from conftest import SEEDS
 from fixture_files import REPORT_PASSAGE, make_docx, write_pdf, write_text
 
 from pipelines import limits, readers
@@ -291,7 +291,7 @@ def test_one_long_line_is_read_in_linear_time(tmp_path):
     of lines a PDF cut mid-sentence (which the normaliser joins into one line).  Joining lines
     was quadratic (230 KB took 28 s, so 1 MB would take minutes); linear reading takes about
     1.4 s per MB."""
-    joined = "".join(p.read_text(encoding="utf-8").replace("\n", "") for p in sorted(REPORTS.glob("*.txt")))
+    joined = "".join(p.read_text(encoding="utf-8").replace("\n", "") for p in SEEDS)
     line = tmp_path / "一行.txt"
     line.write_text(joined * (LONG_LINE_MB * MiB // len(joined.encode()) + 1), encoding="utf-8")
     broken = "医保基金运行总体平稳，参保人数稳步增长，基金收入增长较快"

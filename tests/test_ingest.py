@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import duckdb
 import pytest
-from conftest import REPORTS, run_cli, run_process
+from conftest import REPORTS, SEEDS, run_cli, run_process
 from fixture_files import (
     make_docx,
     make_image_pdf,
@@ -36,9 +36,9 @@ def snapshot(db) -> dict[str, list[tuple]]:
 
 def test_ingesting_twice_leaves_identical_tables(tmp_path):
     db = tmp_path / "x.duckdb"
-    assert run_cli("ingest", "--db", str(db), str(REPORTS)).returncode == 0
+    assert run_cli("ingest", "--db", str(db), *map(str, SEEDS)).returncode == 0
     first = snapshot(db)
-    again = run_cli("ingest", "--db", str(db), str(REPORTS))
+    again = run_cli("ingest", "--db", str(db), *map(str, SEEDS))
     assert again.returncode == 0
     assert "已替换" in again.stdout
     assert snapshot(db) == first
@@ -53,7 +53,7 @@ def test_a_failing_file_leaves_nothing_and_others_load(tmp_path, report_copy):
     assert result.returncode == 1
     assert "empty.txt" in result.stderr and "broken.docx" in result.stderr
     names = {r[1] for r in snapshot(db)["report"]}
-    assert names == {p.name for p in REPORTS.glob("*.txt")}
+    assert names == {p.name for p in SEEDS}
 
 
 @pytest.mark.parametrize(
@@ -152,7 +152,7 @@ def test_batches_and_repeated_files_give_the_same_tables(tmp_path):
 
     def content(db):  # all but the ingest time
         snap = snapshot(db)
-        snap["report"] = [row[:-2] + row[-1:] for row in snap["report"]]  # ingested_at, then title
+        snap["report"] = [row[:-3] + row[-2:] for row in snap["report"]]  # ingested_at, title, source_url
         return snap
 
     assert content(tmp_path / "one.duckdb") == content(tmp_path / "many.duckdb")

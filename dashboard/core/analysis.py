@@ -145,6 +145,17 @@ def levels(ind: pl.DataFrame) -> list[str]:
     return [level for level, _ in rows]
 
 
+def levels_by_points(s: pl.DataFrame) -> list[str]:
+    """The region levels of a series, the one with the most points (region-years) first: a trend
+    opens on the level whose lines are longest."""
+    if s.is_empty():
+        return []
+    counts = s.group_by("region_level").len()
+    order = {level: i for i, level in enumerate(codes.LEVELS)}
+    rows = sorted(counts.iter_rows(), key=lambda r: (-r[1], order.get(r[0], len(order))))
+    return [level for level, _ in rows]
+
+
 def best_year(s: pl.DataFrame) -> int | None:
     """The year most regions report (the latest among equals): the default for comparisons."""
     if s.is_empty():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from dashboard.core.database import ROOT
@@ -10,17 +10,28 @@ from pipelines import store
 from pipelines.ingest import Outcome, expand_paths, ingest
 
 REPORTS_DIR = ROOT / "data" / "reports"
+# the default data set: the five bundled reports and the real public texts beside them (each with
+# its sidecar holding its public address); a folder's ingest does not enter sub-folders
+DEFAULT_FOLDERS = (REPORTS_DIR, REPORTS_DIR / "public")
+
+
+def report_files(folders: Sequence[Path]) -> list[Path]:
+    """Every report of the folders that exist, folder by folder."""
+    existing = [folder for folder in folders if folder.is_dir()]
+    return expand_paths(existing)[0] if existing else []
 
 
 def build_database(
-    path: Path, reports_dir: Path, on_progress: Callable[[int, int, Outcome], None] | None = None
+    path: Path,
+    folders: Sequence[Path] = DEFAULT_FOLDERS,
+    on_progress: Callable[[int, int, Outcome], None] | None = None,
 ) -> list[Outcome]:
-    """Ingest every report of a folder into a new database file at `path`.
+    """Ingest every report of the folders into a new database file at `path`.
 
     The file is built under a temporary name and renamed when complete, so an interrupted
     first start never leaves a half-built database behind.
     """
-    files, _ = expand_paths([reports_dir]) if reports_dir.is_dir() else ([], [])
+    files = report_files(folders)
     building = path.with_name(path.name + ".building")
     for leftover in (building, building.with_name(building.name + ".wal")):
         leftover.unlink(missing_ok=True)

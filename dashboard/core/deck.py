@@ -47,7 +47,7 @@ from pptx.slide import Slide
 from pptx.text.text import TextFrame
 from pptx.util import Emu, Inches, Pt
 
-from dashboard.core import analysis, budget, database, freshness, narrative
+from dashboard.core import analysis, budget, database, freshness, narrative, source_links
 from dashboard.core.charts import EXPENDITURE_COLOR, INCOME_COLOR
 from dashboard.core.scope import Filters, region_label
 from dashboard.core.settings import Kind, settings
@@ -77,7 +77,8 @@ PER_CAPITA_ALL_YEARS = 2 * PER_CAPITA_ROWS  # more rows than this: each region a
 BALANCE_COLUMN_YEARS = 5  # balance rates as columns up to this many years, as lines beyond
 MAX_LABELLED_BARS = 12  # value labels on column charts up to this many bars
 RESERVE_YEARS = 3  # months of reserves: each fund's latest years
-SOURCE_ROWS = 12
+SOURCE_ROWS = 9  # reports per sources slide: a title and its address each
+SOURCE_ROW_HEIGHT = Inches(0.56)
 LIST_ITEMS = 8
 MISSING = "未披露"
 
@@ -331,7 +332,8 @@ def _textbox(slide: Slide, left: int, top: int, width: int, height: int) -> Text
 
 
 # a line of text: plain, or segments (text, size, bold, colour)
-Segment = tuple[str, float, bool, RGBColor]
+# text, size, bold, colour (and, for a link, the address it opens)
+Segment = tuple[str, float, bool, RGBColor] | tuple[str, float, bool, RGBColor, str]
 
 
 def _lines(
@@ -535,8 +537,10 @@ def _table(
             frame.word_wrap = True
             for k, segments in enumerate(lines):
                 paragraph = _paragraph(frame, k == 0, space_after=0)
-                for text, seg_size, bold, color in segments:
-                    _run(paragraph, text, seg_size, bold, color)
+                for text, seg_size, bold, color, *link in segments:
+                    run = _run(paragraph, text, seg_size, bold, color)
+                    if link:  # a segment's fifth element: the address it links to
+                        run.hyperlink.address = link[0]
     return height
 
 
@@ -1229,8 +1233,18 @@ def _used_reports(data: _Data) -> pl.DataFrame:
     return (
         data.documents.join(used, on="doc_id", how="inner")
         .sort(["region_code", "report_year", "file_name"], descending=[False, True, False])
-        .select("file_name", "report_year", "genre", "region_name", "n_used")
+        .select("report_name", "file_name", "source_url", "report_year", "genre", "region_name", "n_used")
     )
+
+
+def _report_cell(row: dict) -> list[list[Segment]]:
+    """A report by its title (region, year and title), then its public address as a link, or its
+    file where it has none."""
+    url = source_links.web_address(row["source_url"])
+    second = (
+        (_short(url, 76), 9, False, ACCENT, url) if url else (f"文件 {row['file_name']}", 9, False, MUTED)
+    )
+    return [[(_short(row["report_name"] or row["file_name"], 34), 12, False, TEXT)], [second]]
 
 
 def _national_sources(scope: _Scope, data: _Data) -> list[str]:
@@ -1245,11 +1259,11 @@ def _national_sources(scope: _Scope, data: _Data) -> list[str]:
 def _sources_slides(prs: PresentationType, scope: _Scope, data: _Data) -> None:
     reports = _used_reports(data)
     national = _national_sources(scope, data)
-    header = ["报告文件", "报告年度", "类型", "地区", "采用数值"]
-    widths = [Inches(4.6), Inches(1.3), Inches(3.2), Inches(1.9), Inches(1.333)]
+    header = ["报告与来源", "报告年度", "类型", "地区", "采用数值"]
+    widths = [Inches(6.1), Inches(1.2), Inches(2.0), Inches(1.7), Inches(1.333)]
     rows = [
         [
-            [[(r["file_name"], 12, False, TEXT)]],
+            _report_cell(r),
             [[(f"{r['report_year']}年" if r["report_year"] else "—", 12, False, TEXT)]],
             [[(r["genre"] or "—", 12, False, TEXT)]],
             [[(r["region_name"] or "—", 12, False, TEXT)]],
@@ -1262,7 +1276,7 @@ def _sources_slides(prs: PresentationType, scope: _Scope, data: _Data) -> None:
         slide = _slide(prs, "数据来源" + ("（续）" if page else ""))
         height = 0
         if chunk:
-            height = _table(slide, header, chunk, (MARGIN, BODY_TOP), widths, 12)
+            height = _table(slide, header, chunk, (MARGIN, BODY_TOP), widths, 12, SOURCE_ROW_HEIGHT)
         else:
             _missing(slide, "所选范围内的数值没有可追溯的报告。")
         if page == len(pages) - 1:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from dashboard.core import export
+from dashboard.core import export, source_links
 from dashboard.core.settings import Indicator, settings
 from dashboard.core.units import format_fact, format_value, scale_for, shared_scales
 from pipelines import codes
@@ -78,10 +78,11 @@ def checks_by_report(checks: pl.DataFrame) -> pl.DataFrame:
 
 
 def reports_table(docs: pl.DataFrame) -> pl.DataFrame:
-    """The library: each report by its region, year and title, with its file; errors apart from
-    warnings (a check's warnings and the reading's own)."""
+    """The library: each report by its region, year and title, with its file and public address;
+    errors apart from warnings (a check's warnings and the reading's own)."""
     return docs.select(
         pl.col("report_name").alias("报告"),
+        source_links.address_column(),
         pl.col("region_name").alias("地区"),
         pl.col("report_year").alias("报告年度"),
         pl.col("genre").alias("类型"),

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 import xlsxwriter
 
+from dashboard.core import source_links
 from dashboard.core.freshness import INGEST_MEANS, NEWEST_MEANS, DataAsOf
 from dashboard.core.settings import settings
 from pipelines import codes
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from dashboard.core.scope import Filters
 
 WAN = 10_000  # 元 per 万元
+MAX_LINKS = 65_000  # Excel holds at most 65,530 hyperlinks a sheet; past that, plain text
 CHECK_NAMES = {
     "balance_identity": "收入−支出与结余",
     "components_sum": "分项与合计",
@@ -112,6 +114,7 @@ def facts_table(facts: pl.DataFrame) -> pl.DataFrame:
         pl.col("quote").alias("原文"),
         *([pl.col("report_name").alias("报告")] if "report_name" in facts.columns else []),
         pl.col("file_name").alias("报告文件"),
+        *([source_links.address_column()] if "source_url" in facts.columns else []),
         pl.col("fact_id").alias("数据编号"),
     )
 
@@ -293,7 +296,13 @@ def _facts_sheet(view: View) -> Sheet:
         columns.append(Column("已校核"))
     if correction_id:
         columns.append(Column("校核编号"))
-    columns += [Column("原文", width=QUOTE_WIDTH, wrap=True), Column("报告文件"), Column("数据编号")]
+    columns += [
+        Column("原文", width=QUOTE_WIDTH, wrap=True),
+        Column("报告", width=40, wrap=True),
+        Column("报告文件"),
+        Column(source_links.HEADER, "link", width=40),
+        Column("数据编号"),
+    ]
     rows, formats = [], []
     for r in facts.iter_rows(named=True):
         unit, fmt, convert = _unit_kind(r["unit"])
@@ -313,7 +322,13 @@ def _facts_sheet(view: View) -> Sheet:
             row.append(_steward_mark(r.get("origin")) if r["corrected"] else "")
         if correction_id:
             row.append(r["correction_id"])
-        row += [r["quote"], r["file_name"], r["fact_id"]]
+        row += [
+            r["quote"],
+            r.get("report_name"),
+            r["file_name"],
+            source_links.web_address(r.get("source_url")),
+            r["fact_id"],
+        ]
         rows.append(row)
         formats.append(fmt)
     return Sheet("数据明细", columns, rows, formats)
@@ -403,6 +418,8 @@ def _write(book: xlsxwriter.Workbook, sheet: Sheet) -> None:
     number = {key: book.add_format({"num_format": code, "valign": "top"}) for key, code in FORMATS.items()}
     text = book.add_format({"valign": "top"})
     wrapped = book.add_format({"valign": "top", "text_wrap": True})
+    link = book.add_format({"valign": "top", "font_color": "#1F5FBF", "underline": 1})
+    links = 0
     for c, (column, width) in enumerate(zip(sheet.columns, _widths(sheet), strict=True)):
         ws.write_string(0, c, column.header, header)
         ws.set_column(c, c, width)
@@ -410,7 +427,10 @@ def _write(book: xlsxwriter.Workbook, sheet: Sheet) -> None:
         for c, (column, value) in enumerate(zip(sheet.columns, row, strict=True)):
             if value is None or value == "":
                 continue
-            if isinstance(value, bool):
+            if column.fmt == "link" and links < MAX_LINKS:  # a report's public address, clickable
+                ws.write_url(r, c, str(value), link, string=str(value))
+                links += 1
+            elif isinstance(value, bool):
                 ws.write_boolean(r, c, value, text)
             elif isinstance(value, int | float):
                 fmt = sheet.row_formats[r - 1] if column.fmt == "row" else column.fmt

@@ -6,14 +6,18 @@
 
 -- name: region_options
 -- Regions with figures (vouched or waiting in the 待核查 queue), with the province and city they
--- belong to (for grouping).
+-- belong to (for grouping), and how many years of vouched indicators each has (its trend).
 SELECT i.region_code, any_value(i.region_name) AS region_name, any_value(i.region_level) AS region_level,
        coalesce(any_value(p.name), '') AS province_name,
        coalesce(any_value(c.name), '') AS city_name,
-       count(*) AS n_rows
+       count(*) AS n_rows,
+       coalesce(any_value(y.n_years), 0) AS n_years
 FROM facts i
 LEFT JOIN region_table p ON p.code = left(i.region_code, 2) || '0000' AND i.region_level <> 'province'
 LEFT JOIN region_table c ON c.code = left(i.region_code, 4) || '00' AND i.region_level = 'county'
+LEFT JOIN (
+    SELECT region_code, count(DISTINCT year) AS n_years FROM ind WHERE view_basis = 'actual' GROUP BY region_code
+) y ON y.region_code = i.region_code
 GROUP BY i.region_code
 ORDER BY i.region_code;
 
@@ -33,7 +37,7 @@ ORDER BY region_code, fund, year;
 -- name: indicator_sources
 -- The facts an indicator's values were chosen from, with their quotes and documents.
 SELECT v.region_code, v.region_name, v.year, v.fund, v.metric, v.value, v.basis, v.derived, v.computed,
-       v.fact_id, v.doc_id, v.quote, v.n_sources_agree, v.n_disagree, d.report_name, d.file_name
+       v.fact_id, v.doc_id, v.quote, v.n_sources_agree, v.n_disagree, d.report_name, d.file_name, d.source_url
 FROM ind_values v
 LEFT JOIN docs d USING (doc_id)
 WHERE v.view_basis = $basis
@@ -47,7 +51,7 @@ ORDER BY v.region_code, v.fund, v.metric, v.year;
 -- Every fact within the filters (all items and bases) as the stewards vouch for it
 -- (origin: extracted, corrected or added), with its document.
 SELECT f.fact_id, f.region_code, f.region_name, f.year, f.fund, f.metric, f.item, f.basis, f.value, f.unit,
-       f.derived, f.quote, f.doc_id, d.report_name, d.file_name, f.rule_id, f.origin, f.correction_id,
+       f.derived, f.quote, f.doc_id, d.report_name, d.file_name, d.source_url, f.rule_id, f.origin, f.correction_id,
        f.origin <> 'extracted' AS corrected, f.confidence, f.confidence_reasons
 FROM facts f
 LEFT JOIN docs d USING (doc_id)
@@ -125,7 +129,7 @@ SELECT d.doc_id, d.report_name, d.file_name, d.report_year, d.genre, d.region_co
        d.region_confidence, d.reader, d.encoding, d.size_bytes, d.n_facts, d.n_rejections,
        len(d.warnings) AS n_warnings, d.warnings,
        coalesce(c.n_errors, 0) AS n_errors, coalesce(c.n_check_warnings, 0) AS n_check_warnings,
-       d.ingested_at
+       d.ingested_at, d.source_url
 FROM docs d
 LEFT JOIN (
     SELECT doc_id, count(*) FILTER (WHERE severity = 'error') AS n_errors,

@@ -16,14 +16,16 @@ from pipelines.ingest import Outcome
 def _build_once(path: str) -> list[Outcome]:
     """One build per process, however many sessions open the first page at once."""
     target = Path(path)
-    with st.status(f"首次启动：正在从 {REPORTS_DIR.name}/ 中的报告建立数据库…", expanded=True) as status:
+    with st.status(
+        f"首次启动：正在从 {REPORTS_DIR.name}/（含 public/ 中的公开文本）建立数据库…", expanded=True
+    ) as status:
         bar = st.progress(0.0, text="准备中…")
 
         def show(n: int, total: int, outcome: Outcome) -> None:
             mark = "✓" if outcome.ok else "✗"
             bar.progress(n / max(total, 1), text=f"{mark} {outcome.path.name}（{n}/{total}）")
 
-        outcomes = build_database(target, REPORTS_DIR, show)
+        outcomes = build_database(target, on_progress=show)
         failed = [o for o in outcomes if not o.ok]
         for o in failed:
             st.warning(ui.plain(o.error or o.path.name))

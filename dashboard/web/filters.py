@@ -27,10 +27,13 @@ def region_names() -> dict[str, str]:
 
 
 def default_regions(options: pl.DataFrame) -> list[str]:
-    """All regions when they are few, else the ones with the most figures."""
+    """All regions when they are few, else those with the most years of vouched figures (the
+    longest trends), then the most figures."""
     if options.height <= MAX_DEFAULT_REGIONS:
         return options["region_code"].to_list()
-    top = options.sort(["n_rows", "region_code"], descending=[True, False]).head(MAX_DEFAULT_REGIONS)
+    top = options.sort(["n_years", "n_rows", "region_code"], descending=[True, True, False]).head(
+        MAX_DEFAULT_REGIONS
+    )
     return sorted(top["region_code"].to_list())
 
 

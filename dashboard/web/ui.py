@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from dashboard.core import analysis, freshness, trace
+from dashboard.core import analysis, freshness, source_links, trace
 from dashboard.core.charts import plotly_config
 from dashboard.core.scope import Filters
 from dashboard.core.settings import settings
@@ -84,11 +84,14 @@ def awaiting_review(f: Filters) -> None:
     c2.page_link(page_path("corrections"), label=f"去核查（{n}）", icon=":material/fact_check:")
 
 
-def level_filter(ind: pl.DataFrame, widths: list[int], key: str) -> tuple[pl.DataFrame, list]:
+def level_filter(
+    ind: pl.DataFrame, widths: list[int], key: str, levels: list[str] | None = None
+) -> tuple[pl.DataFrame, list]:
     """The regions of one level (省级 / 市级 / 县级), chosen where the view holds several (the
-    level with the most regions first), and the row of columns of ``widths`` for the page's
-    other controls — with a narrow first one for the choice only when there is one to make."""
-    present_levels = analysis.levels(ind)
+    level with the most regions first, or ``levels``' order), and the row of columns of
+    ``widths`` for the page's other controls — with a narrow first one for the choice only when
+    there is one to make."""
+    present_levels = analysis.levels(ind) if levels is None else levels
     if len(present_levels) <= 1 or present.active():
         level = present_levels[0] if present_levels else None
         return (ind if level is None else ind.filter(pl.col("region_level") == level)), st.columns(widths)
@@ -219,8 +222,14 @@ def sources(fact_frame: pl.DataFrame, title: str = "数据来源") -> None:
             .alias("口径"),
             pl.col("quote").alias("原文"),
             pl.col("report_name").alias("报告"),
+            *([source_links.address_column()] if "source_url" in fact_frame.columns else []),
         )
-        st.dataframe(table, hide_index=True, width="stretch")
+        st.dataframe(table, hide_index=True, width="stretch", column_config=link_columns())
+
+
+def link_columns() -> dict[str, st.column_config.LinkColumn]:
+    """A table's 来源网址 column as links showing the site's host (the address itself is data)."""
+    return {source_links.HEADER: st.column_config.LinkColumn(display_text=r"https?://([^/?#]+)")}
 
 
 def quote_in_document(fact_id: str) -> None:

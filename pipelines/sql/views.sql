@@ -70,7 +70,7 @@ LEFT JOIN report rp ON rp.doc_id = c.doc_id;
 CREATE OR REPLACE VIEW documents AS
 SELECT doc_id, file_name, text, reader, encoding, size_bytes, report_year, year_evidence, genre,
        region_code, region_name, region_level, region_parent_code, region_confidence, region_evidence,
-       n_facts, n_rejections, warnings, ingested_at, title
+       n_facts, n_rejections, warnings, ingested_at, title, source_url
 FROM report;
 
 -- The contract's facts are the stewards' current ones (`origin`: extracted, corrected, added).
