@@ -4,7 +4,8 @@
 #                    (idempotent), start the dashboard
 #   ./dev.sh test    set up .venv and the Debian packages the tests use, run ruff and the whole test suite
 #                    (on every core: pytest-xdist, see pyproject.toml; extra arguments go to pytest)
-#   ./dev.sh bench   benchmarks: ingest (prints documents/s) and dashboard (synthetic national-scale database)
+#   ./dev.sh bench   benchmarks: ingest (documents/s, one core and all), dashboard (AppTest) and pages in chromium
+#                    (bundled reports and a synthetic national-scale database)
 #   ./dev.sh setup   only create/refresh the virtual environment
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -70,8 +71,14 @@ case "${1:-run}" in
         ;;
     bench)
         setup
+        system_packages
         "$VENV/bin/python" -m benchmarks.ingest_bench
         "$VENV/bin/python" -m benchmarks.dashboard_bench "${@:2}"
+        # the bundled reports' database, built apart from data/medfund.duckdb
+        rm -f benchmarks/out/bundled.duckdb
+        "$VENV/bin/python" -m pipelines ingest --quiet --db benchmarks/out/bundled.duckdb data/reports data/reports/public
+        "$VENV/bin/python" -m benchmarks.browser_bench --db benchmarks/out/bundled.duckdb \
+            --db benchmarks/out/synthetic.duckdb
         ;;
     *)
         echo "usage: ./dev.sh [run|test|bench|setup]" >&2

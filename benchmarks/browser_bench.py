@@ -1,0 +1,157 @@
+"""Browser benchmark: every page from navigation to idle in a real browser (Debian chromium).
+
+    python -m benchmarks.browser_bench --db DB [--db DB2 …] [--repeat 3] [--width 1600 --height 1000]
+
+For each database a fresh `streamlit run app.py` is started (its first page also opens the file);
+then each page is visited once **cold** (the first visit after the server start: its queries and
+figures not yet cached) and ``--repeat`` times **warm** (median).  A visit is timed from the
+navigation until the page is idle: the script run has ended, no element waits for its code and
+every chart has drawn (the same test as tests/test_browser.py).  Beside each page: what the
+browser had to draw — charts, plotted points, the JSON size of the figures, widgets and DOM
+nodes.  Not a test: the figures depend on the machine.  Goals (issue: national scale): every
+page under 3 s cold and 1.5 s warm.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from playwright.sync_api import Page, sync_playwright
+
+from dashboard.web.navigation import PAGES
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"]
+COLD_GOAL_S, WARM_GOAL_S = 3.0, 1.5
+IDLE_JS = """() => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    const visible = (selector) => [...document.querySelectorAll(selector)].filter((e) => e.checkVisibility());
+    return app !== null
+        && app.dataset.testScriptState === 'notRunning'
+        && app.dataset.testConnectionState === 'CONNECTED'
+        && document.querySelector('[data-testid="stStatusWidget"]') === null
+        && visible('[data-testid="stSkeleton"]').length === 0
+        && visible('[data-testid="stPlotlyChart"]').every((c) => c.querySelector('.main-svg') !== null);
+}"""
+# what the page made the browser draw
+WEIGHT_JS = """() => {
+    const plots = [...document.querySelectorAll('.js-plotly-plot')];
+    let points = 0, bytes = 0;
+    for (const gd of plots) {
+        for (const trace of (gd.data || [])) {
+            for (const key of ['x', 'y', 'z', 'locations', 'lat', 'values']) {
+                if (trace[key] && trace[key].length) { points += trace[key].length; break; }
+            }
+        }
+        try { bytes += JSON.stringify({data: gd.data, layout: gd.layout}).length; } catch (e) {}
+    }
+    const widgets = document.querySelectorAll('[data-testid="stElementContainer"]').length;
+    return {charts: plots.length, points, bytes, widgets, nodes: document.getElementsByTagName('*').length};
+}"""
+
+
+@contextmanager
+def server(db: Path) -> Iterator[str]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    log = Path(tempfile.mkstemp(suffix=".log")[1])
+    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true"]
+    command += ["--server.port", str(port), "--browser.gatherUsageStats", "false"]
+    command += ["--server.fileWatcherType", "none"]
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env={**os.environ, "MEDFUND_DB": str(db)},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
+                    if r.read().strip() == b"ok":
+                        break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise RuntimeError(f"streamlit did not start: {log.read_text()[-2000:]}") from None
+                time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=20)
+        log.unlink(missing_ok=True)
+
+
+def visit(page: Page, url: str) -> float:
+    start = time.perf_counter()
+    page.goto(url, wait_until="commit")
+    page.wait_for_function(IDLE_JS, timeout=120_000, polling=50)
+    return time.perf_counter() - start
+
+
+def bench(db: Path, repeat: int, viewport: dict[str, int]) -> list[tuple]:
+    rows = []
+    with server(db) as base, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport=viewport)
+        for spec in PAGES:
+            url = f"{base}/{spec.url_path}"
+            cold = visit(page, url)
+            weight = page.evaluate(WEIGHT_JS)
+            warm = statistics.median(visit(page, url) for _ in range(repeat))
+            rows.append((spec.title, cold, warm, weight))
+        browser.close()
+    return rows
+
+
+def report(db: Path, rows: list[tuple]) -> None:
+    print(f"\n{db}（{db.stat().st_size / 1e6:,.0f} MB）")
+    print(f"{'页面':<10}{'首次 s':>8}{'再次 s':>8}{'图表':>6}{'点数':>9}{'图表 KB':>9}{'组件':>6}{'DOM':>7}")
+    for title, cold, warm, w in rows:
+        flag = "" if cold < COLD_GOAL_S and warm < WARM_GOAL_S else "  ← 超过目标"
+        print(
+            f"{title:<10}{cold:>8.2f}{warm:>8.2f}{w['charts']:>6}{w['points']:>9,}"
+            f"{w['bytes'] / 1024:>9,.0f}{w['widgets']:>6}{w['nodes']:>7,}{flag}"
+        )
+    colds, warms = [r[1] for r in rows], [r[2] for r in rows]
+    print(f"最慢：首次 {max(colds):.2f} s，再次 {max(warms):.2f} s（目标 {COLD_GOAL_S} s / {WARM_GOAL_S} s）")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", type=Path, action="append", required=True)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--width", type=int, default=1600)
+    parser.add_argument("--height", type=int, default=1000)
+    args = parser.parse_args()
+    if not Path(CHROMIUM).exists():
+        print(f"需要 Debian 的 chromium（{CHROMIUM}）：./dev.sh test 会安装它", file=sys.stderr)
+        return 2
+    for db in args.db:
+        with tempfile.TemporaryDirectory() as tmp:  # a copy: the app may upgrade or rebuild it
+            copy = Path(tmp) / db.name
+            shutil.copyfile(db, copy)
+            report(db, bench(copy, args.repeat, {"width": args.width, "height": args.height}))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
