@@ -26,11 +26,11 @@ else:
     if state.parent is None:  # the whole country: at which level
         c0, c1, c2, c3 = st.columns([3, 2, 2, 2], vertical_alignment="bottom")
         level = c0.segmented_control(
-            "范围",
+            "全国",
             list(drill.LEVEL_NAMES),
             default=state.level,
             required=True,
-            format_func=lambda lv: drill.scope_text(Drill(lv), tree),
+            format_func=lambda lv: drill.scope_text(Drill(lv), tree).removeprefix(drill.NATION),
             key=f"map_level_{state.level}",
         )
         if level != state.level:
@@ -101,4 +101,9 @@ else:
             drilling.go(below)
         st.caption(map_chart.summary(regions, drillable))
         ui.marks_note()
-        ui.sources(sources, "地图数据来源")
+        chosen = [s for s in drawn if s.code == code]  # a region without sub-regions, clicked
+        if chosen:
+            st.caption(f"已选中{chosen[0].name}：下方只列出它的数据来源；双击地图取消选择。")
+            ui.sources(geo.drawn_rows(sources, chosen), f"{chosen[0].name}的数据来源")
+        else:
+            ui.sources(sources, "地图数据来源")

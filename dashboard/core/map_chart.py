@@ -24,6 +24,7 @@ HEIGHT = 640
 NO_DATA, BELOW = "未披露", "本级未披露，下级有数据"
 PROJECTION = {"type": "conic equal area", "parallels": [25, 47], "rotation": {"lon": 105}}
 THIN_BORDER_ABOVE = 400  # regions drawn: with more, borders are thinner
+UNSELECTED_OPACITY = 0.5
 
 
 def _features(drawn: Sequence[Shape], codes: Collection[str]) -> dict:
@@ -57,6 +58,7 @@ def _region_trace(drawn: Sequence[Shape], rows: pl.DataFrame, border: dict, **st
         geojson=_features(drawn, set(codes)),
         locations=codes,
         marker={"line": border},
+        unselected={"marker": {"opacity": UNSELECTED_OPACITY}},  # beside a clicked region
         **style,
     )
 
@@ -109,7 +111,8 @@ def region_map(
 ) -> go.Figure:
     """The map of ``drawn`` coloured by ``regions`` (geo.joined: one row per shape with value,
     marks, n_reports, data_name and n_below); ``drillable`` codes say on hover that a click shows
-    their sub-regions; ``lines`` (GeoJSON) are drawn as thin grey boundary lines."""
+    their sub-regions; ``lines`` (GeoJSON) are drawn as thin grey boundary lines — a map of the
+    whole country, whose South China Sea goes into an inset (南海诸岛) in the lower right."""
     cfg = settings()
     spec, colours = cfg.indicators[indicator], cfg.map.indicators[indicator]
     border = {"color": cfg.map.border_color, "width": 0.4 if len(drawn) > THIN_BORDER_ABOVE else 0.8}
@@ -199,13 +202,20 @@ def region_map(
             )
         )
     west, south, east, north = bounds(drawn)
-    fig.update_geos(
-        visible=False,
-        projection={**PROJECTION, "rotation": {"lon": (west + east) / 2}},
-        center={"lon": (west + east) / 2, "lat": (south + north) / 2},
-        lonaxis={"range": [west, east]},
-        lataxis={"range": [south, north]},
-        bgcolor="rgba(0,0,0,0)",
+    if lines is not None:
+        south = MAINLAND_SOUTH
+        _add_south_sea_inset(fig)
+    fig.update_layout(
+        geo={
+            # with an inset plotly would share the height out; it sits by the map's lower right
+            "domain": {"x": list(MAIN_DOMAIN_X if lines is not None else (0, 1)), "y": [0, 1]},
+            "visible": False,
+            "projection": PROJECTION | {"rotation": {"lon": (west + east) / 2}},
+            "center": {"lon": (west + east) / 2, "lat": (south + north) / 2},
+            "lonaxis": {"range": [west, east]},
+            "lataxis": {"range": [south, north]},
+            "bgcolor": "rgba(0,0,0,0)",
+        }
     )
     fig = base_layout(fig, title, height=HEIGHT)
     fig.update_layout(
@@ -214,6 +224,110 @@ def region_map(
         dragmode=False,
     )
     return fig
+
+
+# The South China Sea in an inset (南海诸岛) of a map of the whole country; the main map then
+# ends south of 海南岛.
+SOUTH_SEA = {"lon": (105.5, 123.5), "lat": (3.0, 24.5)}
+MAINLAND_SOUTH = 17.6
+INSET_DOMAIN = {"x": (0.80, 0.98), "y": (0.0, 0.30)}
+MAIN_DOMAIN_X = (0.0, 0.86)
+
+
+def _geometry_box(geometry: dict) -> tuple[float, float, float, float]:
+    points = [p for polygon in geometry["coordinates"] for p in polygon[0]]
+    return (
+        min(p[0] for p in points),
+        min(p[1] for p in points),
+        max(p[0] for p in points),
+        max(p[1] for p in points),
+    )
+
+
+def _in_inset(geometry: dict) -> bool:
+    west, south, east, north = _geometry_box(geometry)
+    (lon0, lon1), (lat0, lat1) = SOUTH_SEA["lon"], SOUTH_SEA["lat"]
+    return west < lon1 and east > lon0 and south < lat1 and north > lat0
+
+
+def _north_of(lon: Sequence, lat: Sequence, south: float) -> dict:
+    """The parts of a line trace (parts split by None) lying wholly north of ``south``."""
+    keep_lon: list = []
+    keep_lat: list = []
+    part: list = []
+    for x, y in [*zip(lon, lat, strict=True), (None, None)]:
+        if x is None:
+            if part and all(p[1] >= south for p in part):
+                keep_lon += [p[0] for p in part] + [None]
+                keep_lat += [p[1] for p in part] + [None]
+            part = []
+        else:
+            part.append((x, y))
+    return {"lon": keep_lon, "lat": keep_lat}
+
+
+def _mainland(feature: dict) -> dict:
+    """A feature without its polygons lying wholly south of the main map (the South China Sea's islands)."""
+    polygons = [p for p in feature["geometry"]["coordinates"] if max(q[1] for q in p[0]) >= MAINLAND_SOUTH]
+    return feature | {"geometry": {"type": "MultiPolygon", "coordinates": polygons}}
+
+
+def _add_south_sea_inset(fig: go.Figure) -> None:
+    """A copy of the lines and of the regions reaching into the South China Sea on a second, small
+    map (geo2), framed, with the same colours and hover; the lines first (see region_map)."""
+    copies = []
+    for trace in fig.data:
+        if trace.type == "scattergeo":
+            copies.append(go.Scattergeo(trace).update(geo="geo2"))
+            trace.update(_north_of(trace.lon, trace.lat, MAINLAND_SOUTH))
+            continue
+        keep = [i for i, f in enumerate(trace.geojson["features"]) if _in_inset(f["geometry"])]
+        codes = {trace.geojson["features"][i]["id"] for i in keep}
+        rows = [i for i, code in enumerate(trace.locations) if code in codes]
+        if not rows:
+            continue
+        copy = go.Choropleth(trace).update(
+            geo="geo2",
+            geojson={"type": "FeatureCollection", "features": [trace.geojson["features"][i] for i in keep]},
+            locations=[trace.locations[i] for i in rows],
+            z=[trace.z[i] for i in rows],
+            customdata=[trace.customdata[i] for i in rows] if trace.customdata is not None else None,
+            showlegend=False,
+            showscale=False,
+        )
+        copies.append(copy)
+        trace.geojson = {  # the main map leaves the islands to the inset
+            "type": "FeatureCollection",
+            "features": [_mainland(f) for f in trace.geojson["features"]],
+        }
+    fig.add_traces(copies)
+    fig.update_layout(
+        geo2={
+            "domain": INSET_DOMAIN,
+            "visible": False,
+            "showframe": True,
+            "framecolor": "#9E9E9E",
+            "framewidth": 1,
+            "projection": PROJECTION | {"rotation": {"lon": sum(SOUTH_SEA["lon"]) / 2}},
+            "center": {"lon": sum(SOUTH_SEA["lon"]) / 2, "lat": sum(SOUTH_SEA["lat"]) / 2},
+            "lonaxis": {"range": list(SOUTH_SEA["lon"])},
+            "lataxis": {"range": list(SOUTH_SEA["lat"])},
+            "bgcolor": "rgba(255,255,255,0.9)",
+        },
+        annotations=[
+            {
+                "text": "南海诸岛",
+                "xref": "paper",
+                "yref": "paper",
+                "x": INSET_DOMAIN["x"][1] - 0.005,
+                "y": INSET_DOMAIN["y"][0] + 0.01,
+                "xanchor": "right",
+                "yanchor": "bottom",
+                "showarrow": False,
+                "font": {"size": 12, "color": "#616161"},
+            }
+        ],
+    )
 
 
 def bounds(drawn: Sequence[Shape]) -> tuple[float, float, float, float]:
