@@ -87,6 +87,7 @@ else:
             f"{year}年{scope}{cfg.fund_name(fund)}{spec.name}",
             drillable=drillable,
             lines=geo.boundary_lines() if state.parent is None else None,
+            inset=geo.south_sea() if state.parent is None else None,
         )
         event = st.plotly_chart(
             fig,

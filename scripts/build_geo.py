@@ -10,7 +10,8 @@ provinces for the whole country, the cities for one province, the counties for o
 rounded (about 100 m; 1 km for the provinces).  Exterior rings run clockwise, as plotly.js
 (d3-geo) draws them.  The cities and counties of the whole country are also written
 simplified further (national_city, national_county).  The boundary lines without a region
-(境界线: the South China Sea's dashes, undetermined sea borders) go to lines.geojson.  The output is deterministic (features by
+(境界线: the South China Sea's dashes, undetermined sea borders) go to lines.geojson, and the
+South China Sea's inset of the national map (南海诸岛, drawn beside 台湾) to south_sea.geojson.  The output is deterministic (features by
 code, fixed precision), so a rebuild from the same package leaves the files unchanged.
 """
 
@@ -23,6 +24,7 @@ import sys
 from pathlib import Path
 
 import shapely
+import shapely.affinity
 from shapely.geometry import MultiPolygon, Polygon, mapping, shape
 from shapely.geometry.polygon import orient
 
@@ -39,6 +41,14 @@ LEVELS = {
     "national_county": ("district.geojson", 0.1, 2),
 }
 LINES_FROM = "province.geojson"
+# The South China Sea's inset (南海诸岛) of the national map: the provinces and lines inside
+# INSET_SOURCE (west, south, east, north), clipped to it, scaled by INSET_SCALE and moved so that
+# its lower left corner sits at INSET_AT — into the empty sea east of 台湾, by the map's lower
+# right.  Its coordinates only draw the inset; they are not places.
+INSET_SOURCE = (105.5, 3.0, 123.5, 24.5)
+INSET_SCALE = 0.5
+INSET_AT = (125.5, 17.6)
+INSET_TOLERANCE = 0.01
 COUNTRY_PREFIX = "156"  # the package's codes are "156" (China, ISO 3166) + the GB code
 
 
@@ -142,6 +152,54 @@ def boundary_lines(lines: list, digits: int) -> dict:
     return {"type": "FeatureCollection", "features": features}
 
 
+def _moved(geom):
+    """A geometry of the inset's source box in its place on the national map."""
+    k, (x0, y0, _, _), (x1, y1) = INSET_SCALE, INSET_SOURCE, INSET_AT
+    return shapely.affinity.affine_transform(geom, [k, 0, 0, k, x1 - k * x0, y1 - k * y0])
+
+
+def south_sea_inset(regions: list[dict], lines: list) -> dict:
+    """The inset's provinces (clipped to its box, moved and scaled), its lines and its frame."""
+    features = []
+    for region in regions:
+        clipped = shapely.clip_by_rect(shape(region["geometry"]), *INSET_SOURCE)
+        if clipped.is_empty:
+            continue
+        geom = _moved(clipped.simplify(INSET_TOLERANCE, preserve_topology=True))
+        polygons = _polygons(mapping(_clockwise(geom))["coordinates"], 3)
+        if polygons:
+            features.append(
+                {
+                    "type": "Feature",
+                    "id": region["code"],
+                    "properties": {"code": region["code"], "name": region["name"], "kind": "region"},
+                    "geometry": {"type": "MultiPolygon", "coordinates": polygons},
+                }
+            )
+    parts = []
+    for line in lines:
+        clipped = shapely.clip_by_rect(line, *INSET_SOURCE)
+        if not clipped.is_empty:
+            moved = _moved(clipped)
+            parts += [g for g in getattr(moved, "geoms", [moved]) if g.geom_type == "LineString"]
+    west, south, east, north = INSET_SOURCE
+    frame = _moved(
+        shapely.LineString([(west, south), (east, south), (east, north), (west, north), (west, south)])
+    )
+    for kind, geom in (("line", shapely.MultiLineString(parts)), ("frame", frame)):
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {"name": "南海诸岛", "kind": kind},
+                "geometry": {
+                    "type": geom.geom_type,
+                    "coordinates": _rounded(mapping(geom)["coordinates"], 3),
+                },
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
 def write(collection: dict, path: Path) -> int:
     text = json.dumps(collection, ensure_ascii=False, separators=(",", ":")) + "\n"
     path.write_text(text, encoding="utf-8")
@@ -155,8 +213,9 @@ def build(source: Path, out: Path) -> dict[str, int]:
     for level, (name, tolerance, digits) in LEVELS.items():
         regions, lines = read_level(source / name)
         sizes[level] = write(simplified(regions, tolerance, digits), out / f"{level}.geojson")
-        if name == LINES_FROM:
+        if name == LINES_FROM and "lines" not in sizes:
             sizes["lines"] = write(boundary_lines(lines, 3), out / "lines.geojson")
+            sizes["south_sea"] = write(south_sea_inset(regions, lines), out / "south_sea.geojson")
     return sizes
 
 

@@ -337,10 +337,12 @@ def map_spec(at) -> dict:
 
 
 def traces_by_name(spec: dict) -> dict[str, dict]:
-    """The main map's region traces by name (not the South China Sea inset's copies)."""
-    return {
-        t.get("name"): t for t in spec["data"] if t["type"] == "choropleth" and t.get("geo", "geo") == "geo"
-    }
+    """The map's region traces by name (the first of each: the South China Sea inset's copies follow)."""
+    traces: dict[str, dict] = {}
+    for t in spec["data"]:
+        if t["type"] == "choropleth":
+            traces.setdefault(t.get("name"), t)
+    return traces
 
 
 def test_the_map_opens_on_the_provinces_with_hunan_drawn_as_having_figures_below(open_vouched):
@@ -413,19 +415,24 @@ def test_trends_open_a_drilled_link_on_the_sub_regions(open_vouched):
 
 def test_the_whole_country_keeps_the_south_china_sea_in_an_inset():
     drawn = geo.view(geo.shape_tree(), "province", None)
-    fig, _ = figure("balance_rate", {"460000": 4.0, "430000": 2.0}, drawn=drawn, lines=geo.boundary_lines())
-    main = [t for t in fig.data if t.geo in (None, "geo")]
-    inset = [t for t in fig.data if t.geo == "geo2"]
-    assert inset[0].type == "scattergeo"  # the lines first there too (see region_map)
-    inset_codes = {c for t in inset if t.type == "choropleth" for c in t.locations}
-    assert {"460000", "440000", "710000"} <= inset_codes and "430000" not in inset_codes
-    assert fig.layout.geo.domain.y == (0, 1) and fig.layout.geo2.domain.x[0] > 0.5
-    assert fig.layout.geo.lataxis.range[0] == map_chart.MAINLAND_SOUTH
-    # the main map draws 海南岛 but leaves the islands further south and their dashes to the inset
-    hainan = next(
-        f for t in main if t.type == "choropleth" for f in t.geojson["features"] if f["id"] == "460000"
+    inset = geo.south_sea()
+    fig, _ = figure(
+        "balance_rate", {"460000": 4.0, "430000": 2.0}, drawn=drawn, lines=geo.boundary_lines(), inset=inset
     )
-    assert min(q[1] for p in hainan["geometry"]["coordinates"] for q in p[0]) > 17
-    assert min(y for y in main[0].lat if y is not None) >= map_chart.MAINLAND_SOUTH
-    assert min(y for y in inset[0].lat if y is not None) < 10
-    assert "南海诸岛" in [a.text for a in fig.layout.annotations]
+    regions = [t for t in fig.data if t.type == "choropleth"]
+    main, copies = regions[:2], regions[2:]  # 未披露, then the scale; then their inset copies
+    assert (
+        {c for t in copies for c in t.locations}
+        == {s.code for s in inset.shapes}
+        >= {"460000", "440000", "710000"}
+    )
+    assert "430000" not in {c for t in copies for c in t.locations}
+    assert all(t.showlegend is False and t.showscale is False for t in copies)
+    assert copies[-1].z == (4.0,) and copies[-1].zmin == main[-1].zmin  # the same colour as on the map
+    # the main map draws 海南岛 but leaves the islands further south and their dashes to the inset
+    hainan = next(f for t in main for f in t.geojson["features"] if f["id"] == "460000")
+    assert min(q[1] for p in hainan["geometry"]["coordinates"] for q in p[0]) > map_chart.MAINLAND_SOUTH
+    lats = [y for y in fig.data[0].lat if y is not None]
+    assert min(lats) >= map_chart.MAINLAND_SOUTH  # the inset's dashes are moved into its frame
+    assert map_chart.MAINLAND_SOUTH - 1 < fig.layout.geo.lataxis.range[0] < map_chart.MAINLAND_SOUTH
+    assert fig.data[-1].text == ("南海诸岛",)

@@ -104,6 +104,26 @@ def boundary_lines() -> dict:
     return json.loads((GEO_DIR / "lines.geojson").read_text(encoding="utf-8"))
 
 
+@dataclass(frozen=True)
+class Inset:
+    """The South China Sea (南海诸岛) for a map of the whole country, drawn beside 台湾: the provinces
+    reaching into it, clipped and scaled down, its lines and its frame (GeoJSON geometries whose
+    coordinates only place the inset on the map; scripts/build_geo.py)."""
+
+    shapes: tuple[Shape, ...]
+    lines: tuple[dict, ...]  # LineString / MultiLineString geometries, the frame among them
+
+
+@cache
+def south_sea() -> Inset:
+    raw = json.loads((GEO_DIR / "south_sea.geojson").read_text(encoding="utf-8"))
+    regions = [f for f in raw["features"] if f["properties"]["kind"] == "region"]
+    return Inset(
+        tuple(Shape(f["id"], f["properties"]["name"], "province", f["geometry"]) for f in regions),
+        tuple(f["geometry"] for f in raw["features"] if f["properties"]["kind"] != "region"),
+    )
+
+
 # ---------------------------------------------------------------- trees
 
 

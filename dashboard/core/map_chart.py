@@ -10,21 +10,25 @@ boundary once.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection, Sequence
 
 import plotly.graph_objects as go
 import polars as pl
 
 from dashboard.core.charts import base_layout
-from dashboard.core.geo import Shape
+from dashboard.core.geo import Inset, Shape
 from dashboard.core.settings import settings
 from dashboard.core.units import Scale, scale_for
 
 HEIGHT = 640
 NO_DATA, BELOW = "未披露", "本级未披露，下级有数据"
-PROJECTION = {"type": "conic equal area", "parallels": [25, 47], "rotation": {"lon": 105}}
+# Mercator, as the web maps of China a reader knows draw it; the inset stays upright (a conic
+# projection would turn it with the meridians east of 台湾)
+PROJECTION = {"type": "mercator"}
 THIN_BORDER_ABOVE = 400  # regions drawn: with more, borders are thinner
 UNSELECTED_OPACITY = 0.5
+MARGIN = 0.02  # of the regions' extent, around them
 
 
 def _features(drawn: Sequence[Shape], codes: Collection[str]) -> dict:
@@ -108,11 +112,12 @@ def region_map(
     title: str,
     drillable: Collection[str] = (),
     lines: dict | None = None,
+    inset: Inset | None = None,
 ) -> go.Figure:
     """The map of ``drawn`` coloured by ``regions`` (geo.joined: one row per shape with value,
     marks, n_reports, data_name and n_below); ``drillable`` codes say on hover that a click shows
-    their sub-regions; ``lines`` (GeoJSON) are drawn as thin grey boundary lines — a map of the
-    whole country, whose South China Sea goes into an inset (南海诸岛) in the lower right."""
+    their sub-regions; ``lines`` (GeoJSON) are drawn as thin grey boundary lines; with ``inset``
+    (a map of the whole country, which needs the lines) the South China Sea is drawn in it."""
     cfg = settings()
     spec, colours = cfg.indicators[indicator], cfg.map.indicators[indicator]
     border = {"color": cfg.map.border_color, "width": 0.4 if len(drawn) > THIN_BORDER_ABOVE else 0.8}
@@ -202,18 +207,19 @@ def region_map(
             )
         )
     west, south, east, north = bounds(drawn)
-    if lines is not None:
-        south = MAINLAND_SOUTH
-        _add_south_sea_inset(fig)
+    if inset is not None:
+        _add_inset(fig, inset)
+        frame = [p for g in inset.lines for p in _line_points(g)]
+        south = min(MAINLAND_SOUTH, *(p[1] for p in frame))
+        east = max(east, *(p[0] for p in frame))
+    pad_lon, pad_lat = MARGIN * (east - west), MARGIN * (north - south)
     fig.update_layout(
         geo={
-            # with an inset plotly would share the height out; it sits by the map's lower right
-            "domain": {"x": list(MAIN_DOMAIN_X if lines is not None else (0, 1)), "y": [0, 1]},
             "visible": False,
-            "projection": PROJECTION | {"rotation": {"lon": (west + east) / 2}},
-            "center": {"lon": (west + east) / 2, "lat": (south + north) / 2},
-            "lonaxis": {"range": [west, east]},
-            "lataxis": {"range": [south, north]},
+            "projection": PROJECTION,
+            "center": {"lon": (west + east) / 2, "lat": _mercator_middle(south, north)},
+            "lonaxis": {"range": [west - pad_lon, east + pad_lon]},  # a margin: nothing touches the frame
+            "lataxis": {"range": [south - pad_lat, north + pad_lat]},
             "bgcolor": "rgba(0,0,0,0)",
         }
     )
@@ -226,28 +232,8 @@ def region_map(
     return fig
 
 
-# The South China Sea in an inset (南海诸岛) of a map of the whole country; the main map then
-# ends south of 海南岛.
-SOUTH_SEA = {"lon": (105.5, 123.5), "lat": (3.0, 24.5)}
+# A map of the whole country ends south of 海南岛; the South China Sea is in an inset (geo.Inset).
 MAINLAND_SOUTH = 17.6
-INSET_DOMAIN = {"x": (0.80, 0.98), "y": (0.0, 0.30)}
-MAIN_DOMAIN_X = (0.0, 0.86)
-
-
-def _geometry_box(geometry: dict) -> tuple[float, float, float, float]:
-    points = [p for polygon in geometry["coordinates"] for p in polygon[0]]
-    return (
-        min(p[0] for p in points),
-        min(p[1] for p in points),
-        max(p[0] for p in points),
-        max(p[1] for p in points),
-    )
-
-
-def _in_inset(geometry: dict) -> bool:
-    west, south, east, north = _geometry_box(geometry)
-    (lon0, lon1), (lat0, lat1) = SOUTH_SEA["lon"], SOUTH_SEA["lat"]
-    return west < lon1 and east > lon0 and south < lat1 and north > lat0
 
 
 def _north_of(lon: Sequence, lat: Sequence, south: float) -> dict:
@@ -272,62 +258,49 @@ def _mainland(feature: dict) -> dict:
     return feature | {"geometry": {"type": "MultiPolygon", "coordinates": polygons}}
 
 
-def _add_south_sea_inset(fig: go.Figure) -> None:
-    """A copy of the lines and of the regions reaching into the South China Sea on a second, small
-    map (geo2), framed, with the same colours and hover; the lines first (see region_map)."""
-    copies = []
-    for trace in fig.data:
-        if trace.type == "scattergeo":
-            copies.append(go.Scattergeo(trace).update(geo="geo2"))
-            trace.update(_north_of(trace.lon, trace.lat, MAINLAND_SOUTH))
-            continue
-        keep = [i for i, f in enumerate(trace.geojson["features"]) if _in_inset(f["geometry"])]
-        codes = {trace.geojson["features"][i]["id"] for i in keep}
-        rows = [i for i, code in enumerate(trace.locations) if code in codes]
+def _add_inset(fig: go.Figure, inset: Inset) -> None:
+    """The inset on the same map: each region trace's regions reaching into it again, in its place
+    (same colours and hover; a click drills the same), its lines and frame added to the first
+    trace's lines, and its name.  The main map keeps the islands and dashes north of its edge only."""
+    features = {s.code: s for s in inset.shapes}
+    lines, copies = fig.data[0], []
+    for trace in fig.data[1:]:
+        rows = [i for i, code in enumerate(trace.locations) if code in features]
+        trace.geojson = trace.geojson | {"features": [_mainland(f) for f in trace.geojson["features"]]}
         if not rows:
             continue
-        copy = go.Choropleth(trace).update(
-            geo="geo2",
-            geojson={"type": "FeatureCollection", "features": [trace.geojson["features"][i] for i in keep]},
-            locations=[trace.locations[i] for i in rows],
-            z=[trace.z[i] for i in rows],
-            customdata=[trace.customdata[i] for i in rows] if trace.customdata is not None else None,
-            showlegend=False,
-            showscale=False,
+        copies.append(
+            go.Choropleth(trace).update(
+                geojson=_features(inset.shapes, {trace.locations[i] for i in rows}),
+                locations=[trace.locations[i] for i in rows],
+                z=[trace.z[i] for i in rows],
+                customdata=[trace.customdata[i] for i in rows] if trace.customdata is not None else None,
+                showlegend=False,
+                showscale=False,
+            )
         )
-        copies.append(copy)
-        trace.geojson = {  # the main map leaves the islands to the inset
-            "type": "FeatureCollection",
-            "features": [_mainland(f) for f in trace.geojson["features"]],
-        }
+    kept = _north_of(lines.lon, lines.lat, MAINLAND_SOUTH)
+    drawn = _line_traces({"features": [{"geometry": g} for g in inset.lines]})[0]
+    lines.update(lon=[*kept["lon"], *drawn.lon], lat=[*kept["lat"], *drawn.lat])
     fig.add_traces(copies)
-    fig.update_layout(
-        geo2={
-            "domain": INSET_DOMAIN,
-            "visible": False,
-            "showframe": True,
-            "framecolor": "#9E9E9E",
-            "framewidth": 1,
-            "projection": PROJECTION | {"rotation": {"lon": sum(SOUTH_SEA["lon"]) / 2}},
-            "center": {"lon": sum(SOUTH_SEA["lon"]) / 2, "lat": sum(SOUTH_SEA["lat"]) / 2},
-            "lonaxis": {"range": list(SOUTH_SEA["lon"])},
-            "lataxis": {"range": list(SOUTH_SEA["lat"])},
-            "bgcolor": "rgba(255,255,255,0.9)",
-        },
-        annotations=[
-            {
-                "text": "南海诸岛",
-                "xref": "paper",
-                "yref": "paper",
-                "x": INSET_DOMAIN["x"][1] - 0.005,
-                "y": INSET_DOMAIN["y"][0] + 0.01,
-                "xanchor": "right",
-                "yanchor": "bottom",
-                "showarrow": False,
-                "font": {"size": 12, "color": "#616161"},
-            }
-        ],
+    frame = [p for g in inset.lines for p in _line_points(g)]
+    fig.add_trace(
+        go.Scattergeo(
+            lon=[max(p[0] for p in frame) - 0.3],
+            lat=[min(p[1] for p in frame) + 0.3],
+            mode="text",
+            text=["南海诸岛"],
+            textposition="top left",
+            textfont={"size": 12, "color": "#616161"},
+            hoverinfo="skip",
+            showlegend=False,
+        )
     )
+
+
+def _line_points(geometry: dict) -> list:
+    parts = geometry["coordinates"] if geometry["type"] == "MultiLineString" else [geometry["coordinates"]]
+    return [p for part in parts for p in part]
 
 
 def bounds(drawn: Sequence[Shape]) -> tuple[float, float, float, float]:
@@ -337,6 +310,16 @@ def bounds(drawn: Sequence[Shape]) -> tuple[float, float, float, float]:
     if not lons:
         return 73.5, 3.8, 135.1, 53.6
     return min(lons), min(lats), max(lons), max(lats)
+
+
+def _mercator_middle(south: float, north: float) -> float:
+    """The latitude halfway between two on a Mercator map (plotly centres the view on it; halfway
+    in degrees would cut off the north)."""
+
+    def y(lat: float) -> float:
+        return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+
+    return math.degrees(2 * math.atan(math.exp((y(south) + y(north)) / 2)) - math.pi / 2)
 
 
 def _anchor(drawn: Sequence[Shape]) -> go.Scattergeo:
