@@ -8,7 +8,7 @@ from dashboard.core import analysis, drill, geo, map_chart
 from dashboard.core.charts import plotly_config
 from dashboard.core.drill import Drill
 from dashboard.core.settings import settings
-from dashboard.web import data, filters, ui
+from dashboard.web import data, filters, present, ui
 from dashboard.web import drill as drilling
 
 cfg = settings()
@@ -78,7 +78,7 @@ else:
             last_year=last,
         )
         regions = geo.joined(drawn, rows, sources)
-        drillable = {s.code for s in drawn if tree.child_level(s.code)}
+        drillable = {shape.code for shape in drawn if tree.child_level(shape.code)}
         fig = map_chart.region_map(
             drawn,
             regions,
@@ -89,6 +89,8 @@ else:
             lines=geo.boundary_lines() if state.parent is None else None,
             inset=geo.south_sea() if state.parent is None else None,
         )
+        if present.active():
+            fig = ui.projector_figure(fig)
         event = st.plotly_chart(
             fig,
             config=plotly_config(fig),
@@ -101,8 +103,10 @@ else:
         if code is not None and (below := drill.down(state, code, tree)) is not None:
             drilling.go(below)
         st.caption(map_chart.summary(regions, drillable))
-        ui.marks_note()
-        chosen = [s for s in drawn if s.code == code]  # a region without sub-regions, clicked
+        st.caption(
+            "悬停显示数值、年度和来源报告数；预计、预算数或推算值在数值后注明。比率与人均值按公式计算。"
+        )
+        chosen = [shape for shape in drawn if shape.code == code]  # a region without sub-regions, clicked
         if chosen:
             st.caption(f"已选中{chosen[0].name}：下方只列出它的数据来源；双击地图取消选择。")
             ui.sources(geo.drawn_rows(sources, chosen), f"{chosen[0].name}的数据来源")

@@ -144,7 +144,8 @@ def test_within_follows_renamed_codes():
 
 def test_children_with_data_and_regions_with_data_below(tree):
     codes = ["431124", "430100"]
-    assert geo.children_with_data(tree, "430000", codes) == ["430100", "431100"]  # own, or below
+    assert geo.children_with_data(tree, "430000", codes) == ["430100"]  # 永州 has figures only below
+    assert geo.children_with_data(tree, "431100", codes) == ["431124"]
     assert geo.children_with_data(tree, "420000", codes) == []
     assert geo.with_data_below(["430000", "431100", "430100", "431100"], codes) == ["430000", "431100"]
 
@@ -395,7 +396,7 @@ def test_compare_drills_from_a_province_to_a_city_and_back(open_vouched):
     at = open_vouched("pages/compare.py", region=["621026"])
     at.selectbox(key="compare_drill_top").set_value("430000").run()
     assert at.query_params["parent"] in ("43", ["43"]) and at.query_params["level"] in ("city", ["city"])
-    assert "显示湖南省下级有数据的 2 个地区" in texts(at)
+    assert "显示湖南省下级有本级数据的 1 个地区" in texts(at)
     at.selectbox(key="compare_drill_430000").set_value("431100").run()
     assert at.query_params["parent"] in ("4311", ["4311"])
     table = next(d for d in at.dataframe).value
@@ -410,7 +411,7 @@ def test_trends_open_a_drilled_link_on_the_sub_regions(open_vouched):
     assert [b.label for b in at.button if b.label in ("全国", "湖南省")] == ["全国", "湖南省"]
     assert at.selectbox(key="trend_region").options == ["道县"]
     at = open_vouched("pages/trends.py", region=["621026"], parent="44")  # 广东: nothing under it
-    assert "广东省的下级地区都没有数据" in texts(at) and not at.get("plotly_chart")
+    assert "广东省及其下级地区都没有数据" in texts(at) and not at.get("plotly_chart")
 
 
 def test_the_whole_country_keeps_the_south_china_sea_in_an_inset():

@@ -317,12 +317,9 @@ def joined(drawn: Sequence[Shape], values: pl.DataFrame, sources: pl.DataFrame) 
 
 
 def children_with_data(tree: RegionTree, parent: str, codes: Iterable[str]) -> list[str]:
-    """The regions directly under ``parent`` with figures (``codes``) of their own or for regions
-    under them, by code."""
+    """The regions directly under ``parent`` with figures of their own (``codes``), by code."""
     have = set(codes)
-    return [
-        n.code for n in tree.children(parent) if n.code in have or any(is_within(c, n.code) for c in have)
-    ]
+    return [n.code for n in tree.children(parent) if n.code in have]
 
 
 def with_data_below(candidates: Iterable[str], codes: Iterable[str]) -> list[str]:

@@ -51,8 +51,8 @@ def clicked(event) -> str | None:
 def scope(f: Filters, key: str) -> Filters | None:
     """On a page that compares regions: the breadcrumb and a picker to show a region's
     sub-regions, and the filters with the regions the state shows — the sidebar's at the top, a
-    region's sub-regions with figures (whatever the sidebar holds) below it; None (having said
-    so) where none has any.  Off on the projector."""
+    region's sub-regions with figures of their own (whatever the sidebar holds) below it; None
+    (having said so) where none has any.  Off on the projector."""
     if present.active():
         return f
     tree = geo.table_tree()
@@ -82,10 +82,16 @@ def scope(f: Filters, key: str) -> Filters | None:
     if state.parent is None:
         return f
     if not shown:
-        st.info(f"{tree.name(state.parent)}的下级地区都没有数据。", icon=":material/info:")
+        name = tree.name(state.parent)
+        st.info(
+            f"{name}的下级地区没有本级数据，可在“查看下级地区”中继续选择。"
+            if options
+            else f"{name}及其下级地区都没有数据。",
+            icon=":material/info:",
+        )
         return None
     st.caption(
-        f"显示{tree.name(state.parent)}下级有数据的 {len(shown)} 个地区（不受左侧“地区”筛选限制）；"
+        f"显示{tree.name(state.parent)}下级有本级数据的 {len(shown)} 个地区（不受左侧“地区”筛选限制）；"
         "点“全国”回到左侧所选地区。"
     )
     return replace(f, regions=tuple(shown))
