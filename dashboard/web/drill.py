@@ -68,8 +68,8 @@ def scope(f: Filters, key: str) -> Filters | None:
     with c1:
         if state.parent is not None:
             breadcrumb(state, tree, key)
-    if options:
-        chosen = c2.selectbox(
+    if options:  # beside the breadcrumb, or on its own at the left
+        chosen = (c1 if state.parent is None else c2).selectbox(
             "查看下级地区",
             sorted(options),
             index=None,
