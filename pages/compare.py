@@ -6,12 +6,14 @@ import streamlit as st
 from dashboard.core import analysis, charts, display
 from dashboard.core.settings import settings
 from dashboard.web import data, filters, ui
+from dashboard.web import drill as drilling
 
 cfg = settings()
 f = filters.active()
 ui.header("地区对比", f)
 
-if ui.require_filters(f):
+# a region's sub-regions (drilled down to here) instead of the sidebar's regions
+if ui.require_filters(f) and (f := drilling.scope(f, "compare")) is not None:
     ind, (c1, c2, c3) = ui.level_filter(
         data.query("indicators", basis=f.basis, **f.params), [2, 2, 2], "compare_level"
     )

@@ -6,12 +6,14 @@ import streamlit as st
 from dashboard.core import analysis, charts
 from dashboard.core.settings import settings
 from dashboard.web import data, filters, present, ui
+from dashboard.web import drill as drilling
 
 cfg = settings()
 f = filters.active()
 ui.header("趋势", f)
 
-if ui.require_filters(f):
+# a region's sub-regions (drilled down to here) instead of the sidebar's regions
+if ui.require_filters(f) and (f := drilling.scope(f, "trends")) is not None:
     ind = data.query("indicators", basis=f.basis, **f.params)
     labels = filters.region_names()
     # on the projector (present.control): the first indicator, one line per fund, no pickers

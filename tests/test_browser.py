@@ -630,3 +630,65 @@ def test_a_steward_clears_the_queue_and_the_figure_reaches_the_cards(
     finally:
         con.close()
     assert actions == [("confirm", "alice")]
+
+
+# A point inside a region's shape on the map (plotly binds each choropleth path to its location),
+# scrolled into view: the first point of a grid over the shape's box that lies in its fill.
+REGION_POINT_JS = """(code) => {
+    const path = [...document.querySelectorAll('path.choroplethlocation')]
+        .find((p) => p.__data__ && p.__data__.loc === code);
+    if (!path) return null;
+    path.scrollIntoView({block: 'center'});
+    const r = path.getBoundingClientRect(), toPath = path.getScreenCTM().inverse();
+    for (let i = 1; i < 8; i++) for (let j = 1; j < 8; j++) {
+        const x = r.x + r.width * i / 8, y = r.y + r.height * j / 8;
+        if (path.isPointInFill(new DOMPoint(x, y).matrixTransform(toPath))) return [x, y];
+    }
+    return null;
+}"""
+
+
+def click_region(app: App, code: str) -> None:
+    # plotly draws the map's shapes a moment after the chart's frame
+    app.page.wait_for_function(f"(code) => ({REGION_POINT_JS})(code) !== null", arg=code, timeout=PAGE_MS)
+    point = app.page.evaluate(REGION_POINT_JS, code)
+    assert point is not None, f"region {code} is not on the map"
+    app.page.mouse.move(*point)
+    app.page.mouse.click(*point)
+
+
+def test_the_map_drills_from_a_province_to_a_city_and_back_by_the_breadcrumb(app: App):
+    spec = spec_of("map")
+    app.open(url_of(spec, fund="employee"), spec.title)
+    assert_page_shown(app, spec, "map_provinces")
+    assert "level" not in app.query() and "parent" not in app.query()
+
+    steps = [("430000", "city", "43", "湖南省各市"), ("431100", "county", "4311", "永州市各县区")]
+    for code, level, parent, title in steps:
+        click_region(app, code)
+        expect(app.page).to_have_url(re.compile(rf"[?&]parent={parent}(&|$)"), timeout=PAGE_MS)
+        app.wait_for(spec.title)
+        assert app.query().get("level") == [level] and app.query().get("parent") == [parent], app.page.url
+        assert app.query().get("fund") == ["employee"], app.page.url  # the filters stay in the link
+        expect(app.page.locator(".gtitle", has_text=title)).to_be_visible()
+    assert_page_shown(app, spec, "map_counties")
+    # 道县's figure and its sources on hover: a county has nothing under it, a click stays
+    click_region(app, "431124")
+    app.wait_for(spec.title)
+    assert app.query().get("parent") == ["4311"]
+    hover = app.page.locator(".hoverlayer .hovertext")
+    expect(hover.first).to_contain_text("道县")
+    expect(hover.first).to_contain_text("来源报告 1 份")
+
+    crumbs = app.page.locator('[data-testid="stMain"]')
+    for label, params in (("湖南省", {"level": ["city"], "parent": ["43"]}), ("全国", {})):
+        crumbs.get_by_role("button", name=label, exact=True).click()
+        expect(app.page).to_have_url(
+            re.compile(r"[?&]parent=43(&|$)") if params else re.compile(r"^(?!.*[?&]parent=).*$"),
+            timeout=PAGE_MS,
+        )
+        app.wait_for(spec.title)
+        assert {k: v for k, v in app.query().items() if k in ("level", "parent")} == params, app.page.url
+        assert app.query().get("fund") == ["employee"], app.page.url
+    expect(app.page.locator(".gtitle", has_text="全国各省")).to_be_visible()
+    app.assert_sound()

@@ -108,6 +108,21 @@ class BudgetExecution(Strict):
         return {"below": self.below, "within": self.within, "above": self.above}[status]
 
 
+class MapIndicator(Strict):
+    scale: str | None = None
+    midpoint: float | None = None
+    bands: bool = False
+
+
+class MapSettings(Strict):
+    """The 地图 page's colours (settings.yaml: map)."""
+
+    indicators: dict[str, MapIndicator]
+    no_data_color: str
+    below_color: str
+    border_color: str
+
+
 class Settings(Strict):
     funds: dict[str, Fund]
     region_colors: tuple[str, ...]
@@ -122,6 +137,7 @@ class Settings(Strict):
     yi_threshold: float
     wan_threshold: float
     national_reference: str
+    map: MapSettings
 
     @model_validator(mode="before")
     @classmethod
@@ -162,6 +178,7 @@ class Settings(Strict):
         unknown = [f for f in self.default_funds if f not in self.funds]
         unknown += [i for i in self.headline if i not in self.indicators]
         unknown += [m for i in self.indicators.values() for m in i.sources if m not in codes.METRICS]
+        unknown += [i for i in self.map.indicators if i not in self.indicators]
         if unknown:
             raise ValueError(f"unknown codes in settings: {unknown}")
         bounds = [b.upto for b in self.reserve_bands]
@@ -172,6 +189,9 @@ class Settings(Strict):
         ):
             raise ValueError("reserve_bands must rise and end with one open band (upto: null)")
         self._distinct_region_colors()
+        uncoloured = [k for k, m in self.map.indicators.items() if m.bands == bool(m.scale)]
+        if uncoloured:
+            raise ValueError(f"map indicators need either a colour scale or bands: {uncoloured}")
         return self
 
     def _distinct_region_colors(self) -> None:

@@ -31,6 +31,7 @@ PAGES = (
     PageSpec("pages/risk.py", "风险预警", "risk", ":material/warning:", False),
     PageSpec("pages/per_capita.py", "人均收支", "per_capita", ":material/scatter_plot:", True),
     PageSpec("pages/compare.py", "地区对比", "compare", ":material/leaderboard:", True),
+    PageSpec("pages/map.py", "地图", "map", ":material/map:", True),
     PageSpec("pages/facts.py", "数据明细", "facts", ":material/table_view:", False, "数据"),
     PageSpec("pages/quality.py", "数据质量", "quality", ":material/rule:", False, "数据"),
     PageSpec("pages/reports.py", "报告库", "reports", ":material/description:", False, "数据"),
