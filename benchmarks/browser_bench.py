@@ -17,6 +17,7 @@ page under 3 s cold and 1.5 s warm.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import shutil
 import signal
@@ -32,6 +33,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from dashboard.web.navigation import PAGES
 
@@ -39,6 +41,8 @@ ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"]
 COLD_GOAL_S, WARM_GOAL_S = 3.0, 1.5
+TIMEOUT_MS = 60_000
+OUT = ROOT / "benchmarks" / "out"
 IDLE_JS = """() => {
     const app = document.querySelector('[data-testid="stApp"]');
     const visible = (selector) => [...document.querySelectorAll(selector)].filter((e) => e.checkVisibility());
@@ -112,7 +116,7 @@ def visit(page: Page, url: str) -> float:
     """A whole page load (a link opened, a refresh): navigation to idle."""
     start = time.perf_counter()
     page.goto(url, wait_until="commit")
-    page.wait_for_function(f"() => ({MENU_JS})() && ({IDLE_JS})()", timeout=120_000, polling=50)
+    page.wait_for_function(f"() => ({MENU_JS})() && ({IDLE_JS})()", timeout=TIMEOUT_MS, polling=50)
     return time.perf_counter() - start
 
 
@@ -132,7 +136,7 @@ def click(page: Page, title: str) -> float:
     link = page.locator('[data-testid="stSidebarNavLink"]').filter(has=page.get_by_text(title, exact=True))
     start = time.perf_counter()
     link.click()
-    page.wait_for_function(f"() => window.__medfundRan && ({IDLE_JS})()", timeout=120_000, polling=50)
+    page.wait_for_function(f"() => window.__medfundRan && ({IDLE_JS})()", timeout=TIMEOUT_MS, polling=50)
     return time.perf_counter() - start
 
 
@@ -141,23 +145,41 @@ def _url(base: str, i: int) -> str:
     return f"{base}/" if i == 0 else f"{base}/{PAGES[i].url_path}"
 
 
+def timed(page: Page, what: str, step) -> float:
+    """One timed step; a page that never becomes idle is reported (with a screenshot), not fatal."""
+    try:
+        return step()
+    except PlaywrightTimeout:
+        shot = OUT / f"timeout-{what}.png"
+        page.screenshot(path=str(shot))
+        print(f"  {what}: not idle within {TIMEOUT_MS / 1000:.0f} s (screenshot {shot})", file=sys.stderr)
+        return math.nan
+
+
 def bench(db: Path, repeat: int, viewport: dict[str, int]) -> tuple[float, list[tuple]]:
     """The first load after a server start, then per page: the first visit through the menu, later
     ones (median), and a whole page load of it (median)."""
+    OUT.mkdir(parents=True, exist_ok=True)
     rows = []
     with server(db) as base, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page(viewport=viewport)
-        first_load = visit(page, _url(base, 0))
+        first_load = timed(page, "first-load", lambda: visit(page, _url(base, 0)))
         for i, spec in enumerate(PAGES):
+            print(f"  {spec.title} …", file=sys.stderr, flush=True)
             other = PAGES[(i + 1) % len(PAGES)].title
-            cold = click(page, spec.title) if i else first_load
+            cold = (
+                timed(page, f"{spec.url_path}-cold", lambda s=spec: click(page, s.title)) if i else first_load
+            )
             weight = page.evaluate(WEIGHT_JS)
             warm = []
-            for _ in range(repeat):
-                click(page, other)
-                warm.append(click(page, spec.title))
-            loads = [visit(page, _url(base, i)) for _ in range(repeat)]
+            for n in range(repeat):
+                timed(page, f"{other}-between", lambda o=other: click(page, o))
+                warm.append(timed(page, f"{spec.url_path}-warm{n}", lambda s=spec: click(page, s.title)))
+            loads = [
+                timed(page, f"{spec.url_path}-load{n}", lambda i=i: visit(page, _url(base, i)))
+                for n in range(repeat)
+            ]
             rows.append((spec.title, cold, statistics.median(warm), statistics.median(loads), weight))
         browser.close()
     return first_load, rows
