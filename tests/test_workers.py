@@ -6,7 +6,11 @@ down."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import sys
+import time
+import types
 from pathlib import Path
 
 import duckdb
@@ -26,6 +30,10 @@ def _dies_on_seven(path: Path) -> int:
     if path.stem.endswith("07"):
         os._exit(3)  # as if the worker were killed for memory
     return _length(path)
+
+
+def _pid(path: Path) -> int:
+    return os.getpid()
 
 
 def _crashed(path: Path) -> int:
@@ -52,6 +60,36 @@ def test_a_worker_that_dies_fails_its_own_file_only(tmp_path):
     got = dict(workers.readings(paths, _dies_on_seven, _crashed, workers=2))
     assert got.pop(tmp_path / "f07.txt") == -1
     assert got == {p: int(p.stem[1:]) + 1 for p in paths if p.stem != "f07"}
+
+
+def test_a_worker_that_dies_while_the_writer_is_busy_loses_no_file(tmp_path):
+    paths = _files(tmp_path, workers.PARALLEL_FROM + 12)
+    got = {}
+    for path, result in workers.readings(paths, _dies_on_seven, _crashed, workers=2):
+        time.sleep(0.2)  # a slow writer: the pool breaks while files wait to be submitted
+        got[path] = result
+    assert list(got) == paths
+    assert got[tmp_path / "f07.txt"] == -1
+    assert all(r == int(p.stem[1:]) + 1 for p, r in got.items() if p.stem != "f07")
+
+
+def test_a_main_script_run_by_path_is_never_run_again_by_workers(tmp_path, monkeypatch):
+    """Streamlit runs app.py as __main__ from its path: workers would start the app again."""
+    app = types.ModuleType("__main__")
+    app.__file__ = str(tmp_path / "app.py")
+    monkeypatch.setitem(sys.modules, "__main__", app)
+    assert workers.main_runs_again()
+    paths = _files(tmp_path, workers.PARALLEL_FROM + 2)
+    pids = {pid for _, pid in workers.readings(paths, _pid, _crashed, workers=2)}
+    assert pids == {os.getpid()}
+
+
+def test_a_module_run_with_dash_m_is_safe_for_workers(monkeypatch):
+    main = types.ModuleType("__main__")
+    main.__file__ = "/somewhere/pipelines/__main__.py"
+    main.__spec__ = importlib.util.spec_from_loader("pipelines.__main__", loader=None)
+    monkeypatch.setitem(sys.modules, "__main__", main)
+    assert not workers.main_runs_again()
 
 
 def test_few_files_or_one_worker_are_read_in_this_process(tmp_path):
