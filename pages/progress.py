@@ -65,12 +65,9 @@ if ui.require_filters(f):
             charts.progress_chart(current, previous, budget, f"{name}：累计收支与进度"), "progress_chart"
         )
         for row in progress.latest(current).iter_rows(named=True):
-            verdict = progress.judgement(row)
-            if verdict:
-                line = (
-                    f"{year}年{row['period']}{'基金收入' if row['metric'] == 'income' else '基金支出'}"
-                    f"预算进度 {row['budget_progress']:.1f}%，时序进度 {row['time_progress']:.1f}%：{verdict}。"
-                )
+            line = progress.verdict_line(row, year)
+            if line:
+                line = ui.plain(line)  # the period is the report's own words
                 if progress.worrying(row):
                     st.warning(line, icon=":material/trending_down:")
                 else:

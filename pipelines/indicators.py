@@ -29,6 +29,8 @@ STORED = (
     Stored("indicator_value_store", "indicator_values_in"),
     Stored("indicator_store", "indicators_in"),
     Stored("indicator_check_store", "indicator_checks_in"),
+    # facts held out of the indicators until a steward confirms them (read beside the indicators)
+    Stored("indicator_held_store", "indicator_held_facts_in"),
 )
 VIEWS_FILE = Path(__file__).with_name("sql") / "indicator_views.sql"
 

@@ -25,11 +25,13 @@ from dashboard.core.units import format_change, format_value, scale_for
     ("months", "label"),
     [
         (0, "结余不足"),
-        (2.99, "结余不足"),
+        (2.94, "结余不足"),
+        (2.96, "偏低"),  # shown as 3.0 个月: judged as shown
         (3, "偏低"),
         (5.9, "偏低"),
         (6, "合理"),
-        (8.99, "合理"),
+        (8.94, "合理"),
+        (8.99, "偏高"),  # 9.0 个月
         (9, "偏高"),
         (14.9, "偏高"),
         (15, "结余过多"),

@@ -282,3 +282,22 @@ def test_the_app_holds_no_lock_and_leaves_no_snapshot_behind(seeds_db, tmp_path,
         assert memory.execute("SELECT count(*) FROM ind").fetchone()[0] > 0  # the snapshot is unchanged
     finally:
         memory.close()
+
+
+def test_snapshots_go_to_a_folder_of_this_user_only(seeds_db, tmp_path, monkeypatch):
+    shared = tmp_path / "open"
+    shared.mkdir(mode=0o777)
+    shared.chmod(0o777)
+    monkeypatch.setattr(database, "SNAPSHOT_DIR", shared)
+    with pytest.raises(database.SnapshotFailed, match="不属于当前用户或对他人开放"):
+        database.open_database(str(seeds_db))
+    assert list(shared.iterdir()) == []
+
+
+def test_data_waiting_in_the_write_ahead_log_is_a_new_version(tmp_path):
+    path = tmp_path / "v.duckdb"
+    store.connect(path).close()
+    before = database.version(path)
+    wal = path.with_name(path.name + ".wal")
+    wal.write_bytes(b"x" * 10)  # as a writer killed before its checkpoint leaves it
+    assert database.version(path) != before

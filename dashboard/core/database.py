@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 import uuid
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -50,7 +51,12 @@ _READ_VIEWS = (
     "CREATE VIEW removals AS SELECT * FROM src.report_removal",
     "CREATE TABLE region_table AS SELECT * FROM read_csv($csv, all_varchar = true)",
 )
-SNAPSHOT_DIR = Path(tempfile.gettempdir()) / "medfund-snapshots"
+# this user's own folder (0700): a snapshot is a whole copy of the database
+SNAPSHOT_DIR = Path(tempfile.gettempdir()) / f"medfund-snapshots-{os.getuid()}"
+# In one process DuckDB refuses a read-only and a read-write connection to the same file at once:
+# the app's short read-only connections (the snapshot's copy, a report's text) and a steward's
+# writes (dashboard/core/stewardship.py) take turns.
+FILE_LOCK = threading.RLock()
 # queries that read the file itself (large columns not copied into memory)
 FILE_QUERIES = frozenset({"document_text", "document_by_id"})
 
@@ -82,6 +88,7 @@ class Version(NamedTuple):
     path: str
     size: int
     mtime_ns: int
+    wal: tuple[int, int] | None = None  # the write-ahead log's size and time: data not yet checkpointed
 
 
 def load_queries(path: Path = QUERIES_FILE) -> dict[str, str]:
@@ -108,7 +115,12 @@ def version(path: Path | None = None) -> Version:
         stat = path.stat()
     except FileNotFoundError:
         raise DatabaseMissing(f"数据库文件不存在：{path}") from None
-    return Version(str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    try:
+        log = _wal(path).stat()
+        wal = (log.st_size, log.st_mtime_ns)
+    except FileNotFoundError:
+        wal = None
+    return Version(str(path.resolve()), stat.st_size, stat.st_mtime_ns, wal)
 
 
 def _busy(path: str, exc: duckdb.Error) -> DatabaseBusy:
@@ -128,7 +140,7 @@ def open_database(path: str) -> duckdb.DuckDBPyConnection:
     try:
         store.ensure_current(path)
         snapshot = _snapshot(path)
-    except duckdb.IOException as exc:
+    except (duckdb.IOException, duckdb.ConnectionException) as exc:
         raise _busy(path, exc) from exc
     con = duckdb.connect(":memory:")
     try:
@@ -157,34 +169,45 @@ def _sweep_snapshots() -> None:
 
 
 def _snapshot(path: str) -> Path:
-    """A copy of the database file (and its write-ahead log, if any) under SNAPSHOT_DIR."""
-    SNAPSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    """A copy of the database file (and its write-ahead log, if any) in this user's SNAPSHOT_DIR."""
+    SNAPSHOT_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if SNAPSHOT_DIR.stat().st_uid != os.getuid() or SNAPSHOT_DIR.stat().st_mode & 0o077:
+        raise SnapshotFailed(f"临时文件夹 {SNAPSHOT_DIR} 不属于当前用户或对他人开放，拒绝在其中复制数据库")
     _sweep_snapshots()
     target = SNAPSHOT_DIR / f"{os.getpid()}-{uuid.uuid4().hex}.duckdb"
-    holder = duckdb.connect(path, read_only=True)  # no writer while the copy is taken
-    try:
-        shutil.copyfile(path, target)
-        if _wal(Path(path)).exists():
-            shutil.copyfile(_wal(Path(path)), _wal(target))
-    except OSError as exc:
-        for file in (target, _wal(target)):
-            file.unlink(missing_ok=True)
-        raise SnapshotFailed(f"无法为读取复制数据库 {Path(path).name}：{exc.strerror or exc}") from exc
-    finally:
-        holder.close()
+    with FILE_LOCK:
+        holder = duckdb.connect(path, read_only=True)  # no writer while the copy is taken
+        try:
+            _copy(Path(path), target)
+            if _wal(Path(path)).exists():
+                _copy(_wal(Path(path)), _wal(target))
+        except OSError as exc:
+            for file in (target, _wal(target)):
+                file.unlink(missing_ok=True)
+            raise SnapshotFailed(f"无法为读取复制数据库 {Path(path).name}：{exc.strerror or exc}") from exc
+        finally:
+            holder.close()
     return target
+
+
+def _copy(source: Path, target: Path) -> None:
+    """``source``'s bytes into a new file ``target`` readable by this user only."""
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as out, source.open("rb") as src:
+        shutil.copyfileobj(src, out, 16 * 1024 * 1024)
 
 
 def run_file_query(path: str, name: str, **params: Any) -> pl.DataFrame:
     """A named query on the file itself, through a short read-only connection."""
-    try:
-        con = duckdb.connect(path, read_only=True)
-    except duckdb.IOException as exc:
-        raise _busy(path, exc) from exc
-    try:
-        return con.sql(QUERIES[name], params=listify(params) or None).pl()
-    finally:
-        con.close()
+    with FILE_LOCK:
+        try:
+            con = duckdb.connect(path, read_only=True)
+        except (duckdb.IOException, duckdb.ConnectionException) as exc:
+            raise _busy(path, exc) from exc
+        try:
+            return con.sql(QUERIES[name], params=listify(params) or None).pl()
+        finally:
+            con.close()
 
 
 def listify(params: dict[str, Any]) -> dict[str, Any]:

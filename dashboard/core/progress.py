@@ -186,6 +186,18 @@ def judgement(row: dict) -> str:
     return f"{ahead}（支出偏快）" if gap > 0 else behind
 
 
+def verdict_line(row: dict, year: int) -> str | None:
+    """The sentence under the progress chart for one measure's latest period, or None."""
+    verdict = judgement(row)
+    if not verdict:
+        return None
+    measure = codes.name("metric", row["metric"])  # 基金收入, 基金支出
+    return (
+        f"{year}年{row['period']}{measure}预算进度 {row['budget_progress']:.1f}%，"
+        f"时序进度 {row['time_progress']:.1f}%：{verdict}。"
+    )
+
+
 def _percent(value: float | None, sign: bool = False) -> str:
     if value is None:
         return "—"

@@ -99,6 +99,7 @@ LEFT JOIN (
     SELECT DISTINCT year, CASE WHEN basis = 'partial' THEN period END AS period
     FROM facts
     WHERE confidence = 'high' AND basis IN ('actual', 'partial')
+      AND fact_id NOT IN (SELECT fact_id FROM held_facts)  -- held for a magnitude error
       AND ($all_regions OR (list_contains($regions, region_code) AND list_contains($funds, fund)))
 ) p ON true
 ORDER BY p.year DESC NULLS LAST, p.period NULLS FIRST;

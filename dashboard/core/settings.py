@@ -244,9 +244,11 @@ class Settings(Strict):
         return out
 
     def band_for(self, months: float) -> Band:
-        """The reserve band a number of months falls in."""
+        """The reserve band a number of months falls in, judged as it is shown (one decimal): a
+        reader never sees "3.0 个月" called 结余不足 (<3)."""
+        shown = round(months, 1)
         for band in self.reserve_bands:
-            if band.upto is None or months < band.upto:
+            if band.upto is None or shown < band.upto:
                 return band
         raise AssertionError("the last band is open")
 

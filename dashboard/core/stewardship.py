@@ -44,17 +44,18 @@ NAME_BYTES = 200  # a stored file's name on disk, in UTF-8 (file systems allow 2
 @contextmanager
 def _writable() -> Iterator[duckdb.DuckDBPyConnection]:
     path = database.database_path()
-    try:
-        con = store.connect(path)
-    except duckdb.IOException as exc:
-        # DuckDB's own words (kept as the cause) name the other process's interpreter path
-        raise database.DatabaseBusy(
-            f"数据库 {path.name} 正被其他程序使用（例如命令行导入），请稍后再试。"
-        ) from exc
-    try:
-        yield con
-    finally:
-        con.close()
+    with database.FILE_LOCK:  # not while this process reads the file (a snapshot, a report's text)
+        try:
+            con = store.connect(path)
+        except (duckdb.IOException, duckdb.ConnectionException) as exc:
+            # DuckDB's own words (kept as the cause) name the other process's interpreter path
+            raise database.DatabaseBusy(
+                f"数据库 {path.name} 正被其他程序使用（例如命令行导入），请稍后再试。"
+            ) from exc
+        try:
+            yield con
+        finally:
+            con.close()
 
 
 # --- bringing reports in --------------------------------------------------------------------

@@ -33,7 +33,7 @@
 -- leaves it out anyway.  Checks written before migration 0002 name no facts: for those, the facts
 -- of the document whose value is the checked amount are held.
 CREATE OR REPLACE MACRO indicator_held_facts_in(regions) AS TABLE
-SELECT b.fact_id, b.doc_id, k.check_id, k.message
+SELECT b.fact_id, b.doc_id, b.region_code, k.check_id, k.message
 FROM fact_base b
 JOIN checks k
   ON k.doc_id = b.doc_id AND k.check_id = 'implausible_magnitude' AND k.severity = 'error'

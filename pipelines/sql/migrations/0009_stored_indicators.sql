@@ -1,5 +1,5 @@
 -- Indicators computed at ingest and stored in the file (indicator_value_store, indicator_store,
--- indicator_check_store; see pipelines/sql/indicators.sql and pipelines/indicators.py): opening a
+-- indicator_check_store, indicator_held_store; see pipelines/sql/indicators.sql and pipelines/indicators.py): opening a
 -- file no longer computes them.  The steps that were views are table macros over a list of regions
 -- now; their old views go.  The stored tables are (re)built whole after the views, as after every
 -- migration (pipelines/store.py migrate).
