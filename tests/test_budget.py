@@ -4,6 +4,7 @@ gap, the flags at the band's edges, pairs with only one side left out; the chart
 
 from __future__ import annotations
 
+import polars as pl
 import pytest
 from conftest import constructed_db, start_app, texts
 
@@ -74,9 +75,14 @@ def test_rate_and_gap(edges):
     assert r["gap"] == pytest.approx(-1e7)
     table = budget.execution_table(rows).row(0, named=True)  # the first row shown: employee income
     assert table["险种"] == "职工医保" and table["项目"] == "基金收入"
-    assert table["预算数（万元）"] == "10,000.00"
-    assert table["实际数（万元）"] == "8,994.00"
-    assert table["差额（万元）"] == "-1,006.00"  # actual − budget, in 万元
+    # one unit for the whole table, from its largest amount (1 亿元 here): gaps never in another unit
+    assert table["预算数（亿元）"] == "1.00"
+    assert table["实际数（亿元）"] == "0.90"
+    assert table["差额（亿元）"] == "-0.10"  # actual − budget
+    small = budget.execution_table(rows.with_columns(pl.col("budget", "actual", "gap") / 100)).row(
+        0, named=True
+    )
+    assert (small["预算数（万元）"], small["差额（万元）"]) == ("100.00", "-10.06")
     assert table["预算执行率"] == "89.9%"
     assert table["判断"] == "低于预算"
 

@@ -49,20 +49,29 @@ def _files(folder: Path, n: int) -> list[Path]:
     return paths
 
 
-def test_files_are_read_by_workers_in_the_order_given(tmp_path):
+@pytest.fixture
+def plain_main(monkeypatch):
+    """A main module workers need not run again (pytest-xdist's own is a ``-c`` string, which
+    workers.main_runs_again treats as a script: files would be read in the test's process)."""
+    monkeypatch.setitem(sys.modules, "__main__", types.ModuleType("__main__"))
+
+
+def test_files_are_read_by_workers_in_the_order_given(tmp_path, plain_main):
     paths = _files(tmp_path, workers.PARALLEL_FROM + 9)
     got = list(workers.readings(paths, _length, _crashed, workers=2))
     assert got == [(p, i + 1) for i, p in enumerate(paths)]
+    pids = {pid for _, pid in workers.readings(paths, _pid, _crashed, workers=2)}
+    assert os.getpid() not in pids and 1 <= len(pids) <= 2  # read by the workers
 
 
-def test_a_worker_that_dies_fails_its_own_file_only(tmp_path):
+def test_a_worker_that_dies_fails_its_own_file_only(tmp_path, plain_main):
     paths = _files(tmp_path, workers.PARALLEL_FROM + 4)
     got = dict(workers.readings(paths, _dies_on_seven, _crashed, workers=2))
     assert got.pop(tmp_path / "f07.txt") == -1
     assert got == {p: int(p.stem[1:]) + 1 for p in paths if p.stem != "f07"}
 
 
-def test_a_worker_that_dies_while_the_writer_is_busy_loses_no_file(tmp_path):
+def test_a_worker_that_dies_while_the_writer_is_busy_loses_no_file(tmp_path, plain_main):
     paths = _files(tmp_path, workers.PARALLEL_FROM + 12)
     got = {}
     for path, result in workers.readings(paths, _dies_on_seven, _crashed, workers=2):
@@ -121,7 +130,7 @@ def _rows(path: Path) -> dict[str, list[tuple]]:
 
 
 @pytest.mark.slow
-def test_an_ingest_on_two_cores_writes_what_one_core_writes(tmp_path):
+def test_an_ingest_on_two_cores_writes_what_one_core_writes(tmp_path, plain_main):
     folder = tmp_path / "reports"
     folder.mkdir()
     seeds = sorted(REPORTS.glob("*.txt"))

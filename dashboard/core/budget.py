@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import polars as pl
 
-from dashboard.core.settings import settings
-from dashboard.core.units import Scale
+from dashboard.core.settings import Kind, settings
+from dashboard.core.units import Scale, scale_for
 from pipelines import codes
 
 VIEWS = ("budget", "actual")
 METRICS = ("income", "expenditure")
 RATE_DECIMALS = 1  # as shown; the band is judged on the shown rate (110.04% reads 110.0%: kept)
-GAP_SCALE = Scale(1e4, "万元", 2)  # the gap is said in 万元
 
 KEYS = ["region_code", "fund", "year", "metric"]
 
@@ -115,13 +114,20 @@ def band_text() -> str:
     return f"{band.low:g}%–{band.high:g}%"
 
 
+def money_scale(rows: pl.DataFrame) -> Scale:
+    """One unit for the budgets, outcomes and gaps of a table or chart (万元 or 亿元, from the
+    largest amount), so a gap in 万元 never sits beside amounts in 亿元."""
+    return scale_for(Kind.money, [*rows["budget"].to_list(), *rows["actual"].to_list()])
+
+
 def execution_table(rows: pl.DataFrame) -> pl.DataFrame:
-    """The rows as the page shows them: amounts and the gap in 万元 (two decimals), the rate in %
-    (one), the judgement."""
+    """The rows as the page shows them: amounts and the gap in one unit (two decimals), the rate
+    in % (one), the judgement."""
+    scale = money_scale(rows)
 
     def money(column: str, sign: bool = False) -> pl.Expr:
         return pl.col(column).map_elements(
-            lambda v: GAP_SCALE.text(v, sign=sign).removesuffix(" 万元"), return_dtype=pl.String
+            lambda v: scale.text(v, sign=sign).removesuffix(f" {scale.unit}"), return_dtype=pl.String
         )
 
     return rows.select(
@@ -129,10 +135,10 @@ def execution_table(rows: pl.DataFrame) -> pl.DataFrame:
         pl.col("year").alias("年度"),
         pl.col("fund_name").alias("险种"),
         pl.col("metric_name").alias("项目"),
-        money("budget").alias("预算数（万元）"),
-        money("actual").alias("实际数（万元）"),
+        money("budget").alias(f"预算数（{scale.unit}）"),
+        money("actual").alias(f"实际数（{scale.unit}）"),
         pl.col("rate").map_elements(lambda v: f"{v:.1f}%", return_dtype=pl.String).alias("预算执行率"),
-        money("gap", sign=True).alias("差额（万元）"),
+        money("gap", sign=True).alias(f"差额（{scale.unit}）"),
         pl.col("status").map_elements(status_label, return_dtype=pl.String).alias("判断"),
     )
 

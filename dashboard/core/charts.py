@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 import plotly.graph_objects as go
 import polars as pl
 
+from dashboard.core.budget import money_scale as budget_money_scale
 from dashboard.core.settings import Kind, settings
 from dashboard.core.units import Scale, scale_for
 
@@ -890,7 +891,7 @@ def budget_execution_chart(rows: pl.DataFrame) -> go.Figure:
         f"{r['region_name']} {r['fund_name']} {_year_text(r['year'])} {r['metric_name']}"
         for r in rows.iter_rows(named=True)
     ]
-    scale = scale_for(Kind.money, [*rows["budget"].to_list(), *rows["actual"].to_list()])
+    scale = budget_money_scale(rows)
     fig = go.Figure()
     top = max([*rows["rate"].to_list(), band.high + 10.0]) * 1.12
     fig.add_vrect(
@@ -923,7 +924,7 @@ def budget_execution_chart(rows: pl.DataFrame) -> go.Figure:
                 [
                     scale.text(r["budget"]),
                     scale.text(r["actual"]),
-                    _gap_text(r["gap"]),
+                    scale.text(r["gap"], sign=True),
                     band.mark(r["status"]).label,
                     "（含推算值）" if r["derived"] else "",
                 ]
@@ -938,8 +939,3 @@ def budget_execution_chart(rows: pl.DataFrame) -> go.Figure:
     height = 180 + 44 * rows.height
     note = f"阴影：{band.within.label}区间 {band.low:g}%–{band.high:g}%；虚线：100%（与预算持平）"
     return base_layout(fig, "预算执行率（实际 ÷ 预算）", height=max(height, 320), note=note)
-
-
-def _gap_text(gap: float) -> str:
-    """差额 in 万元 with its sign (as the budget table gives it)."""
-    return Scale(1e4, "万元", 2).text(gap, sign=True)

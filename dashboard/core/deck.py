@@ -925,19 +925,20 @@ def _budget_slides(prs: PresentationType, scope: _Scope, data: _Data) -> None:
     if rows.is_empty():
         return
     band = settings().budget_execution
+    money = budget.money_scale(rows)
+    unit = money.unit
     header = [
         "地区",
         "年度",
         "险种",
         "项目",
-        "预算数（万元）",
-        "实际数（万元）",
+        f"预算数（{unit}）",
+        f"实际数（{unit}）",
         "执行率",
-        "差额（万元）",
+        f"差额（{unit}）",
         "判断",
     ]
     widths = [Inches(w) for w in (1.5, 0.9, 1.6, 1.3, 1.65, 1.65, 1.1, 1.45, 1.183)]
-    money = budget.GAP_SCALE
     body = []
     for r in rows.iter_rows(named=True):
         color = TEXT if r["status"] == "within" else _rgb(band.mark(r["status"]).color)
@@ -946,14 +947,14 @@ def _budget_slides(prs: PresentationType, scope: _Scope, data: _Data) -> None:
             f"{r['year']}年",
             r["fund_name"],
             r["metric_name"],
-            money.text(r["budget"]).removesuffix(" 万元"),
-            money.text(r["actual"]).removesuffix(" 万元"),
+            money.text(r["budget"]).removesuffix(f" {unit}"),
+            money.text(r["actual"]).removesuffix(f" {unit}"),
         ]
         body.append(
             [[[(c, 12, False, TEXT)]] for c in cells]
             + [
                 [[(f"{r['rate']:.1f}%", 12, True, color)]],
-                [[(money.text(r["gap"], sign=True).removesuffix(" 万元"), 12, False, TEXT)]],
+                [[(money.text(r["gap"], sign=True).removesuffix(f" {unit}"), 12, False, TEXT)]],
                 [[(budget.status_label(r["status"]), 12, r["status"] != "within", color)]],
             ]
         )
