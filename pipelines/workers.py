@@ -27,7 +27,7 @@ T = TypeVar("T")
 
 # fewer files than this are read in the calling process (starting workers costs about a second)
 PARALLEL_FROM = 12
-IN_FLIGHT_PER_WORKER = 4
+IN_FLIGHT_PER_WORKER = 16  # enough that workers keep reading while a batch is written
 
 
 def default_workers() -> int:
@@ -66,7 +66,10 @@ def readings(
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:
-    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver"))
+    context = multiprocessing.get_context("forkserver")
+    # the fork server imports the pipeline once; each worker starts from it with its modules loaded
+    context.set_forkserver_preload(["pipelines.ingest"])
+    return ProcessPoolExecutor(workers, mp_context=context)
 
 
 def _pooled(
