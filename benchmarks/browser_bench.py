@@ -120,23 +120,20 @@ def visit(page: Page, url: str) -> float:
     return time.perf_counter() - start
 
 
-# a script run has happened since the mark (the app root's run state changed at least once)
-MARK_JS = """() => {
-    const app = document.querySelector('[data-testid="stApp"]');
-    window.__medfundRan = false;
-    if (window.__medfundObserver) window.__medfundObserver.disconnect();
-    window.__medfundObserver = new MutationObserver(() => { window.__medfundRan = true; });
-    window.__medfundObserver.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
-}"""
+# the page shown is `title`'s (its header is up) and idle
+def _shown_js(title: str) -> str:
+    return (
+        f"() => [...document.querySelectorAll('h1')].some((h) => h.innerText.trim().startsWith({title!r}))"
+        f" && ({IDLE_JS})()"
+    )
 
 
 def click(page: Page, title: str) -> float:
     """Going to a page through the menu, as a reader does: click to idle."""
-    page.evaluate(MARK_JS)
     link = page.locator('[data-testid="stSidebarNavLink"]').filter(has=page.get_by_text(title, exact=True))
     start = time.perf_counter()
     link.click()
-    page.wait_for_function(f"() => window.__medfundRan && ({IDLE_JS})()", timeout=TIMEOUT_MS, polling=50)
+    page.wait_for_function(_shown_js(title), timeout=TIMEOUT_MS, polling=50)
     return time.perf_counter() - start
 
 
