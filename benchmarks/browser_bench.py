@@ -43,6 +43,9 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"
 COLD_GOAL_S, WARM_GOAL_S = 3.0, 1.5
 TIMEOUT_MS = 60_000
 OUT = ROOT / "benchmarks" / "out"
+# The script run has ended (Streamlit marks it on the app root), the "Running…" widget is gone, no
+# element still waits for its lazily loaded code (stSkeleton) and every visible chart has drawn
+# (tests/test_browser.py waits for the same).
 IDLE_JS = """() => {
     const app = document.querySelector('[data-testid="stApp"]');
     const visible = (selector) => [...document.querySelectorAll(selector)].filter((e) => e.checkVisibility());

@@ -30,6 +30,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect, sync_playwright
 
+from benchmarks import browser_bench
 from dashboard.web.navigation import PAGES, PageSpec
 
 # Every test passes wherever pytest-xdist places it: a worker's first browser test starts its
@@ -72,18 +73,9 @@ PAGE_CONTENT = {  # what a page must show besides its title, charts and no error
     "reports": DATAFRAME,
 }
 
-# The script run has ended (Streamlit marks it on the app root), the "Running…" widget is gone, no
-# element still waits for its lazily loaded code (stSkeleton) and every visible chart has drawn.
-IDLE_JS = """() => {
-    const app = document.querySelector('[data-testid="stApp"]');
-    const visible = (selector) => [...document.querySelectorAll(selector)].filter((e) => e.checkVisibility());
-    return app !== null
-        && app.dataset.testScriptState === 'notRunning'
-        && app.dataset.testConnectionState === 'CONNECTED'
-        && document.querySelector('[data-testid="stStatusWidget"]') === null
-        && visible('[data-testid="stSkeleton"]').length === 0
-        && visible('[data-testid="stPlotlyChart"]').every((c) => c.querySelector('.main-svg') !== null);
-}"""
+# The script run has ended, no element waits for its code and every visible chart has drawn
+# (the browser benchmark waits for the same).
+IDLE_JS = browser_bench.IDLE_JS
 
 
 @dataclass(frozen=True)

@@ -385,18 +385,10 @@ def test_deck_has_the_analysis_and_budget_slides(dcon):
         assert sentence.text in shown
     table = next(s.table for s in prs.slides[titles.index("预算执行")].shapes if s.has_table)
     cells = [[c.text_frame.text for c in row.cells] for row in table.rows]
-    assert cells[1] == [
-        "道县",
-        "2024年",
-        "居民医保",
-        "基金收入",
-        "50,000.00",
-        "52,600.00",
-        "105.2%",
-        "+2,600.00",
-        "正常",
-    ]
-    assert cells[2][6:] == ["110.4%", "+4,700.00", settings().budget_execution.above.label]
+    # one unit for the table, from its largest amount (5.26 亿元): the gap in it too
+    assert cells[0][4:8] == ["预算数（亿元）", "实际数（亿元）", "执行率", "差额（亿元）"]
+    assert cells[1] == ["道县", "2024年", "居民医保", "基金收入", "5.00", "5.26", "105.2%", "+0.26", "正常"]
+    assert cells[2][6:] == ["110.4%", "+0.47", settings().budget_execution.above.label]
 
 
 def test_deck_without_budgets_has_no_budget_slide(vouched_con):

@@ -219,16 +219,21 @@ def note_lines(sentence: Sentence) -> list[str]:
 # Word
 
 
-def _east_asian(run, font: str) -> None:
-    """`font` in the run's latin and East Asian (w:eastAsia) slots."""
-    run.font.name = font
-    rpr = run._element.get_or_add_rPr()
+def _font_slots(rpr, font: str):
+    """`font` in every slot of a run's or style's properties (w:rFonts), East Asian included."""
     fonts = rpr.find(qn("w:rFonts"))
     if fonts is None:
         fonts = OxmlElement("w:rFonts")
         rpr.insert(0, fonts)
     for slot in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
         fonts.set(qn(slot), font)
+    return fonts
+
+
+def _east_asian(run, font: str) -> None:
+    """`font` in the run's latin and East Asian (w:eastAsia) slots."""
+    run.font.name = font
+    _font_slots(run._element.get_or_add_rPr(), font)
 
 
 def _style_fonts(document) -> None:
@@ -236,13 +241,7 @@ def _style_fonts(document) -> None:
     for name, font in (("Normal", BODY_FONT), ("Title", TITLE_FONT), ("Heading 1", TITLE_FONT)):
         style = document.styles[name]
         style.font.name = font
-        rpr = style.element.get_or_add_rPr()
-        fonts = rpr.find(qn("w:rFonts"))
-        if fonts is None:
-            fonts = OxmlElement("w:rFonts")
-            rpr.insert(0, fonts)
-        for slot in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
-            fonts.set(qn(slot), font)
+        fonts = _font_slots(style.element.get_or_add_rPr(), font)
         for theme in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
             fonts.attrib.pop(qn(theme), None)
 
