@@ -396,7 +396,7 @@ def test_compare_drills_from_a_province_to_a_city_and_back(open_vouched):
     at = open_vouched("pages/compare.py", region=["621026"])
     at.selectbox(key="compare_drill_top").set_value("430000").run()
     assert at.query_params["parent"] in ("43", ["43"]) and at.query_params["level"] in ("city", ["city"])
-    assert "显示湖南省下级有本级数据的 1 个地区" in texts(at)
+    assert "显示湖南省下级有已核实本级数据的 1 个地区" in texts(at)
     at.selectbox(key="compare_drill_430000").set_value("431100").run()
     assert at.query_params["parent"] in ("4311", ["4311"])
     table = next(d for d in at.dataframe).value
@@ -437,3 +437,12 @@ def test_the_whole_country_keeps_the_south_china_sea_in_an_inset():
     assert min(lats) >= map_chart.MAINLAND_SOUTH  # the inset's dashes are moved into its frame
     assert map_chart.MAINLAND_SOUTH - 1 < fig.layout.geo.lataxis.range[0] < map_chart.MAINLAND_SOUTH
     assert fig.data[-1].text == ("南海诸岛",)
+
+
+def test_a_drill_shows_no_sub_region_whose_figures_all_wait_for_review(open_app):
+    """On a fresh start every figure of 益阳市 waits in 待核查: drilled into 湖南省, 地区对比 shows no
+    city with nothing to draw, and says where its figures are."""
+    at = open_app("pages/compare.py", region=["621026"])
+    at.selectbox(key="compare_drill_top").set_value("430000").run()
+    assert "没有已核实的本级数据" in texts(at) and "下级有已核实本级数据" not in texts(at)
+    assert not at.dataframe  # no ranking of regions without vouched figures

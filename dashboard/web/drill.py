@@ -57,12 +57,15 @@ def scope(f: Filters, key: str) -> Filters | None:
         return f
     tree = geo.table_tree()
     state = current(tree)
-    with_data = data.query("region_options")["region_code"].to_list()
+    regions = data.query("region_options")
+    with_data = regions["region_code"].to_list()  # any figure, vouched or waiting: worth drilling into
+    # shown below the top: sub-regions with vouched indicators of their own (something to draw)
+    vouched = regions.filter(regions["n_years"] > 0)["region_code"].to_list()
     if state.parent is None:
         shown = list(f.regions)
         options = geo.with_data_below([n.code for n in tree.children(None)] + shown, with_data)
     else:
-        shown = geo.children_with_data(tree, state.parent, with_data)
+        shown = geo.children_with_data(tree, state.parent, vouched)
         options = geo.with_data_below(shown + [n.code for n in tree.children(state.parent)], with_data)
     c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
     with c1:
@@ -84,14 +87,14 @@ def scope(f: Filters, key: str) -> Filters | None:
     if not shown:
         name = tree.name(state.parent)
         st.info(
-            f"{name}的下级地区没有本级数据，可在“查看下级地区”中继续选择。"
+            f"{name}的下级地区没有已核实的本级数据，可在“查看下级地区”中继续选择，或到校核页核查待核查数据。"
             if options
             else f"{name}及其下级地区都没有数据。",
             icon=":material/info:",
         )
         return None
     st.caption(
-        f"显示{tree.name(state.parent)}下级有本级数据的 {len(shown)} 个地区（不受左侧“地区”筛选限制）；"
+        f"显示{tree.name(state.parent)}下级有已核实本级数据的 {len(shown)} 个地区（不受左侧“地区”筛选限制）；"
         "点“全国”回到左侧所选地区。"
     )
     return replace(f, regions=tuple(shown))
