@@ -227,6 +227,7 @@ behind AS (
     JOIN facts f
       ON f.doc_id = c.doc_id AND f.region_code = c.region_code AND f.year = c.year AND f.fund = c.fund
      AND f.metric = c.metric AND f.basis = c.basis AND f.item IN ('rural', 'urban') AND f.confidence = 'high'
+     AND f.fact_id NOT IN (SELECT fact_id FROM held_facts)  -- exactly the facts the total sums
     WHERE c.computed
 )
 SELECT b.view_basis, b.region_code, b.region_name, b.region_level, b.year, b.fund, b.metric,
