@@ -7,18 +7,22 @@
 -- name: region_options
 -- Regions with figures (vouched or waiting in the 待核查 queue), with the province and city they
 -- belong to (for grouping), and how many years of vouched indicators each has (its trend).
-SELECT i.region_code, any_value(i.region_name) AS region_name, any_value(i.region_level) AS region_level,
-       coalesce(any_value(p.name), '') AS province_name,
-       coalesce(any_value(c.name), '') AS city_name,
-       count(*) AS n_rows,
-       coalesce(any_value(y.n_years), 0) AS n_years
-FROM facts i
+WITH counted AS (  -- per region first: the names are joined to thousands of rows, not millions
+    SELECT region_code, any_value(region_name) AS region_name, any_value(region_level) AS region_level,
+           count(*) AS n_rows
+    FROM facts GROUP BY region_code
+)
+SELECT i.region_code, i.region_name, i.region_level,
+       coalesce(p.name, '') AS province_name,
+       coalesce(c.name, '') AS city_name,
+       i.n_rows,
+       coalesce(y.n_years, 0) AS n_years
+FROM counted i
 LEFT JOIN region_table p ON p.code = left(i.region_code, 2) || '0000' AND i.region_level <> 'province'
 LEFT JOIN region_table c ON c.code = left(i.region_code, 4) || '00' AND i.region_level = 'county'
 LEFT JOIN (
     SELECT region_code, count(DISTINCT year) AS n_years FROM ind WHERE view_basis = 'actual' GROUP BY region_code
 ) y ON y.region_code = i.region_code
-GROUP BY i.region_code
 ORDER BY i.region_code;
 
 -- name: year_span
