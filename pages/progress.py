@@ -51,15 +51,7 @@ if ui.require_filters(f):
             ),
         )
         region, fund, year = by_key[pick]
-        mine = table.filter(pl.col("region_code") == region, pl.col("fund") == fund)
-        current = mine.filter(pl.col("year") == year)
-        previous = points.filter(
-            pl.col("region_code") == region, pl.col("fund") == fund, pl.col("year") == year - 1
-        )
-        budget = {
-            r["metric"]: r["budget"]
-            for r in current.filter(pl.col("budget").is_not_null()).iter_rows(named=True)
-        }
+        current, previous, budget = progress.one_year(table, points, region, fund, year)
         name = f"{labels.get(region, region)} {cfg.fund_name(fund)} {year}年"
         ui.chart(
             charts.progress_chart(current, previous, budget, f"{name}：累计收支与进度"), "progress_chart"

@@ -26,13 +26,7 @@ if ui.require_filters(f):
     if not found:
         ui.empty(f"所选地区和险种在{f.year_text}未披露基金收入、支出或累计结余，无法推算。")
     else:
-        deficits = [o for o in found if o.deficit_two_years]
-        warned = [o for o in found if o.has_projection and o.below_floor is not None]
-        st.markdown(
-            f"**{len(found)}** 个地区·险种：连续两年收不抵支 **{len(deficits)}** 个，"
-            f"{spec.horizon}年内可支付月数将低于{spec.floor_months:g}个月 **{len(warned)}** 个，"
-            f"无法推算 **{sum(not o.has_projection for o in found)}** 个。"
-        )
+        st.markdown(projection.summary_text(found, spec))
         ui.show_table(projection.outlook_table(found), widths=projection.table_widths(spec))
 
         drawable = projection.choices(found)
@@ -56,14 +50,6 @@ if ui.require_filters(f):
                 ),
             )
             chosen = by_key[pick]
-            warnings = [
-                (year, text)
-                for year, text in (
-                    (chosen.below_floor, f"{chosen.below_floor}年低于{spec.floor_months:g}个月"),
-                    (chosen.exhausted, f"{chosen.exhausted}年耗尽"),
-                )
-                if year is not None and year != chosen.base_year
-            ]
             title = f"{chosen.region_name} {chosen.fund_name}：累计结余推算"
             ui.chart(
                 charts.projection_chart(
@@ -71,7 +57,7 @@ if ui.require_filters(f):
                     chosen.projected,
                     chosen.base_year,
                     spec.floor_months,
-                    warnings,
+                    projection.warning_years(chosen, spec),
                     title,
                     cfg.fund_color(chosen.fund),
                 ),

@@ -272,3 +272,18 @@ def choices(points: pl.DataFrame) -> list[tuple[str, str, int]]:
         .sort(["year", "len", "region_code", "fund"], descending=[True, True, False, False])
     )
     return [(r, f, int(y)) for r, f, y, _ in keys.iter_rows()]
+
+
+def one_year(
+    table: pl.DataFrame, points: pl.DataFrame, region: str, fund: str, year: int
+) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, float]]:
+    """One region's fund in one year, for its chart: the year's progress rows, last year's points
+    for the same periods, and the whole-year budget by metric (where one is known)."""
+    current = table.filter(pl.col("region_code") == region, pl.col("fund") == fund, pl.col("year") == year)
+    previous = points.filter(
+        pl.col("region_code") == region, pl.col("fund") == fund, pl.col("year") == year - 1
+    )
+    budget = {
+        r["metric"]: r["budget"] for r in current.filter(pl.col("budget").is_not_null()).iter_rows(named=True)
+    }
+    return current, previous, budget

@@ -367,3 +367,24 @@ def table_widths(spec: Projection | None = None) -> dict[str, int]:
 def choices(found: list[Outlook]) -> list[Outlook]:
     """The outlooks with a projection to draw, in the list's order."""
     return [o for o in found if o.has_projection]
+
+
+def summary_text(found: list[Outlook], spec: Projection) -> str:
+    """The line above the 风险预警 list: how many funds are in deficit, will fall low, can't be projected."""
+    deficits = sum(o.deficit_two_years for o in found)
+    warned = sum(o.has_projection and o.below_floor is not None for o in found)
+    unprojected = sum(not o.has_projection for o in found)
+    return (
+        f"**{len(found)}** 个地区·险种：连续两年收不抵支 **{deficits}** 个，"
+        f"{spec.horizon}年内可支付月数将低于{spec.floor_months:g}个月 **{warned}** 个，"
+        f"无法推算 **{unprojected}** 个。"
+    )
+
+
+def warning_years(chosen: Outlook, spec: Projection) -> list[tuple[int, str]]:
+    """The years a projection chart marks (below the floor, run out), past the base year."""
+    marks = (
+        (chosen.below_floor, f"{chosen.below_floor}年低于{spec.floor_months:g}个月"),
+        (chosen.exhausted, f"{chosen.exhausted}年耗尽"),
+    )
+    return [(year, text) for year, text in marks if year is not None and year != chosen.base_year]
