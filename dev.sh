@@ -59,7 +59,8 @@ case "${1:-run}" in
         # idempotent: unchanged reports are rewritten identically, new ones are added
         "$VENV/bin/python" -m pipelines ingest --quiet --db "$DB" data/reports data/reports/public || true
         echo "启动仪表盘：http://localhost:$PORT"
-        MEDFUND_DB="$DB" exec "$VENV/bin/streamlit" run app.py --server.port "$PORT" \
+        # the launcher warms the app (imports, the database snapshot, the first page) before it serves
+        MEDFUND_DB="$DB" exec "$VENV/bin/python" -m dashboard.web.serve --server.port "$PORT" \
             --server.headless true --browser.gatherUsageStats false
         ;;
     test)

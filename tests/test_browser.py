@@ -1,6 +1,6 @@
 """The dashboard in a real browser: first start, every page, filters in the URL, an empty state.
 
-`streamlit run app.py` runs on a free port.  The first-start and shared-link tests start a server
+The dashboard runs as `./dev.sh run` serves it (`python -m dashboard.web.serve`) on a free port.  The first-start and shared-link tests start a server
 of their own against a database file that does not exist yet, so their first visit builds it from
 data/reports; the other tests share a server (one per pytest-xdist worker) on a copy of the
 bundled reports' database.  Debian's chromium (installed by `./dev.sh test`) is driven
@@ -102,16 +102,14 @@ DB_NAME = "medfund.duckdb"
 
 @contextmanager
 def running_server(tmp: Path) -> Iterator[Server]:
-    """The dashboard under `streamlit run` on a free port, on `tmp`'s database (built on the first
-    visit when there is none)."""
+    """The dashboard as `./dev.sh run` serves it (the warm launcher, dashboard/web/serve.py) on a
+    free port, on `tmp`'s database (built on the first visit when there is none)."""
     db, log = tmp / DB_NAME, tmp / "streamlit.log"
     port = _free_port()
     command = [
         sys.executable,
         "-m",
-        "streamlit",
-        "run",
-        "app.py",
+        "dashboard.web.serve",
         "--server.headless",
         "true",
         "--server.address",
