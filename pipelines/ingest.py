@@ -177,7 +177,7 @@ def report_region(text: str, table: RegionTable | None = None, region_code: str 
     """The region a report covers: the one a steward set (``region_code``), else the detected one."""
     if region_code is None:
         return detect_region(text, table)
-    chosen = (table or RegionTable.default()).get(region_code)
+    chosen = (table or RegionTable.default()).resolve(region_code)  # an older code: the region now
     if chosen is None:
         raise ValueError(f"未知的行政区划代码：{region_code}")
     return RegionGuess(chosen, STEWARD, ("由校核人指定",))

@@ -1,7 +1,8 @@
 """China's administrative regions (GB/T 2260 codes) and region detection in report text.
 
 The table comes from ``data/regions/gb2260.csv`` (built by ``scripts/build_regions.py``
-from the cpca package; see ``data/regions/README.md``). It has four levels:
+from 民政部's current list and the older codes of about 2016; see ``data/regions/README.md``).
+It has four levels:
 national (100000 全国), province, city and county (districts, counties, banners and
 county-level cities). Provinces have ``parent_code`` ``None``; their implicit parent is
 the national row, so :meth:`RegionTable.parent` of a province is 全国 and
@@ -9,6 +10,15 @@ the national row, so :meth:`RegionTable.parent` of a province is 全国 and
 Districts of the municipalities (北京/天津/上海/重庆) have the municipality
 (``110000`` etc., level province) as parent; county-level units directly administered by
 a province (仙桃市, 神农架林区 …) have the province as parent.
+
+Older codes stay in the table as ``historic`` regions so that old reports, gold labels and stored
+files resolve. A historic region only renamed or recoded has a ``successor_code`` (宁乡县 430124 →
+宁乡市 430182): its old name finds the current region, so a 2015 report of 宁乡县 and a 2020 one
+of 宁乡市 land on one region; :meth:`RegionTable.get` still returns the old code's row and
+:meth:`RegionTable.resolve` the region it stands for now. A merged or split region has no
+successor and stays itself (its name finds it). A name that is older in one place and current
+in another (江北区: 重庆's, merged in 2025, and 宁波's) goes to the current one unless an
+ancestor or a qualifier in the text picks the older.
 
 :func:`detect_region` decides which region a report covers from evidence in the text:
 
@@ -47,7 +57,7 @@ import csv
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
@@ -105,12 +115,32 @@ def _short_name(name: str, level: str) -> str:
     return name
 
 
+def _surfaces_of(name: str, level: str) -> list[str]:
+    """What a region's name is searched as: the full name; a province's or city's short name
+    (≥2 characters); the customary abbreviations of autonomous areas (湘西州, 江华县, 鄂伦春旗)."""
+    out = [name]
+    short = _short_name(name, level)
+    if level in ("province", "city") and short != name and len(short) >= 2:
+        out.append(short)
+    for suffix in ("自治州", "自治县", "自治旗"):
+        if name.endswith(suffix) and short != name and not short.endswith("族"):
+            out.append(short + suffix[-1])
+    return list(dict.fromkeys(out))
+
+
 @dataclass(frozen=True)
 class Region:
     code: str
     name: str
     level: str
     parent_code: str | None
+    status: str = "current"  # current | historic
+    successor_code: str | None = None  # a historic region only renamed or recoded: its current code
+    former_names: tuple[str, ...] = ()  # a current region's older names (宁乡县 for 宁乡市)
+
+    @property
+    def is_current(self) -> bool:
+        return self.status == "current"
 
     @property
     def short_name(self) -> str:
@@ -130,6 +160,12 @@ class Region:
         and a county-level city, and 全区 fits districts as well as autonomous regions.
         """
         return "国" if self.level == "national" else self.name[-1]
+
+    @property
+    def units(self) -> frozenset[str]:
+        """The level-word characters of its name and its former names: 全县 still fits 宁乡市 in
+        a report of the years it was 宁乡县."""
+        return frozenset((self.unit, *(name[-1] for name in self.former_names)))
 
 
 @dataclass(frozen=True)
@@ -155,6 +191,7 @@ class RegionTable:
             if region.code in self._by_code:
                 raise ValueError(f"duplicate region code {region.code}")
             self._by_code[region.code] = region
+        self._link_successors()
         self.national = self._by_code.get(NATIONAL_CODE) or Region(NATIONAL_CODE, "全国", "national", None)
         self._by_code.setdefault(NATIONAL_CODE, self.national)
         self._children: dict[str, list[Region]] = defaultdict(list)
@@ -165,29 +202,24 @@ class RegionTable:
 
         # Surfaces searched for in text: every full name, plus short names (≥2 chars) of
         # provinces and cities. County short names (赫山, 南县→南县 …) collide with ordinary
-        # words and are not searched.
+        # words and are not searched. Current names first; then older names, each finding the
+        # region it stands for now (宁乡县 → 宁乡市), or the historic region itself.
         surfaces: dict[str, list[Region]] = defaultdict(list)
+        self._former: set[tuple[str, str]] = set()  # (surface, code) found only by an older name
+        for region in self._by_code.values():
+            if region.level != "national" and region.is_current:
+                for surface in _surfaces_of(region.name, region.level):
+                    surfaces[surface].append(region)
         for region in self._by_code.values():
             if region.level == "national":
                 continue
-            surfaces[region.name].append(region)
-            short = region.short_name
-            if region.level in ("province", "city") and short != region.name and len(short) >= 2:
-                surfaces[short].append(region)
-            # Customary abbreviations of autonomous areas: 湘西州, 江华县, 鄂伦春旗.
-            for suffix in ("自治州", "自治县", "自治旗"):
-                if region.name.endswith(suffix) and short != region.name and not short.endswith("族"):
-                    alias = short + suffix[-1]
-                    if region not in surfaces[alias]:
-                        surfaces[alias].append(region)
-        # A county made a city or district since the table was drawn (龙南县 → 龙南市, 宁乡县 →
-        # 宁乡市): its new name finds it, unless another region already has that name.
-        names = {r.name for r in self._by_code.values()}
-        for region in list(self._by_code.values()):
-            if region.level == "county" and region.name.endswith("县") and len(region.name) >= 3:
-                for renamed in (region.name[:-1] + "市", region.name[:-1] + "区"):
-                    if renamed not in names:
-                        surfaces[renamed].append(region)
+            older = region.former_names if region.is_current else (region.name,)
+            target = self.resolve(region.code) or region
+            for name in older:
+                for surface in _surfaces_of(name, region.level):
+                    if target not in surfaces[surface]:
+                        surfaces[surface].append(target)
+                        self._former.add((surface, target.code))
         self._surfaces: dict[str, tuple[Region, ...]] = {
             s: tuple(sorted(rs, key=lambda r: r.code)) for s, rs in surfaces.items()
         }
@@ -203,6 +235,22 @@ class RegionTable:
 
     # --- construction -------------------------------------------------------------------
 
+    def _link_successors(self) -> None:
+        """Check that every successor is a current region, and give it its predecessors' names."""
+        former: dict[str, list[str]] = defaultdict(list)
+        for region in self._by_code.values():
+            if region.successor_code is None:
+                continue
+            successor = self._by_code.get(region.successor_code)
+            if successor is None or not successor.is_current or region.is_current:
+                raise ValueError(f"{region.code} {region.name}: bad successor {region.successor_code}")
+            if region.name != successor.name:
+                former[successor.code].append(region.name)
+        for code, names in former.items():
+            region = self._by_code[code]
+            extra = tuple(n for n in sorted(names) if n not in region.former_names)
+            self._by_code[code] = replace(region, former_names=region.former_names + extra)
+
     @classmethod
     def from_csv(cls, path: str | Path) -> RegionTable:
         with Path(path).open(encoding="utf-8", newline="") as fh:
@@ -213,6 +261,9 @@ class RegionTable:
                 name=row["name"].strip(),
                 level=row["level"].strip(),
                 parent_code=(row.get("parent_code") or "").strip() or None,
+                status=(row.get("status") or "").strip() or "current",
+                successor_code=(row.get("successor_code") or "").strip() or None,
+                former_names=tuple(n for n in [(row.get("former_name") or "").strip()] if n),
             )
             for row in rows
         )
@@ -234,11 +285,26 @@ class RegionTable:
         return code in self._by_code
 
     def get(self, code: str) -> Region | None:
+        """The region of a code, current or historic (430124 is 宁乡县, historic)."""
         return self._by_code.get(code)
 
+    def resolve(self, code: str) -> Region | None:
+        """The region a code stands for now: a historic region's successor where it was only
+        renamed or recoded (430124 → 宁乡市 430182), else the region itself; None when unknown."""
+        region = self._by_code.get(code)
+        if region is not None and region.successor_code is not None:
+            return self._by_code[region.successor_code]
+        return region
+
     def by_name(self, name: str) -> tuple[Region, ...]:
-        """Regions whose full name, or (province/city) short name, is ``name``."""
+        """Regions whose full name, or (province/city) short name, is ``name`` — now or before
+        (宁乡县 finds 宁乡市)."""
         return self._surfaces.get(name, ())
+
+    def is_former(self, surface: str, region: Region) -> bool:
+        """Does ``surface`` name ``region`` only by an older name (桥东区 for 襄都区), or is the
+        region historic? Such a reading yields to a current region of that name."""
+        return (surface, region.code) in self._former
 
     def _parent_code(self, region: Region) -> str | None:
         if region.level == "national":
@@ -559,7 +625,7 @@ def detect_region(text: str, table: RegionTable | None = None) -> RegionGuess:
     any_agency = any(s.agency for s in scores.values())
 
     def key(s: _Score) -> tuple:
-        consistent = level_unit is not None and s.region.unit == level_unit
+        consistent = level_unit is not None and level_unit in s.region.units
         if s.count == 0 and any_agency:
             consistent = False
         depth = LEVELS.index(s.region.level)
@@ -567,7 +633,7 @@ def detect_region(text: str, table: RegionTable | None = None) -> RegionGuess:
 
     best = max(scores.values(), key=key)
     region = best.region
-    consistent = level_unit is not None and region.unit == level_unit
+    consistent = level_unit is not None and level_unit in region.units
 
     evidence: list[str] = []
     primary = best.title or best.agency
@@ -777,7 +843,12 @@ def _disambiguate(infos: list[_MentionInfo], table: RegionTable) -> None:
         if resolution is not None:
             region, how, with_surface = resolution
             info.candidates, info.resolved_by, info.resolved_with = (region,), how, with_surface
-        # Otherwise unresolved: the mention stays split among its candidates.
+            continue
+        # Otherwise unresolved: the mention stays split among its candidates — the current
+        # ones, where the name is also an older one elsewhere (江北区: 宁波's, not 重庆's of old).
+        current = tuple(c for c in cands if not table.is_former(surface, c))
+        if current:
+            info.candidates = current
 
 
 def _resolve_by_context(
@@ -877,6 +948,8 @@ class SubRegions:
         found = []
         for mention in table.find_mentions(text):
             inside = [r for r in mention.candidates if r.code != covered.code and table.is_within(r, covered)]
+            if len(inside) > 1:  # 崇川区: the current one, not the one merged into it
+                inside = [r for r in inside if not table.is_former(mention.surface, r)] or inside
             if len(inside) == 1:
                 found.append((mention.start, mention.end, inside[0]))
         stops = sorted(

