@@ -271,3 +271,12 @@ def test_reports_of_the_old_and_the_new_name_join_into_one_trend(tmp_path):
         con.close()
     assert docs == [("430182",)]
     assert facts == [("430182", 2015), ("430182", 2020)]
+
+
+def test_the_stewards_region_picker_offers_current_regions_and_marks_abolished_ones():
+    from dashboard.web.review import region_choices
+
+    choices = region_choices()
+    assert choices["430182"] == "宁乡市（湖南省长沙市）"
+    assert "430124" not in choices  # 宁乡县 was only renamed: 宁乡市 stands for it
+    assert choices["371200"] == "莱芜市（山东省）（已撤销）"  # merged into 济南: kept for older reports

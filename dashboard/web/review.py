@@ -20,15 +20,20 @@ CONFIDENCE = {"high": "高", "medium": "中", "low": "低", "none": "未识别",
 
 @cache
 def region_choices() -> dict[str, str]:
-    """Every region of the code table: code → 道县（湖南省永州市）."""
+    """Every region of the code table: code → 道县（湖南省永州市）.  A code only renamed since is
+    not offered (its current region is); one abolished without a single successor (a merge or a
+    split, for reports from before it) is marked 已撤销."""
     table = RegionTable.default()
     labels: dict[str, str] = {}
     for region in table:
+        if region.successor_code is not None:
+            continue
         parents, code = [], region.parent_code
         while code and (parent := table.get(code)) is not None and parent.level != "national":
             parents.insert(0, parent.name)
             code = parent.parent_code
-        labels[region.code] = f"{region.name}（{''.join(parents)}）" if parents else region.name
+        label = f"{region.name}（{''.join(parents)}）" if parents else region.name
+        labels[region.code] = label if region.is_current else f"{label}（已撤销）"
     return labels
 
 
