@@ -386,6 +386,17 @@ def test_filters_travel_in_the_url_and_across_pages(app: App):
     assert chips(app.page, "险种") == ["居民医保"]
 
 
+def test_a_link_to_the_overviews_own_path_opens_it_with_its_filters(app: App):
+    overview = spec_of("overview")
+    app.open(f"/{overview.url_path}?{urlencode({'region': DAOXIAN, 'fund': 'resident'})}", overview.title)
+    app.assert_sound()
+    expect(app.page.get_by_text("Page not found")).to_have_count(0)
+    assert urlsplit(app.page.url).path == "/", app.page.url
+    assert app.query().get("region") == [DAOXIAN] and app.query().get("fund") == ["resident"], app.page.url
+    shown = chips(app.page, "地区")
+    assert len(shown) == 1 and shown[0].startswith("道县"), shown
+
+
 def test_empty_state_says_what_is_missing(app: App):
     trends = spec_of("trends")
     app.open(url_of(trends, region=EMPTY_REGION, fund=EMPTY_FUND), trends.title)

@@ -41,12 +41,30 @@ PAGES = (
 )
 
 
+# The default page is served at the root but still reserves a path of its own, which Streamlit does
+# not serve ("Page not found"); it reserves this one, so that its own path can lead to the root.
+DEFAULT_RESERVED_PATH = "home"
+
+
 def pages() -> dict[str, list[st.Page]]:
-    """The pages by menu section, for st.navigation."""
+    """The pages by menu section, for st.navigation.  The default page lives at the root; a link
+    to its own path (/overview) is kept working by a hidden page that goes there with the link's
+    filters."""
     sections: dict[str, list[st.Page]] = {}
     for i, p in enumerate(PAGES):
-        page = st.Page(ROOT / p.path, title=p.title, url_path=p.url_path, icon=p.icon, default=(i == 0))
+        url_path = DEFAULT_RESERVED_PATH if i == 0 else p.url_path
+        page = st.Page(ROOT / p.path, title=p.title, url_path=url_path, icon=p.icon, default=(i == 0))
         sections.setdefault(p.section, []).append(page)
+    default = sections[PAGES[0].section][0]
+    alias = st.Page(
+        lambda: st.switch_page(
+            default, query_params={k: st.query_params.get_all(k) for k in st.query_params}
+        ),
+        title=PAGES[0].title,
+        url_path=PAGES[0].url_path,
+        visibility="hidden",
+    )
+    sections[PAGES[0].section].append(alias)
     return sections
 
 
