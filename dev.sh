@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # MedFund developer entry point.
 #   ./dev.sh run     set up .venv, load data/reports and data/reports/public into data/medfund.duckdb
-#                    (idempotent), start the dashboard
+#                    with the public texts' reviews applied (idempotent), start the dashboard
 #   ./dev.sh test    set up .venv and the Debian packages the tests use, run ruff and the whole test suite
 #                    (on every core: pytest-xdist, see pyproject.toml; extra arguments go to pytest)
 #   ./dev.sh bench   benchmarks: ingest (documents/s, one core and all), dashboard (AppTest) and pages in chromium
@@ -58,6 +58,9 @@ case "${1:-run}" in
         fi
         # idempotent: unchanged reports are rewritten identically, new ones are added
         "$VENV/bin/python" -m pipelines ingest --quiet --db "$DB" data/reports data/reports/public || true
+        # the public texts' human review (blind labels of tests/corpus) as 语料标注's corrections;
+        # idempotent: a second run finds nothing left to do
+        "$VENV/bin/python" -m pipelines review --db "$DB" data/reports/public/reviews.csv || true
         echo "启动仪表盘：http://localhost:$PORT"
         # the launcher warms the app (imports, the database snapshot, the first page) before it serves
         MEDFUND_DB="$DB" exec "$VENV/bin/python" -m dashboard.web.serve --server.port "$PORT" \

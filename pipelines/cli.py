@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines import store
+from pipelines import reviews, store
 from pipelines.ingest import Outcome, expand_paths, ingest
 from pipelines.readers import display_name
 
@@ -55,7 +55,18 @@ def main(argv: list[str] | None = None) -> int:
     )
     p_summary = sub.add_parser("summary", help="概览数据库中的报告、数据和核查结果")
     p_summary.add_argument("--db", required=True, type=Path)
+    p_review = sub.add_parser(
+        "review",
+        help="把评审文件（如 data/reports/public/reviews.csv）作为校核记录应用到库中已有的报告",
+        epilog="退出状态：0 全部应用；1 有报告应用失败（已回滚）；2 用法错误或数据库/评审文件无法打开；"
+        f"{LOCKED} 数据库被占用，等待超时。",
+    )
+    p_review.add_argument("--db", required=True, type=Path, help="DuckDB 文件路径（须已存在）")
+    p_review.add_argument("file", type=Path, metavar="REVIEWS_CSV")
+    p_review.add_argument("-v", "--verbose", action="store_true", help="列出每条未能应用的标注")
     args = parser.parse_args(argv)
+    if args.command == "review":
+        return _review(args.db, args.file, args.verbose)
     if args.command == "ingest":
         wait = args.wait
         if wait is None:
@@ -107,6 +118,54 @@ def _ingest(db: Path, paths: list[Path], quiet: bool, wait: float = store.DEFAUL
     if not quiet:
         print(f"共 {len(outcomes)} 个文件：成功 {len(outcomes) - len(failed)}，失败 {len(failed)}")
     return 1 if failed else 0
+
+
+_ACTIONS = (
+    ("region", "设定地区"),
+    ("confirm", "确认"),
+    ("reject", "否决"),
+    ("correct", "更正"),
+    ("add", "补录"),
+)
+
+
+def _review(db: Path, file: Path, verbose: bool) -> int:
+    """Apply a reviews file (pipelines/reviews.py) to the reports already in the database."""
+    if not db.exists():
+        print(f"数据库不存在：{db}（请先导入报告）", file=sys.stderr)
+        return 2
+    try:
+        listed = reviews.read(file)
+    except (OSError, reviews.ReviewError) as exc:
+        print(f"无法读取评审文件 {file}：{exc}", file=sys.stderr)
+        return 2
+    try:
+        con = store.connect(db)
+    except store.DatabaseLocked as exc:
+        print(str(exc), file=sys.stderr)
+        return LOCKED
+    except (duckdb.Error, OSError, store.SchemaTooNew) as exc:
+        print(f"无法打开数据库 {db}：{exc}", file=sys.stderr)
+        return 2
+    try:
+        summary = reviews.apply_file(con, file)
+    finally:
+        con.close()
+    actions = summary.actions
+    done = "，".join(f"{name} {actions[code]}" for code, name in _ACTIONS)
+    skipped = sum(summary.not_applied.values())
+    print(
+        f"{reviews.AUTHOR}：{len(listed)} 份报告，{sum(len(r.labels) for r in listed)} 条标注；{done}；未应用的标注 {skipped}"
+    )
+    for reason, n in summary.not_applied.most_common():
+        print(f"  {n:5}  {reason}")
+    if verbose:
+        for result in summary.reports:
+            for label, reason, details in result.not_applied:
+                print(f"    {result.file}: {label} — {reason}{'：' + details if details else ''}")
+    for result in summary.failed:
+        print(f"失败 {result.file}：{result.error}（已回滚，未作任何改动）", file=sys.stderr)
+    return 1 if summary.failed else 0
 
 
 def _summary(db: Path) -> int:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import secrets
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -106,8 +108,30 @@ def _insert(con: duckdb.DuckDBPyConnection, correction: Correction) -> Correctio
             f"INSERT INTO correction ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})",
             [row[c] for c in columns],
         )
-        indicators.refresh(con, indicators.regions_of_documents(con, [correction.doc_id]))
+        if id(con) in _TOGETHER:
+            _TOGETHER[id(con)].add(correction.doc_id)
+        else:
+            indicators.refresh(con, indicators.regions_of_documents(con, [correction.doc_id]))
     return correction
+
+
+_TOGETHER: dict[int, set[str]] = {}  # per connection (by id) inside together(): the documents corrected
+
+
+@contextmanager
+def together(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Corrections made inside are one transaction (all of them or none), and the indicators of
+    their reports are refreshed once at its end rather than after each one."""
+    if id(con) in _TOGETHER:
+        yield
+        return
+    _TOGETHER[id(con)] = set()
+    try:
+        with transaction(con):
+            yield
+            indicators.refresh(con, indicators.regions_of_documents(con, _TOGETHER[id(con)]))
+    finally:
+        del _TOGETHER[id(con)]
 
 
 def _anchored(base: dict[str, Any], action: CorrectionAction, reason: str, author: str, **stated: Any):

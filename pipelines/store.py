@@ -354,14 +354,23 @@ def ensure_current(path: str | Path) -> bool:
     return True
 
 
+_IN_TRANSACTION: set[int] = set()  # connections (by id) inside transaction()
+
+
 @contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    if id(con) in _IN_TRANSACTION:  # nested: part of the caller's transaction, all or nothing with it
+        yield
+        return
     con.execute("BEGIN TRANSACTION")
+    _IN_TRANSACTION.add(id(con))
     try:
         yield
     except BaseException:
         con.execute("ROLLBACK")
         raise
+    finally:
+        _IN_TRANSACTION.discard(id(con))
     con.execute("COMMIT")
 
 

@@ -1,4 +1,5 @@
-"""First start: build a database file from the bundled reports."""
+"""First start: build a database file from the bundled reports, with the human review of the public
+texts (data/reports/public/reviews.csv, pipelines/reviews.py) applied as a steward's corrections."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from dashboard.core.database import ROOT
-from pipelines import store
+from pipelines import reviews, store
 from pipelines.ingest import Outcome, expand_paths, ingest
 
 REPORTS_DIR = ROOT / "data" / "reports"
@@ -21,12 +22,19 @@ def report_files(folders: Sequence[Path]) -> list[Path]:
     return expand_paths(existing)[0] if existing else []
 
 
+def review_files(folders: Sequence[Path]) -> list[Path]:
+    """The reviews files of the folders (``reviews.csv`` beside the reports it reviews)."""
+    return [folder / reviews.FILE_NAME for folder in folders if (folder / reviews.FILE_NAME).is_file()]
+
+
 def build_database(
     path: Path,
     folders: Sequence[Path] = DEFAULT_FOLDERS,
     on_progress: Callable[[int, int, Outcome], None] | None = None,
+    on_review: Callable[[Path], None] | None = None,
 ) -> list[Outcome]:
-    """Ingest every report of the folders into a new database file at `path`.
+    """Ingest every report of the folders into a new database file at `path`, then apply each
+    folder's reviews file (as ``./dev.sh run`` does; ``on_review`` is told which, before).
 
     The file is built under a temporary name and renamed when complete, so an interrupted
     first start never leaves a half-built database behind.
@@ -45,6 +53,10 @@ def build_database(
     con = store.connect(building)
     try:
         outcomes = ingest(con, files, progress=progress, batch_size=1)
+        for listed in review_files(folders):
+            if on_review:
+                on_review(listed)
+            reviews.apply_file(con, listed)
     finally:
         con.close()
     building.replace(path)

@@ -25,7 +25,10 @@ def _build_once(path: str) -> list[Outcome]:
             mark = "✓" if outcome.ok else "✗"
             bar.progress(n / max(total, 1), text=f"{mark} {outcome.path.name}（{n}/{total}）")
 
-        outcomes = build_database(target, on_progress=show)
+        def reviewing(listed: Path) -> None:
+            bar.progress(1.0, text=f"应用 {listed.parent.name}/{listed.name} 中的人工标注（记为校核记录）…")
+
+        outcomes = build_database(target, on_progress=show, on_review=reviewing)
         failed = [o for o in outcomes if not o.ok]
         for o in failed:
             st.warning(ui.plain(o.error or o.path.name))

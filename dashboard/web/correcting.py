@@ -163,6 +163,7 @@ def log_table(log: pl.DataFrame) -> pl.DataFrame:
         pl.col("created_at").dt.strftime("%Y-%m-%d %H:%M").alias("时间"),
         pl.col("author").alias("校核人"),
         pl.col("action").replace_strict(ACTIONS, default=pl.col("action")).alias("操作"),
+        pl.col("reason").alias("原因"),  # who, what and why side by side
         pl.col("region_name").alias("地区"),
         pl.col("file_name").fill_null("（报告已移除）").alias("报告"),
         pl.struct(
@@ -180,7 +181,6 @@ def log_table(log: pl.DataFrame) -> pl.DataFrame:
         .map_elements(_change_text, return_dtype=pl.String)
         .alias("校核后"),
         pl.coalesce("quote", "fact_quote").alias("原文"),
-        pl.col("reason").alias("原因"),
         pl.when(pl.col("current_fact_id").is_null())
         .then(pl.lit("未对应（报告已移除或重新识别后无此数据）"))
         .when(pl.col("in_force"))
@@ -206,6 +206,10 @@ def log_entry(editor: auth.Editor | None, entry: dict[str, Any]) -> None:
         st.caption("这条校核所属的报告已从库中移除；重新导入该报告后它会继续生效。")
         return
     text = data.query("document_text", doc_id=entry["doc_id"])["text"][0]
+    action = ACTIONS.get(entry["action"], entry["action"])
+    st.caption(
+        ui.plain(f"{entry['author']} {action}（{entry['created_at']:%Y-%m-%d %H:%M}）：{entry['reason']}")
+    )
     st.html(trace.quote_html(text, entry["anchor_start"], entry["anchor_end"]))
     undoable = (
         entry["in_force"] and entry["action"] in ("correct", "reject", "confirm") and entry["current_fact_id"]
