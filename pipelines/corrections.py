@@ -25,6 +25,7 @@ from pipelines.models import METRIC_UNIT, Correction, CorrectionAction, Fact, Me
 from pipelines.store import transaction
 
 EDITABLE = ("year", "fund", "metric", "item", "basis", "value")
+PERIOD = "period"  # also editable: a partial figure's part of the year (1-6月), required for one
 
 
 class CorrectionError(ValueError):
@@ -85,6 +86,8 @@ def _validated(fact: dict[str, Any]) -> Fact:
             value=fact["value"],
             unit=METRIC_UNIT[Metric(fact["metric"])],
             derived=False,
+            # a partial figure keeps its part of the year; another basis has none
+            period=(fact.get(PERIOD) or None) if fact["basis"] == "partial" else None,
             quote=fact["quote"],
             start=fact["quote_start"],
             end=fact["quote_end"],
@@ -157,7 +160,7 @@ def correct(
     con: duckdb.DuckDBPyConnection, fact_id: str, changes: dict[str, Any], reason: str, author: str
 ) -> Correction:
     """Change a fact's value, fund, metric, item, year or basis (the others stay as they are)."""
-    unknown = set(changes) - set(EDITABLE)
+    unknown = set(changes) - {*EDITABLE, PERIOD}
     if unknown:
         raise CorrectionError(f"不能更正这些字段：{'、'.join(sorted(unknown))}")
     base = base_fact(con, fact_id)
@@ -165,9 +168,10 @@ def correct(
     before = current or base
     after = {**before, **changes}
     fact = _validated(after)
-    if current is not None and all(before[k] == after[k] for k in EDITABLE):
+    unchanged = all(before[k] == after[k] for k in EDITABLE) and before.get(PERIOD) == fact.period
+    if current is not None and unchanged:
         raise CorrectionError("没有任何改动")
-    stated = {k: getattr(fact, k) for k in EDITABLE}
+    stated = {k: getattr(fact, k) for k in (*EDITABLE, PERIOD)}
     return _insert(con, _anchored(base, CorrectionAction.CORRECT, reason, author, unit=fact.unit, **stated))
 
 
@@ -250,6 +254,7 @@ def add(
         {
             **report,
             **{k: figure[k] for k in EDITABLE},
+            PERIOD: figure.get(PERIOD),
             "fact_id": fact_id,
             "quote": quote,
             "quote_start": begin,
@@ -265,7 +270,7 @@ def add(
     if existing is not None:
         raise CorrectionError(f"这个数据已经在库中（编号 {existing['fact_id']}），请直接更正它")
     base = {"doc_id": doc_id, "fact_id": fact_id, "anchor_start": fact.start, "anchor_end": fact.end}
-    stated = {k: getattr(fact, k) for k in EDITABLE}
+    stated = {k: getattr(fact, k) for k in (*EDITABLE, PERIOD)}
     return _insert(
         con,
         _anchored(

@@ -206,6 +206,7 @@ class Correction(StrictModel):
     value: float | None = None
     unit: Unit | None = None
     quote: str | None = None
+    period: str | None = None  # a partial figure's part of the year (1-6月), as for a fact
     reason: str = Field(min_length=2, description="why; shown in the history")
     author: str = Field(min_length=1)
     created_at: datetime
@@ -217,6 +218,10 @@ class Correction(StrictModel):
             raise ValueError("更正和补录须给出年度、险种、指标、分项、口径和数值")
         if self.action == CorrectionAction.ADD and not self.quote:
             raise ValueError("补录须引用报告原文")
+        if self.action in (CorrectionAction.CORRECT, CorrectionAction.ADD) and (
+            (self.basis == "partial") != bool(self.period)
+        ):
+            raise ValueError("口径为部分期间（partial）的数据须写明期间（如 1-6月），其他口径不写期间")
         if self.anchor_end <= self.anchor_start:
             raise ValueError("引文位置无效（end ≤ start）")
         return self

@@ -96,7 +96,7 @@ class Label:
 
     def figure(self) -> dict[str, Any]:
         """What :func:`pipelines.corrections.add` records."""
-        return {k: getattr(self, k) for k in corrections.EDITABLE}
+        return {k: getattr(self, k) for k in (*corrections.EDITABLE, corrections.PERIOD)}
 
     def __str__(self) -> str:
         return (

@@ -224,3 +224,26 @@ def test_a_stewards_region_and_year_apply_to_every_later_ingest(writable_con, tm
     assert one(
         writable_con, "SELECT DISTINCT region_name FROM fund_facts WHERE doc_id = ?", outcome.doc_id
     ) == ("道县",)
+
+
+def test_a_figure_of_part_of_a_year_is_added_and_corrected_with_its_period(writable_con):
+    doc_id, text = one(writable_con, "SELECT doc_id, text FROM report WHERE region_code = '431124'")
+    figure = {"year": 2024, "fund": "resident", "metric": "income", "item": "total", "basis": "partial"}
+    figure["value"] = 5_000_000.0
+    with pytest.raises(CorrectionError, match="须写明期间"):
+        corrections.add(writable_con, doc_id, text[300:330], figure, "季度数未识别", "alice")
+    added = corrections.add(
+        writable_con, doc_id, text[300:330], figure | {"period": "1-6月"}, "季度数", "alice"
+    )
+    period_of = "SELECT basis, period FROM fund_facts WHERE fact_id = ?"
+    assert one(writable_con, period_of, added.fact_id) == ("partial", "1-6月")
+
+    corrections.correct(writable_con, added.fact_id, {"period": "1-9月"}, "期间应为前三季度", "bob")
+    assert one(writable_con, period_of, added.fact_id) == ("partial", "1-9月")
+    corrections.correct(writable_con, added.fact_id, {"basis": "actual"}, "实为全年数", "bob")
+    assert one(writable_con, period_of, added.fact_id) == ("actual", None)  # a whole year has no period
+    with pytest.raises(CorrectionError, match="须写明期间"):
+        corrections.correct(writable_con, added.fact_id, {"basis": "partial"}, "又改回", "bob")
+    whole = figure | {"basis": "actual", "period": "1-6月"}  # a period left in a form for a whole year
+    added = corrections.add(writable_con, doc_id, text[400:430], whole, "全年数", "alice")
+    assert one(writable_con, period_of, added.fact_id) == ("actual", None)

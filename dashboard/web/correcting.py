@@ -46,7 +46,7 @@ def figure_inputs(key: str, current: dict[str, Any] | None = None) -> dict[str, 
     unit = c7.selectbox("单位", list(units), key=f"{key}_unit_{metric}")
     shown = current["value"] / units[unit] if current.get("value") is not None else None
     value = c6.number_input("数值", value=shown, format="%.4f", key=f"{key}_value_{metric}_{unit}")
-    return {
+    figure = {
         "year": int(year),
         "fund": fund,
         "metric": metric,
@@ -54,6 +54,12 @@ def figure_inputs(key: str, current: dict[str, Any] | None = None) -> dict[str, 
         "basis": basis,
         "value": None if value is None else float(value) * units[unit],
     }
+    if basis == "partial":  # part of a year: which part, as the report writes it
+        period = st.text_input(
+            "期间", value=current.get("period") or "", placeholder="如：1-6月、一季度", key=f"{key}_period"
+        )
+        figure["period"] = period.strip() or None
+    return figure
 
 
 def _code_box(column: Any, label: str, kind: codes.Kind, code: str | None, key: str) -> str:

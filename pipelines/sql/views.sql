@@ -14,7 +14,7 @@ FROM fact
 UNION ALL
 SELECT c.fact_id, c.doc_id, r.region_code, r.region_name, r.region_level, c.year, c.fund, c.metric, c.item,
        c.basis, c.value, c.unit, false, c.quote, c.anchor_start, c.anchor_end, 'steward.add', ['steward.add'],
-       c.anchor_start, c.anchor_end, c.anchor_key, c.correction_id, NULL::VARCHAR, 'high', NULL::VARCHAR
+       c.anchor_start, c.anchor_end, c.anchor_key, c.correction_id, c.period, 'high', NULL::VARCHAR
 FROM correction c JOIN report r USING (doc_id)
 WHERE c.action = 'add' AND r.region_code IS NOT NULL;
 
@@ -41,8 +41,9 @@ SELECT b.fact_id, b.doc_id, b.region_code, b.region_name, b.region_level,
        CASE WHEN c.action = 'correct' THEN 'corrected' WHEN b.added_by IS NOT NULL THEN 'added'
             ELSE 'extracted' END AS origin,
        CASE WHEN c.action IN ('correct', 'confirm') THEN c.correction_id ELSE b.added_by END AS correction_id,
-       -- the period read stays while the corrected figure is still partial
-       CASE WHEN (CASE WHEN c.action = 'correct' THEN c.basis ELSE b.basis END) = 'partial' THEN b.period
+       -- a partial figure's period: the corrected one's, else the one read (or added)
+       CASE WHEN (CASE WHEN c.action = 'correct' THEN c.basis ELSE b.basis END) = 'partial'
+            THEN coalesce(CASE WHEN c.action = 'correct' THEN c.period END, b.period)
        END AS period,
        -- a steward's confirmation, correction or restore vouches for the figure
        CASE WHEN c.action IN ('correct', 'restore', 'confirm') THEN 'high' ELSE b.confidence END AS confidence,
