@@ -51,7 +51,7 @@ if ui.require_filters(f):
     ind = data.query("indicators", basis=f.basis, **f.params)
     labels = filters.region_names()
     left, right = st.columns(2)  # on the projector (present.control): the region's latest year
-    # it opens on the region and year that disclose the most headline figures
+    # it opens on the region that discloses the most headline figures, in its latest full-enough year
     opening = analysis.richest(ind, cfg.headline) or (f.regions[0], None)
     region = present.control(
         f.regions[0],

@@ -543,3 +543,17 @@ def test_the_alerts_strip_counts_each_group():
     strip = analysis.alerts_strip(found)
     assert f"提示 {len(found)} 项" in strip and "基金运行" in strip and "需关注" in strip
     assert "无赤字" in analysis.alerts_strip([])
+
+
+def test_the_overview_opens_on_the_latest_year_that_is_full_enough():
+    import polars as pl
+
+    from dashboard.core import analysis
+
+    rows = [("A", 2011, 1, 1, 1, 1), ("A", 2024, 1, 1, 1, None), ("A", 2025, 1, None, None, None)]
+    rows += [("B", 2024, 1, 1, 1, None)]
+    ind = pl.DataFrame(rows, schema=["region_code", "year", "a", "b", "c", "d"], orient="row")
+    # A's fullest year is 2011 (4 of 4); 2024 has 3, at least half of it; 2025 has 1
+    assert analysis.richest(ind, ["a", "b", "c", "d"]) == ("A", 2024)
+    assert analysis.richest(ind.filter(pl.col("region_code") == "B"), ["a", "b", "c", "d"]) == ("B", 2024)
+    assert analysis.richest(ind.clear(), ["a"]) is None

@@ -115,14 +115,17 @@ def with_growth(s: pl.DataFrame) -> pl.DataFrame:
 
 
 def richest(ind: pl.DataFrame, columns: Sequence[str]) -> tuple[str, int] | None:
-    """The region and year whose indicator rows disclose the most of ``columns`` (the newer year,
-    then the first region, among equals): where an overview opens."""
+    """Where an overview opens: the region whose best year discloses the most of ``columns`` (the
+    first region among equals), in its newest year that discloses at least half as many — the
+    latest state, not an old year that happens to be the fullest."""
     if ind.is_empty():
         return None
     counted = ind.with_columns(n=pl.sum_horizontal(*(pl.col(c).is_not_null() for c in columns)))
     per_year = counted.group_by("region_code", "year").agg(pl.col("n").sum())
     best = per_year.sort(["n", "year", "region_code"], descending=[True, True, False]).row(0, named=True)
-    return best["region_code"], int(best["year"])
+    region = best["region_code"]
+    full_enough = per_year.filter((pl.col("region_code") == region) & (2 * pl.col("n") >= best["n"]))
+    return region, int(full_enough["year"].max())
 
 
 def with_growth_data(ind: pl.DataFrame, regions: Sequence[str], funds: Sequence[str]) -> tuple[str, str]:
