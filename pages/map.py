@@ -57,14 +57,14 @@ else:
         ui.empty(f"{scope}及其下级地区在{f.year_text}均未披露{cfg.fund_name(fund)}的{spec.name}数据。")
     else:
         years = sorted(s["year"].unique().to_list(), reverse=True)
+        drawn = geo.view(tree, state.level, state.parent)
         year = c3.selectbox(
             "年度",
             years,
-            index=years.index(analysis.best_year(s)),
+            index=years.index(geo.opening_year(s, drawn)),
             format_func=lambda y: f"{y}年",
             key="map_year",
         )
-        drawn = geo.view(tree, state.level, state.parent)
         rows = s.filter(pl.col("year") == year)
         coloured = geo.drawn_rows(rows, drawn)
         first, last = map_chart.source_years(indicator, year)

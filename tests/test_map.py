@@ -450,3 +450,17 @@ def test_a_drill_shows_no_sub_region_whose_figures_all_wait_for_review(open_app)
     at.selectbox(key="compare_drill_top").set_value("430000").run()
     assert "没有已核实的本级数据" in texts(at) and "下级有已核实本级数据" not in texts(at)
     assert not at.dataframe  # no ranking of regions without vouched figures
+
+
+def test_the_map_opens_on_the_year_that_colours_the_most_drawn_regions():
+    provinces = geo.view(geo.shape_tree(), "province", None)
+    rows = pl.DataFrame(
+        {
+            "region_code": ["100000", "430000", "440000", "431124", "430000"],
+            "year": [2024, 2018, 2018, 2024, 2016],
+            "value": [1.0, 2.0, 3.0, 4.0, 5.0],
+        }
+    )
+    # 2024 is reported by more regions (全国, a county), but only 2018 colours two provinces
+    assert geo.opening_year(rows, provinces) == 2018
+    assert geo.opening_year(rows.filter(pl.col("region_code") == "100000"), provinces) == 2024

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import polars as pl
 
+from dashboard.core.analysis import best_year
 from pipelines.regions import RegionTable
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -332,6 +333,12 @@ def with_data_below(candidates: Iterable[str], codes: Iterable[str]) -> list[str
     """The candidates (in their order, once each) with figures for some region under them."""
     have = set(codes)
     return [c for c in dict.fromkeys(candidates) if any(is_within(x, c) for x in have)]
+
+
+def opening_year(rows: pl.DataFrame, drawn: Sequence[Shape]) -> int | None:
+    """The year a map opens on: the one that colours the most of the drawn regions (the latest
+    among equals), else — nothing drawn has a figure — the one most regions report."""
+    return best_year(drawn_rows(rows, drawn)) or best_year(rows)
 
 
 def drawn_rows(rows: pl.DataFrame, drawn: Sequence[Shape]) -> pl.DataFrame:
