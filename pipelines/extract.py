@@ -44,6 +44,8 @@ _NUMERIC_DATE = re.compile(
     r"(?<![\d.])((?:19|20)\d{2})([-/.])(?:0?[1-9]|1[0-2])\2(?:0?[1-9]|[12]\d|3[01])(?![\d.])"
 )
 _FULL_DATE = re.compile(r"(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日")
+# a paragraph opening with 其中 breaks down the one before it: it keeps that one's period
+_CONTINUES = re.compile(r"\s*其中")
 
 
 @dataclass
@@ -121,6 +123,7 @@ class DocumentWalker:
     def __init__(self, run: DocumentRun, tables: TableReader):
         self.run = run
         self.tables = tables
+        self.last_paragraph: ParagraphState | None = None  # the prose paragraph read before
 
     def walk(self) -> None:
         run = self.run
@@ -232,8 +235,11 @@ class DocumentWalker:
 
     def read_paragraph(self, para: Paragraph) -> None:
         state = ParagraphState()
+        if self.last_paragraph is not None and _CONTINUES.match(self.run.text, para.body_start):
+            state.period = self.last_paragraph.period  # 2023年1至7月，…。¶其中，…: the same months
         for sentence in segment.sentences(self.run.text, para.body_start, para.end):
             self.read_sentence(sentence, state)
+        self.last_paragraph = state
 
     def read_sentence(self, sent: Sentence, state: ParagraphState) -> None:
         run = self.run
