@@ -44,6 +44,7 @@ _NUMERIC_DATE = re.compile(
     r"(?<![\d.])((?:19|20)\d{2})([-/.])(?:0?[1-9]|1[0-2])\2(?:0?[1-9]|[12]\d|3[01])(?![\d.])"
 )
 _FULL_DATE = re.compile(r"(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日")
+_CITED = re.compile(r"《[^》\n]{0,120}》")
 # a paragraph opening with 其中 breaks down the one before it: it keeps that one's period
 _CONTINUES = re.compile(r"\s*其中")
 
@@ -106,6 +107,12 @@ def detect_report_year(text: str) -> tuple[int | None, str, YearSource]:
             return int(m.group(1)), f"标题中的“{m.group(0)}”", "title"
     counts = Counter(int(m.group(1)) for m in YEAR_RE.finditer(clean))
     if not counts:
+        # news of a bulletin (国家医保局近日发布《2020年全国医疗保障事业发展统计公报》。去年…):
+        # its figures are the cited bulletin's year
+        cited = Counter(int(m.group(1)) for c in _CITED.finditer(text) for m in YEAR_RE.finditer(c.group(0)))
+        if cited:
+            year = cited.most_common(1)[0][0]
+            return year, f"文中引用的《{year}年…》（正文未另写年份）", "body"
         # a news page's date line (发表于:2017-12-09): what its 今年/截至十一月底 are about
         dated = _NUMERIC_DATE.search(clean)
         if dated:

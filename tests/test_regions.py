@@ -451,6 +451,12 @@ PLACED = [
         "100000",
         id="a site's navigation bullets",
     ),
+    pytest.param(
+        "我爱江苏网_江苏网_大苏网_江苏资讯-江苏头条\n\n基本医保参保人数逾13.6亿人\n\n"
+        "国家医保局近日发布《2020年全国医疗保障事业发展统计公报》。去年全国基本医疗保险参保人数达136131万人。",
+        "100000",
+        id="a portal's page title listing its names",
+    ),
 ]
 
 
