@@ -46,6 +46,12 @@ def test_a_plain_reading_is_high():
         ({"metric": "financing_per_capita"}, {}, (), "financing_standard"),
         ({"fund": "critical_illness"}, {}, (), "critical_illness_scope"),
         (
+            {"fund": "resident", "rules": ("fund.resident_rural_scheme", "metric.insured")},
+            {},
+            (),
+            "rural_scheme",
+        ),
+        (
             {"fund": "department"},
             {"title": "2024年焦作市基本医疗保险基金收支结余情况公开"},
             (),
