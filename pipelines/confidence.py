@@ -11,6 +11,7 @@ wrongly far more often than the rest (see tests/corpus/README.md for the figures
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -24,6 +25,11 @@ _METRIC_FROM_CONTEXT = frozenset({"grammar.previous_metric"})
 _UNIT_FROM_HEADER = frozenset({"table.unit_header"})
 # rates whose population a text often narrows (少数民族人口参合率, 贫困人口参保率, 受益面)
 _RATES = frozenset({"coverage_rate"})
+# 新农合 / 新型农村合作医疗 named as the figure's fund
+_RURAL_SCHEME = frozenset({"fund.resident_rural_scheme"})
+# a title about a fund, and one about a department's own accounts
+_FUND_TITLE = re.compile(r"基金")
+_DEPARTMENT_TITLE = re.compile(r"部门|单位|整体支出")
 # checks that say the figure itself is doubtful (not an info note)
 _FLAGGING = frozenset({"error", "warning"})
 _DUPLICATE_CHECK = "duplicate_key_conflict"
@@ -36,6 +42,15 @@ class DocumentContext:
     region_code: str | None
     region_confidence: str  # high | medium | low (pipelines.regions)
     year_source: str  # caller | title | body | none (pipelines.extract.detect_report_year)
+    title: str | None = None  # the report's title (pipelines.ingest.report_title)
+
+    @property
+    def about_a_fund(self) -> bool:
+        """The title names a fund's report (基本医疗保险基金收支结余情况, 社会保险基金预算编制说明),
+        not a department's (部门决算, 整体支出绩效)."""
+        return bool(
+            self.title and _FUND_TITLE.search(self.title) and not _DEPARTMENT_TITLE.search(self.title)
+        )
 
 
 def reasons_for(fact: Fact, doc: DocumentContext, flagged_by: Iterable[str] = ()) -> list[str]:
@@ -65,6 +80,14 @@ def reasons_for(fact: Fact, doc: DocumentContext, flagged_by: Iterable[str] = ()
         reasons.append("financing_standard")  # 个人缴费 / 财政补助 / 人均筹资: which part (41% wrong)
     if fact.fund == "critical_illness":
         reasons.append("critical_illness_scope")  # the fund, or a purchase of it (69% wrong)
+    if rules & _RURAL_SCHEME:
+        # 新农合 wording: the scheme's whole or the resident fund's rural part, 参合 counts, several
+        # schemes summed in one sentence (corpus batches 01–18: 48% of such figures right, 3 of 13 `high`)
+        reasons.append("rural_scheme")
+    if fact.fund == "department" and doc.about_a_fund:
+        # a department figure in a fund's report: a fund's lines read as the bureau's own budget
+        # (corpus batches 01–18: none of 15 such figures right)
+        reasons.append("department_in_fund_report")
     if rules & _UNIT_FROM_HEADER:
         reasons.append("unit_from_header")
     if checks - {_DUPLICATE_CHECK}:

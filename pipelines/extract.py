@@ -44,6 +44,9 @@ _NUMERIC_DATE = re.compile(
     r"(?<![\d.])((?:19|20)\d{2})([-/.])(?:0?[1-9]|1[0-2])\2(?:0?[1-9]|[12]\d|3[01])(?![\d.])"
 )
 _FULL_DATE = re.compile(r"(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日")
+_CITED = re.compile(r"《[^》\n]{0,120}》")
+# a paragraph opening with 其中 breaks down the one before it: it keeps that one's period
+_CONTINUES = re.compile(r"\s*其中")
 
 
 @dataclass
@@ -104,6 +107,12 @@ def detect_report_year(text: str) -> tuple[int | None, str, YearSource]:
             return int(m.group(1)), f"标题中的“{m.group(0)}”", "title"
     counts = Counter(int(m.group(1)) for m in YEAR_RE.finditer(clean))
     if not counts:
+        # news of a bulletin (国家医保局近日发布《2020年全国医疗保障事业发展统计公报》。去年…):
+        # its figures are the cited bulletin's year
+        cited = Counter(int(m.group(1)) for c in _CITED.finditer(text) for m in YEAR_RE.finditer(c.group(0)))
+        if cited:
+            year = cited.most_common(1)[0][0]
+            return year, f"文中引用的《{year}年…》（正文未另写年份）", "body"
         # a news page's date line (发表于:2017-12-09): what its 今年/截至十一月底 are about
         dated = _NUMERIC_DATE.search(clean)
         if dated:
@@ -121,6 +130,7 @@ class DocumentWalker:
     def __init__(self, run: DocumentRun, tables: TableReader):
         self.run = run
         self.tables = tables
+        self.last_paragraph: ParagraphState | None = None  # the prose paragraph read before
 
     def walk(self) -> None:
         run = self.run
@@ -232,8 +242,11 @@ class DocumentWalker:
 
     def read_paragraph(self, para: Paragraph) -> None:
         state = ParagraphState()
+        if self.last_paragraph is not None and _CONTINUES.match(self.run.text, para.body_start):
+            state.period = self.last_paragraph.period  # 2023年1至7月，…。¶其中，…: the same months
         for sentence in segment.sentences(self.run.text, para.body_start, para.end):
             self.read_sentence(sentence, state)
+        self.last_paragraph = state
 
     def read_sentence(self, sent: Sentence, state: ParagraphState) -> None:
         run = self.run

@@ -328,10 +328,13 @@ def process_file(
         region.code if region else None,
         region.level if region else None,
     )
+    title = report_title(text)
     facts = confidence.assess(
         facts,
         check_results,
-        confidence.DocumentContext(region.code if region else None, guess.confidence, extraction.year_source),
+        confidence.DocumentContext(
+            region.code if region else None, guess.confidence, extraction.year_source, title
+        ),
     )
     doc = Document(
         doc_id=doc_id,
@@ -343,7 +346,7 @@ def process_file(
         size_bytes=raw.size_bytes,
         report_year=extraction.report_year,
         year_evidence=extraction.year_evidence,
-        title=(title := report_title(text)),
+        title=title,
         source_url=sidecar.source_url(path),
         genre=detect_genre(text, title),
         region_code=region.code if region else None,

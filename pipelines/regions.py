@@ -925,6 +925,8 @@ if __name__ == "__main__":
 _SEGMENT_END = re.compile(r"[。；;！？\n]")
 # 全市 / 我县 … speak of the covered region again, whatever was named before
 _LEVEL_SUBJECT = re.compile(r"[全我本](?:国|省|市|州|盟|县|区|旗)")
+# a news lead's dateline after the place it was filed from (北京6月7日电, 长沙9月15日讯)
+_DATELINE = re.compile(r"\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*(?:电|讯)")
 
 
 @dataclass(frozen=True)
@@ -947,6 +949,8 @@ class SubRegions:
         table = table or _default_table()
         found = []
         for mention in table.find_mentions(text):
+            if _DATELINE.match(text, mention.end):
+                continue  # 人民网北京6月7日电: where the news was filed, not what its figures are about
             inside = [r for r in mention.candidates if r.code != covered.code and table.is_within(r, covered)]
             if len(inside) > 1:  # 崇川区: the current one, not the one merged into it
                 inside = [r for r in inside if not table.is_former(mention.surface, r)] or inside

@@ -45,6 +45,18 @@ def test_a_plain_reading_is_high():
         ({"rules": ("metric.income", "grammar.explicit_year")}, {"year_source": "body"}, (), "untitled_text"),
         ({"metric": "financing_per_capita"}, {}, (), "financing_standard"),
         ({"fund": "critical_illness"}, {}, (), "critical_illness_scope"),
+        (
+            {"fund": "resident", "rules": ("fund.resident_rural_scheme", "metric.insured")},
+            {},
+            (),
+            "rural_scheme",
+        ),
+        (
+            {"fund": "department"},
+            {"title": "2024年焦作市基本医疗保险基金收支结余情况公开"},
+            (),
+            "department_in_fund_report",
+        ),
     ],
 )
 def test_each_reason(fact_fields, doc, flagged, reason):
@@ -54,6 +66,15 @@ def test_each_reason(fact_fields, doc, flagged, reason):
     )
     context = DocumentContext(**{**SURE.__dict__, **doc})
     assert reasons_for(fact, context, flagged) == [reason]
+
+
+@pytest.mark.parametrize(
+    "title",
+    ["2017年度部门整体支出绩效评价报告", "某县医疗保障局2020年部门决算说明", "医疗救助基金单位预算", None],
+)
+def test_a_department_figure_in_a_department_report_is_no_doubt(title):
+    fact = make_fact("expenditure", 9.1e6, fund="department", rules=("metric.department_expenditure",))
+    assert reasons_for(fact, DocumentContext("421000", "high", "title", title)) == []
 
 
 def test_a_count_beside_its_amount_is_no_doubt():

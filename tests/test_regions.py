@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.regions import Region, RegionGuess, RegionTable, detect_region
+from pipelines.regions import FigureRegions, Region, RegionGuess, RegionTable, detect_region
 from scripts import build_regions as build
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -451,9 +451,36 @@ PLACED = [
         "100000",
         id="a site's navigation bullets",
     ),
+    pytest.param(
+        "我爱江苏网_江苏网_大苏网_江苏资讯-江苏头条\n\n基本医保参保人数逾13.6亿人\n\n"
+        "国家医保局近日发布《2020年全国医疗保障事业发展统计公报》。去年全国基本医疗保险参保人数达136131万人。",
+        "100000",
+        id="a portal's page title listing its names",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("text", "code"), PLACED)
 def test_a_text_is_placed_by_what_it_is_about_not_the_page_around_it(table: RegionTable, text, code):
     assert detect_region(text, table).region.code == code
+
+
+@pytest.mark.parametrize(
+    "lead",
+    [
+        "人民网北京6月7日电 (记者孙红丽)据国家医保局网站消息,",
+        "新华社北京9月15日电 据国家医保局发布的数据显示,",
+    ],
+)
+def test_a_news_dateline_is_not_a_region_the_figures_are_about(table: RegionTable, lead):
+    """北京 in 北京6月7日电 is where the news was filed: the national figures stay national."""
+    text = lead + "2023年1-4月,基本医疗保险基金(含生育保险)总收入11403.13亿元。"
+    figures = FigureRegions.of_text(text, table.get("100000"), table)
+    assert figures.region_of(text.index("亿元") + 2).code == "100000"
+    assert figures.named_at == []
+
+
+def test_a_region_named_before_its_figures_is_still_theirs(table: RegionTable):
+    text = "2023年,全国基本医疗保险基金总收入3.3万亿元,其中北京市基金收入1200亿元。"
+    figures = FigureRegions.of_text(text, table.get("100000"), table)
+    assert figures.region_of(text.rindex("亿元") + 2).code == "110000"

@@ -50,6 +50,8 @@ def test_rule_example(extractor, entry, example):
         return
     matching = [f for f in facts if all(_same(getattr(f, k), v) for k, v in expect.items())]
     assert matching, f"no fact with {expect} in «{example['text']}»; got {_show(facts)}"
+    if example.get("only"):  # the text yields this fact and no other
+        assert len(facts) == len(matching), f"only {expect} in «{example['text']}»; got {_show(facts)}"
     if _works_by_removal(entry):
         # exclusions, noise and asides keep other words from being read: they must match here
         scanned = {t.entry.id for t in default_vocabulary().scan(text)}

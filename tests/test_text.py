@@ -176,6 +176,13 @@ def test_a_full_stop_typed_for_the_decimal_point(raw, clean):
         ("发布时间：2021/03/05\n全县城乡居民医保基金收入1.2亿元。", 2021),
         ("全县城乡居民医保基金收入2017.12亿元。", None),  # a number, not a date
         ("2019年全县城乡居民医保基金收入1.2亿元。发表于:2020-01-09", 2019),  # a stated year wins
+        # news of a bulletin, whose only year is in the bulletin's title: that year
+        (
+            "国家医保局近日发布《2020年全国医疗保障事业发展统计公报》。基本医保基金总收入24846亿元。"
+            "发表于:2021-06-09",
+            2020,
+        ),
+        ("依据《2019年度预算草案》，2021年全县城乡居民医保基金收入1.2亿元。", 2021),  # the text's own
     ],
 )
 def test_a_page_without_a_written_year_is_dated_by_its_date_line(text, year):
