@@ -78,8 +78,12 @@ def passage_files() -> Iterator[list[tuple[Path, str, int | None]]]:
 
 
 @contextmanager
-def all_inputs() -> Iterator[list[tuple[Path, str, int | None]]]:
-    """(path, name, given year) of every text: reports first, then passages."""
+def all_inputs(seeds_only: bool = False) -> Iterator[list[tuple[Path, str, int | None]]]:
+    """(path, name, given year) of every text: reports first, then passages; ``seeds_only``: the
+    five bundled reports (data/reports/*.txt), the size the ingest benchmark's documents have."""
+    if seeds_only:
+        yield [(p, str(p.relative_to(ROOT)), None) for p in sorted((ROOT / "data" / "reports").glob("*.txt"))]
+        return
     with passage_files() as passages:
         reports = [(p, str(p.relative_to(ROOT)), None) for p in report_files()]
         yield reports + passages
@@ -179,8 +183,8 @@ def _stages(inputs: list[tuple[Path, str, int | None]]) -> dict[str, Callable[[]
     }
 
 
-def speed(rounds: int, only: list[str]) -> int:
-    with all_inputs() as inputs:
+def speed(rounds: int, only: list[str], seeds_only: bool) -> int:
+    with all_inputs(seeds_only) as inputs:
         stages = _stages(inputs)
         process_file(inputs[0][0])  # vocabularies and region table loaded before timing
         n = len(inputs)
@@ -199,8 +203,8 @@ def speed(rounds: int, only: list[str]) -> int:
     return 0
 
 
-def profile(stage: str, sort: str, top: int) -> int:
-    with all_inputs() as inputs:
+def profile(stage: str, sort: str, top: int, seeds_only: bool) -> int:
+    with all_inputs(seeds_only) as inputs:
         work = _stages(inputs)[stage]
         process_file(inputs[0][0])
         profiler = cProfile.Profile()
@@ -222,17 +226,19 @@ def main() -> int:
     d.add_argument("out", type=Path)
     s = sub.add_parser("speed", help="documents/s per stage")
     s.add_argument("--rounds", type=int, default=3)
+    s.add_argument("--seeds", action="store_true", help="the five bundled reports only")
     s.add_argument("stages", nargs="*", help="read normalise region extract process_file (default: all)")
     p = sub.add_parser("profile", help="cProfile top list of a stage")
     p.add_argument("--stage", default="extract")
     p.add_argument("--sort", default="tottime,cumtime")
     p.add_argument("--top", type=int, default=30)
+    p.add_argument("--seeds", action="store_true", help="the five bundled reports only")
     args = parser.parse_args()
     if args.command == "dump":
         return dump(args.out)
     if args.command == "speed":
-        return speed(args.rounds, args.stages)
-    return profile(args.stage, args.sort, args.top)
+        return speed(args.rounds, args.stages, args.seeds)
+    return profile(args.stage, args.sort, args.top, args.seeds)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ specific phrase wins (基本医疗保险费收入 over 基本医疗保险).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -132,6 +133,15 @@ class Vocabulary:
             for ch in first:
                 self._by_first.setdefault(ch, []).append((-neg_width, compiled, entry))
         self._starts = re.compile("[" + "".join(re.escape(c) for c in sorted(self._by_first)) + "]")
+        # per first character, all its branches in one pattern: where none of them matches (most
+        # places), one call says so instead of one per branch
+        self._any_by_first = {
+            ch: _any_of(compiled.pattern for _, compiled, _ in branches)
+            for ch, branches in self._by_first.items()
+        }
+        # the basis and period words as one pattern each: most spans hold none of them
+        self._any_basis = _any_of(e.pattern for e in self.basis_entries)
+        self._any_period = _any_of(e.pattern for e in self.period_entries)
 
     def entry(self, entry_id: str) -> Entry:
         for e in self.entries:
@@ -147,6 +157,8 @@ class Vocabulary:
 
     def basis_cues(self, text: str, start: int, end: int) -> list[Token]:
         """Basis words in ``text[start:end]``, left to right."""
+        if self._any_basis.search(text, start, end) is None:
+            return []
         found = [
             Token(m.start(), m.end(), entry)
             for entry, regex in self._basis_regex
@@ -160,6 +172,8 @@ class Vocabulary:
 
         An entry with ``whole_year: true`` names the whole year; one whose pattern has a group
         ``end`` (the last month) names the whole year when that month is November or later."""
+        if self._any_period.search(text, start, end) is None:
+            return []
         found: list[PeriodCue] = []
         for entry, regex in self._period_regex:
             for m in regex.finditer(text, start, end):
@@ -186,14 +200,18 @@ class Vocabulary:
         stop = len(text) if end is None else end
         out: list[Token] = []
         pos = start
-        starts, by_first = self._starts, self._by_first
+        starts, by_first, any_by_first = self._starts, self._by_first, self._any_by_first
         while True:
             m = starts.search(text, pos, stop)
             if m is None:
                 return out
             begin = m.start()
+            first = text[begin]
+            if any_by_first[first].match(text, begin, stop) is None:
+                pos = begin + 1  # no branch starting with this character matches here
+                continue
             finish, entry = begin, None
-            for width, compiled, candidate in by_first[text[begin]]:
+            for width, compiled, candidate in by_first[first]:
                 if width <= finish - begin:
                     break  # the rest cannot match anything longer
                 hit = compiled.match(text, begin, stop)
@@ -207,6 +225,13 @@ class Vocabulary:
 
 
 _YEAR_PREFIX = re.compile(r"(?:19|20)\d{2}\s*年\s*")
+_NAMED_GROUP = re.compile(r"(?<!\\)\(\?P<\w+>")
+
+
+def _any_of(patterns: Iterable[str]) -> re.Pattern[str]:
+    """One pattern matching wherever one of ``patterns`` matches (named groups made plain, so
+    that two patterns may name a group alike): a quick test before trying each of them."""
+    return re.compile("|".join(f"(?:{_NAMED_GROUP.sub('(?:', p)})" for p in patterns) or "(?!)")
 
 
 def _entry(raw: dict[str, Any], kind: str) -> Entry:
