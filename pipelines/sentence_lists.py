@@ -130,6 +130,8 @@ class ListReader:
     # ---- 无项目支出 / 收支平衡没有结转结余
 
     def read_zero_statements(self) -> None:
+        if not self.run.vocab.may_state_zero(self.text, self.scope.sent.start, self.scope.sent.end):
+            return
         for rule in self.run.vocab.zero_rules:
             for m in rule.regex.finditer(self.text, self.scope.sent.start, self.scope.sent.end):
                 attrs = rule.entry.attrs

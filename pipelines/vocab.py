@@ -142,6 +142,7 @@ class Vocabulary:
         # the basis and period words as one pattern each: most spans hold none of them
         self._any_basis = _any_of(e.pattern for e in self.basis_entries)
         self._any_period = _any_of(e.pattern for e in self.period_entries)
+        self._any_zero = _any_of(z.regex.pattern for z in self.zero_rules)
 
     def entry(self, entry_id: str) -> Entry:
         for e in self.entries:
@@ -154,6 +155,10 @@ class Vocabulary:
 
     def all_entries(self) -> list[Entry]:
         return self.entries + self.basis_entries + self.period_entries + [z.entry for z in self.zero_rules]
+
+    def may_state_zero(self, text: str, start: int, end: int) -> bool:
+        """Whether a statement of zero (zero_rules) may be in ``text[start:end]``: False when none is."""
+        return self._any_zero.search(text, start, end) is not None
 
     def basis_cues(self, text: str, start: int, end: int) -> list[Token]:
         """Basis words in ``text[start:end]``, left to right."""
