@@ -235,8 +235,21 @@ _NAMED_GROUP = re.compile(r"(?<!\\)\(\?P<\w+>")
 
 def _any_of(patterns: Iterable[str]) -> re.Pattern[str]:
     """One pattern matching wherever one of ``patterns`` matches (named groups made plain, so
-    that two patterns may name a group alike): a quick test before trying each of them."""
-    return re.compile("|".join(f"(?:{_NAMED_GROUP.sub('(?:', p)})" for p in patterns) or "(?!)")
+    that two patterns may name a group alike): a quick test before trying each of them.  It
+    opens with the characters a match can start with, where the patterns tell, so that the
+    regex engine passes quickly over places where none can start."""
+    patterns = list(patterns)
+    if not patterns:
+        return re.compile("(?!)")
+    joined = "|".join(f"(?:{_NAMED_GROUP.sub('(?:', p)})" for p in patterns)
+    starts: set[str] = set()
+    for pattern in patterns:
+        for alt in _top_level_alternatives(pattern):
+            first = _first_class(_Shape(alt).parse())
+            if first is None:
+                return re.compile(joined)  # a start we cannot list: no shortcut
+            starts |= first
+    return re.compile(f"(?=[{''.join(sorted(starts))}])(?:{joined})")
 
 
 def _entry(raw: dict[str, Any], kind: str) -> Entry:
@@ -484,6 +497,49 @@ def _max_width(ops: list) -> int:
             width += 1
         width = min(width, _CAP)
     return width
+
+
+_CLASS_CATEGORIES = {v: f"\\{k}" for k, v in _CATEGORIES.items()}
+
+
+def _first_class(ops: list) -> set[str] | None:
+    """The first character a non-empty match of a parsed pattern consumes, as pieces of a regex
+    character class (``a``, ``0-9``, ``\\s``); None when that cannot be told or the pattern
+    can match the empty string (then any place may match)."""
+    out: set[str] = set()
+    for op, arg in ops:
+        if op in ("ASSERT", "ASSERT_NOT", "AT"):
+            continue  # consumes nothing
+        if op == "LITERAL":
+            return out | {re.escape(arg)}
+        if op == "IN":
+            for kind, value in arg:
+                if kind == "LITERAL":
+                    out.add(re.escape(value))
+                elif kind == "RANGE":
+                    out.add(f"{re.escape(chr(value[0]))}-{re.escape(chr(value[1]))}")
+                elif kind == "CATEGORY":
+                    out.add(_CLASS_CATEGORIES[value])
+                else:
+                    return None  # a negated class
+            return out
+        if op == "SUBPATTERN":
+            body, optional = [arg], False
+        elif op == "BRANCH":
+            body, optional = arg[1], False
+        elif op in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+            body, optional = [arg[2]], arg[0] == 0
+        else:
+            return None  # ANY, NOT_LITERAL
+        for part in body:
+            first = _first_class(part)
+            if first is None:
+                return None  # unknown, or it may be empty: what follows may start the match
+            out |= first
+        if not optional:
+            return out
+        # an optional part: a match may start with it or with what follows
+    return None  # every part may be empty
 
 
 def _first_chars(ops: list) -> set[str]:
