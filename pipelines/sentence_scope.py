@@ -12,6 +12,7 @@ a year speaks inside its parentheses — and it keeps what one figure's reading 
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 
 from pipelines import segment
@@ -73,11 +74,17 @@ class SentenceScope:
         """False for words inside an aside such as （含生育保险）."""
         return t.attr("cue") == "aside" or not any(s <= t.start < e for s, e in self.asides)
 
+    @functools.cached_property
+    def live_tokens(self) -> list[Token]:
+        """The sentence's words less those inside an aside, in order (worked out once)."""
+        return [t for t in self.tokens if self.live(t)] if self.asides else self.tokens
+
     def label(self, q: Quantity) -> Label:
         c_start, c_end = self.clause_of(q.start)
-        before = [t for t in self.tokens if c_start <= t.start and t.end <= q.start and self.live(t)]
-        after = [t for t in self.tokens if q.end <= t.start and t.end <= c_end and self.live(t)]
-        earlier = [t for t in self.tokens if t.end <= c_start and self.live(t)]
+        live = self.live_tokens
+        before = [t for t in live if c_start <= t.start and t.end <= q.start]
+        after = [t for t in live if q.end <= t.start and t.end <= c_end]
+        earlier = [t for t in live if t.end <= c_start]
         return Label(before, after, earlier, c_start, c_end)
 
     def touches(self, t: Token, q: Quantity) -> bool:
