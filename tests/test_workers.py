@@ -40,6 +40,13 @@ def _crashed(path: Path) -> int:
     return -1
 
 
+def _rules_ready(path: Path) -> bool:
+    """Whether this worker had its extractor before reading anything (the fork server's warm-up)."""
+    from pipelines import ingest as ingest_module
+
+    return ingest_module._extractor.cache_info().currsize == 1
+
+
 def _files(folder: Path, n: int) -> list[Path]:
     paths = []
     for i in range(n):
@@ -54,6 +61,12 @@ def plain_main(monkeypatch):
     """A main module workers need not run again (pytest-xdist's own is a ``-c`` string, which
     workers.main_runs_again treats as a script: files would be read in the test's process)."""
     monkeypatch.setitem(sys.modules, "__main__", types.ModuleType("__main__"))
+
+
+def test_workers_start_with_the_rules_compiled(tmp_path, plain_main):
+    # pipelines/warm.py, imported by the fork server: no worker compiles the rules on its first file
+    paths = _files(tmp_path, workers.PARALLEL_FROM)
+    assert [ready for _, ready in workers.readings(paths, _rules_ready, _crashed, 2)] == [True] * len(paths)
 
 
 def test_files_are_read_by_workers_in_the_order_given(tmp_path, plain_main):
