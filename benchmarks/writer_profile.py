@@ -29,8 +29,6 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-import polars as pl
-
 from pipelines import indicators, store
 from pipelines.ingest import extractor_version, ingest, process_file
 
@@ -64,14 +62,7 @@ def timed_write(con, batch: list[store.DocumentRows], version: str, times: dict[
     t = step("previous + begin", t)
     touched = indicators.regions_of_documents(con, ids)
     t = step("regions touched", t)
-    reports = [store._report_row(r.doc, version, store.datetime.now()) for r in batch]
-    frames = {
-        "report": pl.DataFrame(reports, schema=store._REPORT_COLUMNS),
-        "fact": store._fact_frame([f for r in batch for f in r.facts]),
-        "rejections": pl.concat([store._rejection_frame(r.rejections) for r in batch]),
-        "checks": pl.concat([store._check_frame(r.checks) for r in batch]),
-        "dropped": pl.concat([store._dropped_frame(r.dropped) for r in batch]),
-    }
+    frames = store.batch_frames(batch, version, {}, store.datetime.now())
     t = step("row frames", t)
     for table, frame in frames.items():
         store._insert_frame(con, table, frame)
