@@ -36,23 +36,10 @@ class SentenceScope:
         self.noise = [t for t in tokens if t.kind == "noise"]
         self.asides = [(t.start, t.end) for t in tokens if t.attr("cue") == "aside"]
         self.state = state
-        # （含生育保险） is an aside: it does not end the clause it sits in
-        # 医保基金支出:8360万元: a colon between a label and its number does not end the clause
-        self.bounds = [
-            b
-            for b in segment.clause_bounds(self.text, sent)
-            if not any(s < b <= e for s, e in self.asides) and not _LABEL_COLON.match(self.text, b - 1)
-        ]
+        self._all_tokens = tokens
         self.parens = segment.paren_spans(self.text, sent.start, sent.end)
         self.facts: list[Candidate] = []  # facts read from this sentence, in order
         self.previous: tuple[Quantity, Candidate | None, bool] | None = None  # last quantity, fact, excluded
-        # 预算 inside 一般公共预算 (a fund's name) or 预算执行率 (noise) is no basis word
-        noise = [(t.start, t.end) for t in tokens if t.kind in ("noise", "fund")]
-        self.basis_cues: list[Token] = [
-            c
-            for c in run.vocab.basis_cues(self.text, sent.start, sent.end)
-            if not any(s < c.end and c.start < e for s, e in noise)
-        ]
         years = [
             m for m in YEAR_RE.finditer(self.text, sent.start, sent.end) if not run.in_brackets(m.start())
         ]
@@ -60,6 +47,30 @@ class SentenceScope:
         self.year_ends = {m.start(): m.end() for m in years}
         self.period_cues: list[PeriodCue] = [
             c for c in run.vocab.period_cues(self.text, sent.start, sent.end) if not run.in_brackets(c.start)
+        ]
+
+    # worked out when first asked for: most sentences hold no figure and never ask
+
+    @functools.cached_property
+    def bounds(self) -> list[int]:
+        """Where the sentence's clauses begin (its start included), ascending."""
+        # （含生育保险） is an aside: it does not end the clause it sits in
+        # 医保基金支出:8360万元: a colon between a label and its number does not end the clause
+        return [
+            b
+            for b in segment.clause_bounds(self.text, self.sent)
+            if not any(s < b <= e for s, e in self.asides) and not _LABEL_COLON.match(self.text, b - 1)
+        ]
+
+    @functools.cached_property
+    def basis_cues(self) -> list[Token]:
+        """The sentence's basis words (预算, 预计, 实际 …), left to right."""
+        # 预算 inside 一般公共预算 (a fund's name) or 预算执行率 (noise) is no basis word
+        noise = [(t.start, t.end) for t in self._all_tokens if t.kind in ("noise", "fund")]
+        return [
+            c
+            for c in self.run.vocab.basis_cues(self.text, self.sent.start, self.sent.end)
+            if not any(s < c.end and c.start < e for s, e in noise)
         ]
 
     # ---- clauses and labels

@@ -9,6 +9,7 @@ or the report's title; bases from cue words in the clause, the sentence or the s
 
 from __future__ import annotations
 
+import functools
 from dataclasses import replace
 
 from pipelines.context import CHANGE_UNITS, Candidate, Label, Period
@@ -24,8 +25,16 @@ class TimeBasisReader:
         self.scope = scope
         self.run = scope.run
         self.text = scope.text
-        self.budget = next(
-            (c for c in scope.basis_cues if c.attr("basis") == "budget" and c.attr("scope") == "sentence"),
+
+    @functools.cached_property
+    def budget(self) -> Token | None:
+        """A basis word that makes the whole sentence a budget (worked out when first asked for)."""
+        return next(
+            (
+                c
+                for c in self.scope.basis_cues
+                if c.attr("basis") == "budget" and c.attr("scope") == "sentence"
+            ),
             None,
         )
 
