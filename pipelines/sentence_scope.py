@@ -73,6 +73,23 @@ class SentenceScope:
             if not any(s < c.end and c.start < e for s, e in noise)
         ]
 
+    @functools.cached_property
+    def _by_cue(self) -> dict[str, list[Token]]:
+        by_cue: dict[str, list[Token]] = {}
+        for t in self.tokens:
+            if (cue := t.attr("cue")) is not None:
+                by_cue.setdefault(cue, []).append(t)
+        return by_cue
+
+    @functools.cached_property
+    def exclusions(self) -> list[Token]:
+        """The sentence's exclusion words (non-fund money, targets …), in order."""
+        return [t for t in self.tokens if t.kind == "exclusion"]
+
+    def cues(self, cue: str) -> list[Token]:
+        """The sentence's words that are the cue ``cue`` (respectively, component …), in order."""
+        return self._by_cue.get(cue, [])
+
     # ---- clauses and labels
 
     def clause_of(self, pos: int) -> tuple[int, int]:

@@ -150,7 +150,7 @@ class TimeBasisReader:
         self.scope.previous = (q, None, False)
         if q.unit_class not in CHANGE_UNITS:
             return
-        cues = [t for t in self.scope.tokens if t.attr("cue") == "previous_year" and t.end <= q.start]
+        cues = [t for t in self.scope.cues("previous_year") if t.end <= q.start]
         if not cues:
             self.run.drop(q, "变化量没有比较对象（比上年/同比）")
             return
