@@ -8,6 +8,7 @@ and the other files still load.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import functools
 import hashlib
@@ -510,7 +511,7 @@ def ingest(
     written whole or not at all and only the documents that cannot be written fail.
     ``overrides`` (by document id) add to the region/year settings stored in the database.
     Files are read in ``n_workers`` processes (default: one per core, see pipelines/workers.py)
-    while this process writes.
+    while this process writes (its DuckDB then on one thread: the workers keep the cores busy).
     """
     outcomes: list[Outcome] = []
     pending: list[tuple[Outcome, DocumentRows]] = []
@@ -528,31 +529,33 @@ def ingest(
         pending.clear()
 
     read = functools.partial(_read, overrides=overrides)
-    for path, p in workers.readings(list(paths), read, _crashed, n_workers):
-        if isinstance(p, str):
-            outcome = Outcome(path, ok=False, error=p)
-        else:
-            if any(q.doc.doc_id == p.doc.doc_id for _, q in pending):
-                flush()  # the same file twice: the second reading replaces the first
-            outcome = Outcome(
-                path,
-                ok=True,
-                doc_id=p.doc.doc_id,
-                n_facts=len(p.facts),
-                n_rejections=len(p.rejections),
-                n_checks=len(p.checks),
-                replaced=p.doc.doc_id in existing,
-                warnings=list(p.doc.warnings),
-            )
+    parallel = (workers.default_workers() if n_workers is None else n_workers) > 1
+    with store.one_thread(con) if parallel else contextlib.nullcontext():
+        for path, p in workers.readings(list(paths), read, _crashed, n_workers):
+            if isinstance(p, str):
+                outcome = Outcome(path, ok=False, error=p)
+            else:
+                if any(q.doc.doc_id == p.doc.doc_id for _, q in pending):
+                    flush()  # the same file twice: the second reading replaces the first
+                outcome = Outcome(
+                    path,
+                    ok=True,
+                    doc_id=p.doc.doc_id,
+                    n_facts=len(p.facts),
+                    n_rejections=len(p.rejections),
+                    n_checks=len(p.checks),
+                    replaced=p.doc.doc_id in existing,
+                    warnings=list(p.doc.warnings),
+                )
+                outcomes.append(outcome)
+                pending.append((outcome, p))
+                if len(pending) >= batch_size:
+                    flush()
+                continue
             outcomes.append(outcome)
-            pending.append((outcome, p))
-            if len(pending) >= batch_size:
-                flush()
-            continue
-        outcomes.append(outcome)
-        if progress:
-            progress(outcome)
-    flush()
+            if progress:
+                progress(outcome)
+        flush()
     return outcomes
 
 

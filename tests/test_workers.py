@@ -164,3 +164,26 @@ def test_an_ingest_on_two_cores_writes_what_one_core_writes(tmp_path, plain_main
     assert outcomes[1] == outcomes[2]
     assert [name for name, ok, _ in outcomes[2] if not ok] == ["bad.docx", "empty.txt"]
     assert _rows(tmp_path / "w1.duckdb") == _rows(tmp_path / "w2.duckdb")
+
+
+def test_the_writer_runs_duckdb_on_one_thread_while_workers_read_and_gives_its_threads_back(tmp_path):
+    # worker processes keep the cores busy: the writer's own DuckDB threads would only add overhead
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    seed = sorted(REPORTS.glob("*.txt"))[0].read_text(encoding="utf-8")
+    files = []
+    for i in range(3):
+        files.append(folder / f"{i}.txt")
+        files[-1].write_text(f"副本{i}\n{seed}", encoding="utf-8")
+    con = store.connect(tmp_path / "t.duckdb")
+    try:
+        con.execute("SET threads = 2")
+        threads = lambda: con.execute("SELECT current_setting('threads')").fetchone()[0]  # noqa: E731
+        during: list[int] = []
+        ingest(con, files, progress=lambda _: during.append(threads()), n_workers=2)
+        assert during == [1, 1, 1]
+        assert threads() == 2
+        ingest(con, files, progress=lambda _: during.append(threads()), n_workers=1)
+        assert during[3:] == [2, 2, 2]  # one worker: this process reads, DuckDB keeps its threads
+    finally:
+        con.close()
