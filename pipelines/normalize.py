@@ -37,6 +37,7 @@ _FULLWIDTH.update(
     }
 )
 _TRANSLATE = str.maketrans(_FULLWIDTH)
+_TRANSLATED = re.compile("[" + re.escape("".join(_FULLWIDTH)) + "]")  # most texts hold none of them
 
 _ARTEFACTS = re.compile(r"\[(?:bookmark|BOOKMARK|_?GoBack)[^\]\n]{0,80}\]")
 # a mirror's pinyin gloss after a character (醫(yī)療保險(xiǎn)): a syllable with a tone mark
@@ -124,7 +125,8 @@ class Normalised:
 
 def normalize(raw: str) -> Normalised:
     """The cleaned text of a report (idempotent), and whether it was converted to simplified."""
-    text, glosses = _PINYIN_GLOSS.subn("", _ARTEFACTS.sub("", raw.translate(_TRANSLATE)))
+    translated = raw.translate(_TRANSLATE) if _TRANSLATED.search(raw) else raw
+    text, glosses = _PINYIN_GLOSS.subn("", _ARTEFACTS.sub("", translated))
     converted = is_traditional(text)  # decided on what the text keeps, so a second pass agrees
     if converted:
         text = to_simplified(text)

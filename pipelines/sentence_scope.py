@@ -12,8 +12,9 @@ a year speaks inside its parentheses — and it keeps what one figure's reading 
 from __future__ import annotations
 
 import bisect
-import functools
 import re
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
 
 from pipelines import segment
 from pipelines.context import YEAR_RE, Candidate, Label, ParagraphState
@@ -23,6 +24,26 @@ from pipelines.segment import Sentence
 from pipelines.vocab import PeriodCue, Token
 
 _LABEL_COLON = re.compile(r"[：:]\s*-?\d")
+T = TypeVar("T")
+
+
+class once(Generic[T]):  # a decorator, named like property
+    """A property worked out the first time it is asked for, then kept in the instance: what
+    functools.cached_property does, without the lock it takes on Python 3.11 (a cost on every
+    sentence, where these are read by one thread only)."""
+
+    def __init__(self, compute: Callable[[Any], T]):
+        self.compute = compute
+        self.__doc__ = compute.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, instance: Any, owner: type | None = None) -> T:
+        if instance is None:
+            return self  # type: ignore[return-value]
+        value = instance.__dict__[self.name] = self.compute(instance)
+        return value
 
 
 class SentenceScope:
@@ -51,7 +72,7 @@ class SentenceScope:
 
     # worked out when first asked for: most sentences hold no figure and never ask
 
-    @functools.cached_property
+    @once
     def bounds(self) -> list[int]:
         """Where the sentence's clauses begin (its start included), ascending."""
         # （含生育保险） is an aside: it does not end the clause it sits in
@@ -62,7 +83,7 @@ class SentenceScope:
             if not any(s < b <= e for s, e in self.asides) and not _LABEL_COLON.match(self.text, b - 1)
         ]
 
-    @functools.cached_property
+    @once
     def basis_cues(self) -> list[Token]:
         """The sentence's basis words (预算, 预计, 实际 …), left to right."""
         # 预算 inside 一般公共预算 (a fund's name) or 预算执行率 (noise) is no basis word
@@ -73,7 +94,7 @@ class SentenceScope:
             if not any(s < c.end and c.start < e for s, e in noise)
         ]
 
-    @functools.cached_property
+    @once
     def _by_cue(self) -> dict[str, list[Token]]:
         by_cue: dict[str, list[Token]] = {}
         for t in self.tokens:
@@ -81,7 +102,7 @@ class SentenceScope:
                 by_cue.setdefault(cue, []).append(t)
         return by_cue
 
-    @functools.cached_property
+    @once
     def exclusions(self) -> list[Token]:
         """The sentence's exclusion words (non-fund money, targets …), in order."""
         return [t for t in self.tokens if t.kind == "exclusion"]
@@ -102,7 +123,7 @@ class SentenceScope:
         """False for words inside an aside such as （含生育保险）."""
         return t.attr("cue") == "aside" or not any(s <= t.start < e for s, e in self.asides)
 
-    @functools.cached_property
+    @once
     def live_tokens(self) -> list[Token]:
         """The sentence's words less those inside an aside, in order (worked out once)."""
         return [t for t in self.tokens if self.live(t)] if self.asides else self.tokens

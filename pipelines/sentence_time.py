@@ -9,12 +9,11 @@ or the report's title; bases from cue words in the clause, the sentence or the s
 
 from __future__ import annotations
 
-import functools
 from dataclasses import replace
 
 from pipelines.context import CHANGE_UNITS, Candidate, Label, Period
 from pipelines.numbers import Quantity
-from pipelines.sentence_scope import SentenceScope
+from pipelines.sentence_scope import SentenceScope, once
 from pipelines.vocab import Token
 
 
@@ -26,7 +25,7 @@ class TimeBasisReader:
         self.run = scope.run
         self.text = scope.text
 
-    @functools.cached_property
+    @once
     def budget(self) -> Token | None:
         """A basis word that makes the whole sentence a budget (worked out when first asked for)."""
         return next(
