@@ -131,6 +131,13 @@ class DocumentWalker:
         self.run = run
         self.tables = tables
         self.last_paragraph: ParagraphState | None = None  # the prose paragraph read before
+        self._table_lines: dict[int, bool] = {}  # paragraph index -> is_table_line, asked up to twice
+
+    def is_table_row(self, paragraphs: list[Paragraph], j: int) -> bool:
+        if j not in self._table_lines:
+            para = paragraphs[j]
+            self._table_lines[j] = is_table_line(self.run.text[para.start : para.end])
+        return self._table_lines[j]
 
     def walk(self) -> None:
         run = self.run
@@ -165,14 +172,12 @@ class DocumentWalker:
 
     def continues_table(self, paragraphs: list[Paragraph], j: int) -> bool:
         """A table row, or a group label (一、城镇职工基本医疗保险基金) between table rows."""
-        text = self.run.text
-        line = text[paragraphs[j].start : paragraphs[j].end]
-        if is_table_line(line):
+        if self.is_table_row(paragraphs, j):
             return True
-        nxt = paragraphs[j + 1] if j + 1 < len(paragraphs) else None
+        line = self.run.text[paragraphs[j].start : paragraphs[j].end]
         return (
-            nxt is not None
-            and is_table_line(text[nxt.start : nxt.end])
+            j + 1 < len(paragraphs)
+            and self.is_table_row(paragraphs, j + 1)
             and len(line.strip()) <= 30
             and not self.run.quantities_in(paragraphs[j].start, paragraphs[j].end)
         )

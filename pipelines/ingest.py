@@ -8,6 +8,7 @@ and the other files still load.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import functools
 import hashlib
@@ -513,7 +514,7 @@ def ingest(
     written whole or not at all and only the documents that cannot be written fail.
     ``overrides`` (by document id) add to the region/year settings stored in the database.
     Files are read in ``n_workers`` processes (default: one per core, see pipelines/workers.py)
-    while this process writes.
+    while this process writes (its DuckDB then on one thread: the workers keep the cores busy).
     """
     outcomes: list[Outcome] = []
     pending: list[tuple[Outcome, DocumentRows]] = []
@@ -531,31 +532,33 @@ def ingest(
         pending.clear()
 
     read = functools.partial(_read, overrides=overrides)
-    for path, p in workers.readings(list(paths), read, _crashed, n_workers):
-        if isinstance(p, str):
-            outcome = Outcome(path, ok=False, error=p)
-        else:
-            if any(q.doc.doc_id == p.doc.doc_id for _, q in pending):
-                flush()  # the same file twice: the second reading replaces the first
-            outcome = Outcome(
-                path,
-                ok=True,
-                doc_id=p.doc.doc_id,
-                n_facts=len(p.facts),
-                n_rejections=len(p.rejections),
-                n_checks=len(p.checks),
-                replaced=p.doc.doc_id in existing,
-                warnings=list(p.doc.warnings),
-            )
+    parallel = (workers.default_workers() if n_workers is None else n_workers) > 1
+    with store.one_thread(con) if parallel else contextlib.nullcontext():
+        for path, p in workers.readings(list(paths), read, _crashed, n_workers):
+            if isinstance(p, str):
+                outcome = Outcome(path, ok=False, error=p)
+            else:
+                if any(q.doc.doc_id == p.doc.doc_id for _, q in pending):
+                    flush()  # the same file twice: the second reading replaces the first
+                outcome = Outcome(
+                    path,
+                    ok=True,
+                    doc_id=p.doc.doc_id,
+                    n_facts=len(p.facts),
+                    n_rejections=len(p.rejections),
+                    n_checks=len(p.checks),
+                    replaced=p.doc.doc_id in existing,
+                    warnings=list(p.doc.warnings),
+                )
+                outcomes.append(outcome)
+                pending.append((outcome, p))
+                if len(pending) >= batch_size:
+                    flush()
+                continue
             outcomes.append(outcome)
-            pending.append((outcome, p))
-            if len(pending) >= batch_size:
-                flush()
-            continue
-        outcomes.append(outcome)
-        if progress:
-            progress(outcome)
-    flush()
+            if progress:
+                progress(outcome)
+        flush()
     return outcomes
 
 
@@ -567,6 +570,22 @@ def _read(path: Path, overrides: Mapping[str, ReportOverride]) -> DocumentRows |
         return str(exc)
     except Exception as exc:  # an extractor bug must not take the batch down; say which file
         return f"{display_name(path)}: 处理时出错（{type(exc).__name__}: {exc}）"
+
+
+_WARM_UP_TEXT = (
+    "2023年某县医疗保障局基金运行情况\n一、城乡居民基本医疗保险\n基金收入1.2亿元，基金支出1.1亿元。\n"
+)
+
+
+def warm_up() -> None:
+    """Compile the rules and load the region table in this process, as reading a first file
+    would: the workers' fork server does it once (pipelines/warm.py), so that every worker forked
+    from it starts ready instead of each paying for it on its first file."""
+    text = normalize(_WARM_UP_TEXT).text
+    read_figures(text)
+    checks.default_config()
+    detect_genre(text, report_title(text))
+    extractor_version()
 
 
 def _crashed(path: Path) -> str:

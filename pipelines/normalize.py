@@ -37,19 +37,22 @@ _FULLWIDTH.update(
     }
 )
 _TRANSLATE = str.maketrans(_FULLWIDTH)
+_TRANSLATED = re.compile("[" + re.escape("".join(_FULLWIDTH)) + "]")  # most texts hold none of them
 
 _ARTEFACTS = re.compile(r"\[(?:bookmark|BOOKMARK|_?GoBack)[^\]\n]{0,80}\]")
 # a mirror's pinyin gloss after a character (醫(yī)療保險(xiǎn)): a syllable with a tone mark
-_PINYIN_GLOSS = re.compile(r"(?<=[\u4e00-\u9fff])[(（][a-zü]*[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ][a-zü]*[)）]")
+# (Each pattern opens with a character it consumes, the character before it looked at behind:
+# the regex engine then passes quickly over the places where that character is not.)
+_PINYIN_GLOSS = re.compile(r"[(（](?<=[\u4e00-\u9fff][(（])[a-zü]*[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ][a-zü]*[)）]")
 # Full-width or typographic signs and separators that sit between digits.
 _MINUS = re.compile(r"[－−–](?=\s*\d)")
-_FW_DOT = re.compile(r"(?<=\d)[．·](?=\d)")
+_FW_DOT = re.compile(r"[．·](?<=\d[．·])(?=\d)")
 # 。 typed for the decimal point (an input method left in Chinese mode: 138。86 万元) — between a
 # number and at most three digits that are not a date (3。4月 is March and April, kept)
-_FULL_STOP_DOT = re.compile(r"(?<=\d)。(?=\d{1,3}(?![\d年月日号时]))")
-_FW_COMMA = re.compile(r"(?<=\d)，(?=\d{3}(?!\d))")
-_BLANK_RUNS = re.compile(r"\n{3,}")
-_TRAILING = re.compile(r"[ \t]+\n")
+_FULL_STOP_DOT = re.compile(r"。(?<=\d。)(?=\d{1,3}(?![\d年月日号时]))")
+_FW_COMMA = re.compile(r"，(?<=\d，)(?=\d{3}(?!\d))")
+_BLANK_RUNS = re.compile(r"\n\n\n+")  # three or more
+_TRAILING = re.compile(r"[ \t][ \t]*\n")
 
 # A line ends a sentence or block when its last character is one of these.
 _END_CHARS = set('。！？；：:;!?）)」』”"》】…')
@@ -122,7 +125,8 @@ class Normalised:
 
 def normalize(raw: str) -> Normalised:
     """The cleaned text of a report (idempotent), and whether it was converted to simplified."""
-    text, glosses = _PINYIN_GLOSS.subn("", _ARTEFACTS.sub("", raw.translate(_TRANSLATE)))
+    translated = raw.translate(_TRANSLATE) if _TRANSLATED.search(raw) else raw
+    text, glosses = _PINYIN_GLOSS.subn("", _ARTEFACTS.sub("", translated))
     converted = is_traditional(text)  # decided on what the text keeps, so a second pass agrees
     if converted:
         text = to_simplified(text)

@@ -50,6 +50,8 @@ _UNIT_ALT = "|".join(re.escape(u) for u in _UNITS)
 _CN_DIGITS = "零〇一二两三四五六七八九十百千万亿"
 
 NUMBER_RE = re.compile(
+    # (the lookahead only says how a number can start: the engine passes other places quickly)
+    r"(?=[-负\d一二两三四五六七八九十])"
     r"(?P<sign>-|负)?"
     r"(?:(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
     # 1.0E+30, 1e30, 1.2×10^5: read whole (and refused), never as the tail 30万元
@@ -80,7 +82,7 @@ class Quantity:
 # A number with 万 or 亿 and no unit (参加新农合人口7.26亿，; 1.76万亿。): its unit is left to the
 # words before it; followed by a noun for people (418万农民参加…) it counts people.
 BARE_RE = re.compile(
-    r"(?P<sign>-)?(?P<num>\d+(?:\.\d+)?)(?P<mult>万亿|亿|万)"
+    r"(?=[-\d])(?P<sign>-)?(?P<num>\d+(?:\.\d+)?)(?P<mult>万亿|亿|万)"
     r"(?:(?P<people>农民|农牧民|居民|人口|职工|群众|城乡居民|参保人员|参合农民)|(?=[，,。；;、）)\s]|$))"
 )
 

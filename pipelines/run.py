@@ -134,6 +134,8 @@ class DocumentRun:
         """The words within ``text[start:end]``, less those inside 《…》 and the like."""
         lo = bisect.bisect_left(self.token_starts, start)
         hi = bisect.bisect_left(self.token_starts, end)
+        if not self.bracketed:  # most texts: nothing to leave out
+            return [t for t in self.tokens[lo:hi] if t.end <= end]
         return [t for t in self.tokens[lo:hi] if t.end <= end and not self.in_brackets(t.start)]
 
     def quantities_in(self, start: int, end: int) -> list[Quantity]:

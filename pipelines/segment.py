@@ -26,7 +26,9 @@ _MAX_HEADING = 40
 _MAX_FREE_HEADING = 30
 SENTENCE_END = re.compile(r"[。！？!?]")
 # An ASCII comma between digits (40,612.45) is a thousands separator, not a clause break.
-CLAUSE_BREAK = re.compile(r"[，；;：:（）()\t]|,(?!\d{3}(?!\d))|(?<!\d),|\s{2,}")
+# (the lookahead only says which characters can break: the engine passes others quickly)
+CLAUSE_BREAK = re.compile(r"(?=[，；;：:（）(),\s])(?:[，；;：:（）()\t]|,(?!\d{3}(?!\d))|(?<!\d),|\s{2,})")
+_PAREN = re.compile(r"[（()）]")
 
 
 @dataclass(frozen=True)
@@ -135,11 +137,11 @@ def paren_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Spans of (possibly unbalanced) parentheses inside ``text[start:end]``."""
     spans: list[tuple[int, int]] = []
     stack: list[int] = []
-    for i in range(start, end):
-        ch = text[i]
-        if ch in "（(":
+    for m in _PAREN.finditer(text, start, end):
+        i = m.start()
+        if m.group(0) in "（(":
             stack.append(i)
-        elif ch in "）)" and stack:
+        elif stack:
             spans.append((stack.pop(), i + 1))
     spans.extend((s, end) for s in stack)
     return spans

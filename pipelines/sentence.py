@@ -97,8 +97,8 @@ class SentenceReader:
         return replace(q, unit_class=UnitClass(kinds.pop()))
 
     def excluded(self, q: Quantity, lab: Label) -> str | None:
-        for t in self.scope.tokens:
-            if t.kind != "exclusion" or (t.start >= q.start and t.attr("scope") == "sentence"):
+        for t in self.scope.exclusions:
+            if t.start >= q.start and t.attr("scope") == "sentence":
                 continue
             if t.attr("scope") == "sentence":
                 limit = self.scope.sent.end if t.attr("whole_sentence") else self.paren_end(t.start)
@@ -210,7 +210,7 @@ class SentenceReader:
         end = q.end
         if token is not None and token.start >= q.end:
             end = token.end
-        markers = [t.start for t in self.scope.tokens if t.attr("cue") == "component" and t.end <= q.start]
+        markers = [t.start for t in self.scope.cues("component") if t.end <= q.start]
         unit_class = UnitClass.PERSON if metric == "insured" else q.unit_class  # 参保389245人次 counts people
         return Candidate(
             year=year,

@@ -31,7 +31,7 @@ class ListReader:
     def respective_fund(self, q: Quantity) -> str | None:
         """A、B…分别X、Y: the i-th value of a 、-joined run after 分别 belongs to the i-th fund."""
         cue = next(
-            (t for t in reversed(self.scope.tokens) if t.attr("cue") == "respectively" and t.end <= q.start),
+            (t for t in reversed(self.scope.cues("respectively")) if t.end <= q.start),
             None,
         )
         if cue is None:
@@ -63,7 +63,7 @@ class ListReader:
 
     def component_parent(self, q: Quantity) -> Candidate | None:
         """The figure a 其中/包括 list breaks down, if ``q`` is in such a list."""
-        markers = [t for t in self.scope.tokens if t.attr("cue") == "component" and t.end <= q.start]
+        markers = [t for t in self.scope.cues("component") if t.end <= q.start]
         if not markers:
             return None
         marker = markers[-1]
@@ -130,6 +130,8 @@ class ListReader:
     # ---- 无项目支出 / 收支平衡没有结转结余
 
     def read_zero_statements(self) -> None:
+        if not self.run.vocab.may_state_zero(self.text, self.scope.sent.start, self.scope.sent.end):
+            return
         for rule in self.run.vocab.zero_rules:
             for m in rule.regex.finditer(self.text, self.scope.sent.start, self.scope.sent.end):
                 attrs = rule.entry.attrs

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
 
 from pipelines import segment
 from pipelines.context import YEAR_RE, Candidate, Label, ParagraphState
@@ -22,6 +24,26 @@ from pipelines.segment import Sentence
 from pipelines.vocab import PeriodCue, Token
 
 _LABEL_COLON = re.compile(r"[：:]\s*-?\d")
+T = TypeVar("T")
+
+
+class once(Generic[T]):  # a decorator, named like property
+    """A property worked out the first time it is asked for, then kept in the instance: what
+    functools.cached_property does, without the lock it takes on Python 3.11 (a cost on every
+    sentence, where these are read by one thread only)."""
+
+    def __init__(self, compute: Callable[[Any], T]):
+        self.compute = compute
+        self.__doc__ = compute.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, instance: Any, owner: type | None = None) -> T:
+        if instance is None:
+            return self  # type: ignore[return-value]
+        value = instance.__dict__[self.name] = self.compute(instance)
+        return value
 
 
 class SentenceScope:
@@ -35,23 +57,10 @@ class SentenceScope:
         self.noise = [t for t in tokens if t.kind == "noise"]
         self.asides = [(t.start, t.end) for t in tokens if t.attr("cue") == "aside"]
         self.state = state
-        # （含生育保险） is an aside: it does not end the clause it sits in
-        # 医保基金支出:8360万元: a colon between a label and its number does not end the clause
-        self.bounds = [
-            b
-            for b in segment.clause_bounds(self.text, sent)
-            if not any(s < b <= e for s, e in self.asides) and not _LABEL_COLON.match(self.text, b - 1)
-        ]
+        self._all_tokens = tokens
         self.parens = segment.paren_spans(self.text, sent.start, sent.end)
         self.facts: list[Candidate] = []  # facts read from this sentence, in order
         self.previous: tuple[Quantity, Candidate | None, bool] | None = None  # last quantity, fact, excluded
-        # 预算 inside 一般公共预算 (a fund's name) or 预算执行率 (noise) is no basis word
-        noise = [(t.start, t.end) for t in tokens if t.kind in ("noise", "fund")]
-        self.basis_cues: list[Token] = [
-            c
-            for c in run.vocab.basis_cues(self.text, sent.start, sent.end)
-            if not any(s < c.end and c.start < e for s, e in noise)
-        ]
         years = [
             m for m in YEAR_RE.finditer(self.text, sent.start, sent.end) if not run.in_brackets(m.start())
         ]
@@ -60,6 +69,47 @@ class SentenceScope:
         self.period_cues: list[PeriodCue] = [
             c for c in run.vocab.period_cues(self.text, sent.start, sent.end) if not run.in_brackets(c.start)
         ]
+
+    # worked out when first asked for: most sentences hold no figure and never ask
+
+    @once
+    def bounds(self) -> list[int]:
+        """Where the sentence's clauses begin (its start included), ascending."""
+        # （含生育保险） is an aside: it does not end the clause it sits in
+        # 医保基金支出:8360万元: a colon between a label and its number does not end the clause
+        return [
+            b
+            for b in segment.clause_bounds(self.text, self.sent)
+            if not any(s < b <= e for s, e in self.asides) and not _LABEL_COLON.match(self.text, b - 1)
+        ]
+
+    @once
+    def basis_cues(self) -> list[Token]:
+        """The sentence's basis words (预算, 预计, 实际 …), left to right."""
+        # 预算 inside 一般公共预算 (a fund's name) or 预算执行率 (noise) is no basis word
+        noise = [(t.start, t.end) for t in self._all_tokens if t.kind in ("noise", "fund")]
+        return [
+            c
+            for c in self.run.vocab.basis_cues(self.text, self.sent.start, self.sent.end)
+            if not any(s < c.end and c.start < e for s, e in noise)
+        ]
+
+    @once
+    def _by_cue(self) -> dict[str, list[Token]]:
+        by_cue: dict[str, list[Token]] = {}
+        for t in self.tokens:
+            if (cue := t.attr("cue")) is not None:
+                by_cue.setdefault(cue, []).append(t)
+        return by_cue
+
+    @once
+    def exclusions(self) -> list[Token]:
+        """The sentence's exclusion words (non-fund money, targets …), in order."""
+        return [t for t in self.tokens if t.kind == "exclusion"]
+
+    def cues(self, cue: str) -> list[Token]:
+        """The sentence's words that are the cue ``cue`` (respectively, component …), in order."""
+        return self._by_cue.get(cue, [])
 
     # ---- clauses and labels
 
@@ -73,11 +123,17 @@ class SentenceScope:
         """False for words inside an aside such as （含生育保险）."""
         return t.attr("cue") == "aside" or not any(s <= t.start < e for s, e in self.asides)
 
+    @once
+    def live_tokens(self) -> list[Token]:
+        """The sentence's words less those inside an aside, in order (worked out once)."""
+        return [t for t in self.tokens if self.live(t)] if self.asides else self.tokens
+
     def label(self, q: Quantity) -> Label:
         c_start, c_end = self.clause_of(q.start)
-        before = [t for t in self.tokens if c_start <= t.start and t.end <= q.start and self.live(t)]
-        after = [t for t in self.tokens if q.end <= t.start and t.end <= c_end and self.live(t)]
-        earlier = [t for t in self.tokens if t.end <= c_start and self.live(t)]
+        live = self.live_tokens
+        before = [t for t in live if c_start <= t.start and t.end <= q.start]
+        after = [t for t in live if q.end <= t.start and t.end <= c_end]
+        earlier = [t for t in live if t.end <= c_start]
         return Label(before, after, earlier, c_start, c_end)
 
     def touches(self, t: Token, q: Quantity) -> bool:

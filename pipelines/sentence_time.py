@@ -13,7 +13,7 @@ from dataclasses import replace
 
 from pipelines.context import CHANGE_UNITS, Candidate, Label, Period
 from pipelines.numbers import Quantity
-from pipelines.sentence_scope import SentenceScope
+from pipelines.sentence_scope import SentenceScope, once
 from pipelines.vocab import Token
 
 
@@ -24,8 +24,16 @@ class TimeBasisReader:
         self.scope = scope
         self.run = scope.run
         self.text = scope.text
-        self.budget = next(
-            (c for c in scope.basis_cues if c.attr("basis") == "budget" and c.attr("scope") == "sentence"),
+
+    @once
+    def budget(self) -> Token | None:
+        """A basis word that makes the whole sentence a budget (worked out when first asked for)."""
+        return next(
+            (
+                c
+                for c in self.scope.basis_cues
+                if c.attr("basis") == "budget" and c.attr("scope") == "sentence"
+            ),
             None,
         )
 
@@ -141,7 +149,7 @@ class TimeBasisReader:
         self.scope.previous = (q, None, False)
         if q.unit_class not in CHANGE_UNITS:
             return
-        cues = [t for t in self.scope.tokens if t.attr("cue") == "previous_year" and t.end <= q.start]
+        cues = [t for t in self.scope.cues("previous_year") if t.end <= q.start]
         if not cues:
             self.run.drop(q, "变化量没有比较对象（比上年/同比）")
             return

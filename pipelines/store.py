@@ -358,6 +358,18 @@ _IN_TRANSACTION: set[int] = set()  # connections (by id) inside transaction()
 
 
 @contextmanager
+def one_thread(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """DuckDB on one thread for a while: when worker processes already keep every core busy,
+    its own threads only add overhead (a write costs about a fifth less CPU on one thread)."""
+    threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
+    con.execute("SET threads = 1")
+    try:
+        yield
+    finally:
+        con.execute(f"SET threads = {int(threads)}")
+
+
+@contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     if id(con) in _IN_TRANSACTION:  # nested: part of the caller's transaction, all or nothing with it
         yield
@@ -407,13 +419,30 @@ def replace_documents(
         if previous:  # re-ingest: the new reading replaces the old one whole
             for table in DOCUMENT_TABLES:
                 con.execute(f"DELETE FROM {table} WHERE list_contains(?, doc_id)", [list(previous)])
-        reports = [_report_row(r.doc, extractor_version, previous.get(r.doc.doc_id, now)) for r in batch]
-        _insert_frame(con, "report", pl.DataFrame(reports, schema=_REPORT_COLUMNS))
-        _insert_frame(con, "fact", _fact_frame([f for r in batch for f in r.facts]))
-        _insert_frame(con, "rejections", pl.concat([_rejection_frame(r.rejections) for r in batch]))
-        _insert_frame(con, "checks", pl.concat([_check_frame(r.checks) for r in batch]))
-        _insert_frame(con, "dropped", pl.concat([_dropped_frame(r.dropped) for r in batch]))
+        for table, frame in batch_frames(batch, extractor_version, previous, now).items():
+            _insert_frame(con, table, frame)
         indicators.refresh(con, touched | indicators.regions_of_documents(con, ids))
+
+
+def batch_frames(
+    batch: list[DocumentRows], version: str, previous: dict[str, datetime], now: datetime
+) -> dict[str, pl.DataFrame]:
+    """The batch's rows of each table, one frame per table (not one per document: building a
+    frame costs more than its rows), in the order they are inserted."""
+    return {
+        "report": pl.DataFrame(
+            [_report_row(r.doc, version, previous.get(r.doc.doc_id, now)) for r in batch],
+            schema=_REPORT_COLUMNS,
+        ),
+        "fact": _fact_frame([f for r in batch for f in r.facts]),
+        "rejections": pl.DataFrame(
+            [row for r in batch for row in _rejection_rows(r.rejections)], schema=_REJECTION_COLUMNS
+        ),
+        "checks": pl.DataFrame([row for r in batch for row in _check_rows(r.checks)], schema=_CHECK_COLUMNS),
+        "dropped": pl.DataFrame(
+            [row for r in batch for row in _dropped_rows(r.dropped)], schema=_DROPPED_COLUMNS
+        ),
+    }
 
 
 def _report_row(doc: Document, version: str, ingested_at: datetime) -> dict[str, Any]:
@@ -467,8 +496,8 @@ TABLE_COLUMNS = {
 DOCUMENT_TABLES = ("fact", "rejections", "checks", "dropped", "report")
 
 
-def _rejection_frame(rejections: list[Rejection]) -> pl.DataFrame:
-    rows: list[dict[str, Any]] = [
+def _rejection_rows(rejections: list[Rejection]) -> list[dict[str, Any]]:
+    return [
         {
             "doc_id": r.doc_id,
             "seq": i,
@@ -481,11 +510,10 @@ def _rejection_frame(rejections: list[Rejection]) -> pl.DataFrame:
         }
         for i, r in enumerate(rejections)
     ]
-    return pl.DataFrame(rows, schema=_REJECTION_COLUMNS)
 
 
-def _dropped_frame(dropped: list[DroppedFigure]) -> pl.DataFrame:
-    rows = [
+def _dropped_rows(dropped: list[DroppedFigure]) -> list[dict[str, Any]]:
+    return [
         {
             "doc_id": d.doc_id,
             "seq": i,
@@ -498,17 +526,16 @@ def _dropped_frame(dropped: list[DroppedFigure]) -> pl.DataFrame:
         }
         for i, d in enumerate(dropped)
     ]
-    return pl.DataFrame(rows, schema=_DROPPED_COLUMNS)
 
 
-def _check_frame(checks: list[CheckResult]) -> pl.DataFrame:
+def _check_rows(checks: list[CheckResult]) -> list[dict[str, Any]]:
     rows = []
     for i, c in enumerate(checks):
         d = c.model_dump()
         d["seq"] = i
         d["fact_ids"] = list(d["fact_ids"])
         rows.append(d)
-    return pl.DataFrame(rows, schema=_CHECK_COLUMNS)
+    return rows
 
 
 def document_ids(con: duckdb.DuckDBPyConnection) -> set[str]:

@@ -10,6 +10,7 @@ its row to the end of the cell.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -22,8 +23,9 @@ from pipelines.run import DocumentRun
 from pipelines.segment import Paragraph
 from pipelines.vocab import Token
 
-_STRONG_SPLIT = re.compile(r"\t+|\s*\|\s*")
-_SPACE_SPLIT = re.compile(r"\s{2,}")
+# (written so that the regex engine passes quickly over places where no separator starts)
+_STRONG_SPLIT = re.compile(r"(?=[\s|])(?:\t+|\s*\|\s*)")
+_SPACE_SPLIT = re.compile(r"\s\s+")  # two or more
 TABLE_WORDS_FILE = Path(__file__).with_name("rules") / "tables.yaml"
 
 
@@ -171,9 +173,11 @@ class TableReader:
         """A table written one cell per line (指标名称 / 单位 / 指标数据 / 一、参保人数 / 人 / 714699 …)
         whose header starts at paragraph ``i``: its rows are rebuilt from the cells and read like
         any table.  Returns the index of the table's last paragraph, or None if none starts here."""
-        cells = _one_cell_lines(run.text, paragraphs, i)
-        if not cells or not _HEADER_FIRST.match(cells[0][1].text.strip()):
+        lines = _one_cell_lines(run.text, paragraphs, i)
+        first = next(lines, None)  # the header's first cell decides before the rest is cut
+        if first is None or not _HEADER_FIRST.match(first[1].text.strip()):
             return None
+        cells = [first, *lines]
         first_label = _first_data_label(cells)
         if first_label is None:
             return None
@@ -456,23 +460,21 @@ def _caption(text: str, start: int) -> tuple[int, str]:
     return title_start, text[title_start:start]
 
 
-def _one_cell_lines(text: str, paragraphs: list[Paragraph], i: int) -> list[tuple[int, Cell]]:
+def _one_cell_lines(text: str, paragraphs: list[Paragraph], i: int) -> Iterator[tuple[int, Cell]]:
     """The cells of the lines from paragraph ``i`` on that hold at most one short cell each
     (a line of bare separators is an empty cell; English translations are left out), each with
-    its paragraph's index."""
-    out: list[tuple[int, Cell]] = []
+    its paragraph's index; lazily, so that a first line that opens no table costs one line."""
     for k in range(i, len(paragraphs)):
         p = paragraphs[k]
         cells = split_cells(text, p.start, p.end)
         if not cells:
-            out.append((k, Cell(p.start, p.start, "")))
+            yield (k, Cell(p.start, p.start, ""))
             continue
         if len(cells) == 1 and _LATIN_CELL.match(cells[0].text):
             continue
         if len(cells) > 1 or len(cells[0].text) > _MAX_CELL or "。" in cells[0].text:
-            break
-        out.append((k, cells[0]))
-    return out
+            return
+        yield (k, cells[0])
 
 
 def _is_number(cell: Cell) -> bool:

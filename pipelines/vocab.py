@@ -10,6 +10,7 @@ specific phrase wins (基本医疗保险费收入 over 基本医疗保险).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -132,6 +133,16 @@ class Vocabulary:
             for ch in first:
                 self._by_first.setdefault(ch, []).append((-neg_width, compiled, entry))
         self._starts = re.compile("[" + "".join(re.escape(c) for c in sorted(self._by_first)) + "]")
+        # per first character, all its branches in one pattern: where none of them matches (most
+        # places), one call says so instead of one per branch
+        self._any_by_first = {
+            ch: _any_of(compiled.pattern for _, compiled, _ in branches)
+            for ch, branches in self._by_first.items()
+        }
+        # the basis and period words as one pattern each: most spans hold none of them
+        self._any_basis = _any_of(e.pattern for e in self.basis_entries)
+        self._any_period = _any_of(e.pattern for e in self.period_entries)
+        self._any_zero = _any_of(z.regex.pattern for z in self.zero_rules)
 
     def entry(self, entry_id: str) -> Entry:
         for e in self.entries:
@@ -145,8 +156,14 @@ class Vocabulary:
     def all_entries(self) -> list[Entry]:
         return self.entries + self.basis_entries + self.period_entries + [z.entry for z in self.zero_rules]
 
+    def may_state_zero(self, text: str, start: int, end: int) -> bool:
+        """Whether a statement of zero (zero_rules) may be in ``text[start:end]``: False when none is."""
+        return self._any_zero.search(text, start, end) is not None
+
     def basis_cues(self, text: str, start: int, end: int) -> list[Token]:
         """Basis words in ``text[start:end]``, left to right."""
+        if self._any_basis.search(text, start, end) is None:
+            return []
         found = [
             Token(m.start(), m.end(), entry)
             for entry, regex in self._basis_regex
@@ -160,6 +177,8 @@ class Vocabulary:
 
         An entry with ``whole_year: true`` names the whole year; one whose pattern has a group
         ``end`` (the last month) names the whole year when that month is November or later."""
+        if self._any_period.search(text, start, end) is None:
+            return []
         found: list[PeriodCue] = []
         for entry, regex in self._period_regex:
             for m in regex.finditer(text, start, end):
@@ -186,14 +205,18 @@ class Vocabulary:
         stop = len(text) if end is None else end
         out: list[Token] = []
         pos = start
-        starts, by_first = self._starts, self._by_first
+        starts, by_first, any_by_first = self._starts, self._by_first, self._any_by_first
         while True:
             m = starts.search(text, pos, stop)
             if m is None:
                 return out
             begin = m.start()
+            first = text[begin]
+            if any_by_first[first].match(text, begin, stop) is None:
+                pos = begin + 1  # no branch starting with this character matches here
+                continue
             finish, entry = begin, None
-            for width, compiled, candidate in by_first[text[begin]]:
+            for width, compiled, candidate in by_first[first]:
                 if width <= finish - begin:
                     break  # the rest cannot match anything longer
                 hit = compiled.match(text, begin, stop)
@@ -207,6 +230,26 @@ class Vocabulary:
 
 
 _YEAR_PREFIX = re.compile(r"(?:19|20)\d{2}\s*年\s*")
+_NAMED_GROUP = re.compile(r"(?<!\\)\(\?P<\w+>")
+
+
+def _any_of(patterns: Iterable[str]) -> re.Pattern[str]:
+    """One pattern matching wherever one of ``patterns`` matches (named groups made plain, so
+    that two patterns may name a group alike): a quick test before trying each of them.  It
+    opens with the characters a match can start with, where the patterns tell, so that the
+    regex engine passes quickly over places where none can start."""
+    patterns = list(patterns)
+    if not patterns:
+        return re.compile("(?!)")
+    joined = "|".join(f"(?:{_NAMED_GROUP.sub('(?:', p)})" for p in patterns)
+    starts: set[str] = set()
+    for pattern in patterns:
+        for alt in _top_level_alternatives(pattern):
+            first = _first_class(_Shape(alt).parse())
+            if first is None:
+                return re.compile(joined)  # a start we cannot list: no shortcut
+            starts |= first
+    return re.compile(f"(?=[{''.join(sorted(starts))}])(?:{joined})")
 
 
 def _entry(raw: dict[str, Any], kind: str) -> Entry:
@@ -454,6 +497,49 @@ def _max_width(ops: list) -> int:
             width += 1
         width = min(width, _CAP)
     return width
+
+
+_CLASS_CATEGORIES = {v: f"\\{k}" for k, v in _CATEGORIES.items()}
+
+
+def _first_class(ops: list) -> set[str] | None:
+    """The first character a non-empty match of a parsed pattern consumes, as pieces of a regex
+    character class (``a``, ``0-9``, ``\\s``); None when that cannot be told or the pattern
+    can match the empty string (then any place may match)."""
+    out: set[str] = set()
+    for op, arg in ops:
+        if op in ("ASSERT", "ASSERT_NOT", "AT"):
+            continue  # consumes nothing
+        if op == "LITERAL":
+            return out | {re.escape(arg)}
+        if op == "IN":
+            for kind, value in arg:
+                if kind == "LITERAL":
+                    out.add(re.escape(value))
+                elif kind == "RANGE":
+                    out.add(f"{re.escape(chr(value[0]))}-{re.escape(chr(value[1]))}")
+                elif kind == "CATEGORY":
+                    out.add(_CLASS_CATEGORIES[value])
+                else:
+                    return None  # a negated class
+            return out
+        if op == "SUBPATTERN":
+            body, optional = [arg], False
+        elif op == "BRANCH":
+            body, optional = arg[1], False
+        elif op in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+            body, optional = [arg[2]], arg[0] == 0
+        else:
+            return None  # ANY, NOT_LITERAL
+        for part in body:
+            first = _first_class(part)
+            if first is None:
+                return None  # unknown, or it may be empty: what follows may start the match
+            out |= first
+        if not optional:
+            return out
+        # an optional part: a match may start with it or with what follows
+    return None  # every part may be empty
 
 
 def _first_chars(ops: list) -> set[str]:

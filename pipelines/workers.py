@@ -67,8 +67,9 @@ def readings(
 
 def _pool(workers: int) -> ProcessPoolExecutor:
     context = multiprocessing.get_context("forkserver")
-    # the fork server imports the pipeline once; each worker starts from it with its modules loaded
-    context.set_forkserver_preload(["pipelines.ingest"])
+    # the fork server imports the pipeline and compiles its rules once (pipelines/warm.py); each
+    # worker starts from it with its modules loaded and its rules ready
+    context.set_forkserver_preload(["pipelines.ingest", "pipelines.warm"])
     return ProcessPoolExecutor(workers, mp_context=context)
 
 

@@ -40,6 +40,13 @@ def _crashed(path: Path) -> int:
     return -1
 
 
+def _rules_ready(path: Path) -> bool:
+    """Whether this worker had its extractor before reading anything (the fork server's warm-up)."""
+    from pipelines import ingest as ingest_module
+
+    return ingest_module._extractor.cache_info().currsize == 1
+
+
 def _files(folder: Path, n: int) -> list[Path]:
     paths = []
     for i in range(n):
@@ -54,6 +61,12 @@ def plain_main(monkeypatch):
     """A main module workers need not run again (pytest-xdist's own is a ``-c`` string, which
     workers.main_runs_again treats as a script: files would be read in the test's process)."""
     monkeypatch.setitem(sys.modules, "__main__", types.ModuleType("__main__"))
+
+
+def test_workers_start_with_the_rules_compiled(tmp_path, plain_main):
+    # pipelines/warm.py, imported by the fork server: no worker compiles the rules on its first file
+    paths = _files(tmp_path, workers.PARALLEL_FROM)
+    assert [ready for _, ready in workers.readings(paths, _rules_ready, _crashed, 2)] == [True] * len(paths)
 
 
 def test_files_are_read_by_workers_in_the_order_given(tmp_path, plain_main):
@@ -151,3 +164,26 @@ def test_an_ingest_on_two_cores_writes_what_one_core_writes(tmp_path, plain_main
     assert outcomes[1] == outcomes[2]
     assert [name for name, ok, _ in outcomes[2] if not ok] == ["bad.docx", "empty.txt"]
     assert _rows(tmp_path / "w1.duckdb") == _rows(tmp_path / "w2.duckdb")
+
+
+def test_the_writer_runs_duckdb_on_one_thread_while_workers_read_and_gives_its_threads_back(tmp_path):
+    # worker processes keep the cores busy: the writer's own DuckDB threads would only add overhead
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    seed = sorted(REPORTS.glob("*.txt"))[0].read_text(encoding="utf-8")
+    files = []
+    for i in range(3):
+        files.append(folder / f"{i}.txt")
+        files[-1].write_text(f"副本{i}\n{seed}", encoding="utf-8")
+    con = store.connect(tmp_path / "t.duckdb")
+    try:
+        con.execute("SET threads = 2")
+        threads = lambda: con.execute("SELECT current_setting('threads')").fetchone()[0]  # noqa: E731
+        during: list[int] = []
+        ingest(con, files, progress=lambda _: during.append(threads()), n_workers=2)
+        assert during == [1, 1, 1]
+        assert threads() == 2
+        ingest(con, files, progress=lambda _: during.append(threads()), n_workers=1)
+        assert during[3:] == [2, 2, 2]  # one worker: this process reads, DuckDB keeps its threads
+    finally:
+        con.close()
