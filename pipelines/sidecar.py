@@ -18,6 +18,7 @@ import yaml
 from pipelines.readers import SUPPORTED_SUFFIXES
 
 SUFFIX = ".yaml"
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's safe loader where built: ~10x faster
 MAX_BYTES = 64 * 1024  # a sidecar is a few lines; anything larger is not one
 MAX_URL = 2000
 _URL = re.compile(r"https?://[^\s\x00-\x1f\x7f]+", re.IGNORECASE)
@@ -41,7 +42,7 @@ def source_url(report: Path) -> str | None:
     try:
         if not path.is_file() or path.stat().st_size > MAX_BYTES:
             return None
-        meta = yaml.safe_load(path.read_text(encoding="utf-8"))
+        meta = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return None
     if not isinstance(meta, dict):
