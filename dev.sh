@@ -78,9 +78,10 @@ case "${1:-run}" in
         system_packages
         "$VENV/bin/python" -m benchmarks.ingest_bench
         "$VENV/bin/python" -m benchmarks.dashboard_bench "${@:2}"
-        # the bundled reports' database, built apart from data/medfund.duckdb
+        # the default data set's database as ./dev.sh run builds it, apart from data/medfund.duckdb
         rm -f benchmarks/out/bundled.duckdb
         "$VENV/bin/python" -m pipelines ingest --quiet --db benchmarks/out/bundled.duckdb data/reports data/reports/public
+        "$VENV/bin/python" -m pipelines review --db benchmarks/out/bundled.duckdb data/reports/public/reviews.csv
         "$VENV/bin/python" -m benchmarks.browser_bench --db benchmarks/out/bundled.duckdb \
             --db benchmarks/out/synthetic.duckdb
         ;;
