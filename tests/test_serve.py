@@ -52,3 +52,15 @@ def test_a_failing_warm_up_is_logged_and_never_stops_the_server(seeds_db, tmp_pa
     with caplog.at_level(logging.WARNING, logger="medfund.serve"):
         assert serve.warm(broken) is None
     assert "预热" in caplog.text and "页面脚本坏了" in caplog.text
+
+
+def test_a_warm_up_that_times_out_leaves_the_server_free_to_start(seeds_db, tmp_path, monkeypatch, caplog):
+    from streamlit.runtime import Runtime
+
+    monkeypatch.setenv("MEDFUND_DB", str(seeds_db))
+    slow = tmp_path / "app.py"
+    slow.write_text("import time\ntime.sleep(5)\n", encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="medfund.serve"):
+        assert serve.warm(slow, timeout=0.5) is None
+    assert "预热失败" in caplog.text
+    assert Runtime._instance is None  # the server's own runtime can be created
