@@ -271,15 +271,24 @@ def _decide_facts(
             continue
         if fact["fact_id"] in matched:
             if fact["confidence"] != "high":
-                why = _reason("与人工标注一致", matched[fact["fact_id"]])
-                corrections.confirm(con, fact["fact_id"], why, author)
+                label = matched[fact["fact_id"]]
+                try:  # refused before anything is written: this label is counted, the rest go on
+                    corrections.confirm(con, fact["fact_id"], _reason("与人工标注一致", label), author)
+                except corrections.CorrectionError as exc:
+                    result.not_applied.append((label, str(exc), ""))
+                    continue
                 result.actions["confirm"] += 1
             continue
         misread = next((lb for lb in left if _misread(fact, lb, text)), None)
         if misread is not None:
             left.remove(misread)
             why = _reason("数值读错，按人工标注更正", misread)
-            corrections.correct(con, fact["fact_id"], {"value": misread.value}, why, author)
+            changes = {"value": misread.value, corrections.PERIOD: misread.period}
+            try:
+                corrections.correct(con, fact["fact_id"], changes, why, author)
+            except corrections.CorrectionError as exc:
+                result.not_applied.append((misread, str(exc), ""))
+                continue
             result.actions["correct"] += 1
             continue
         why = _reason("人工标注未列出这个数字（标注列出了本文全部基金数据）", review.labels[0])

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from pipelines import corpus, reviews
+from pipelines.evaluate import region_now
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "tests" / "corpus"
@@ -38,11 +39,13 @@ def build(public: Path = PUBLIC, corpus_root: Path = CORPUS) -> list[dict[str, A
         batch, copy = labelled[name]
         source = copy.parent.relative_to(corpus_root.parent.parent).as_posix() + "/gold.csv"
         doc_id = hashlib.sha256(copy.read_bytes()).hexdigest()
-        region = str(batch.sidecars[name]["region_code"])
+        # a renamed region's older code as its current one, as the report's region is stored
+        region = region_now(str(batch.sidecars[name]["region_code"]))
         for label in (g for g in batch.gold if g["file"] == name):
             rows.append(
                 {
                     **{c: label.get(c, "") for c in reviews.COLUMNS},
+                    "region_code": region_now(str(label["region_code"])),
                     "file": name,
                     "doc_id": doc_id,
                     "report_region_code": region,

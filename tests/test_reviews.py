@@ -14,7 +14,9 @@ from conftest import REPORTS, ROOT, SEEDS
 
 from pipelines import corpus, corrections, indicators, reviews, store
 from pipelines.cli import main
+from pipelines.evaluate import region_now
 from pipelines.ingest import ingest, process_file
+from pipelines.regions import RegionTable
 from scripts import build_reviews, score_corpus
 
 DAOXIAN = """道县医疗保障局工作动态
@@ -280,6 +282,21 @@ def test_a_figure_read_at_the_labels_quote_with_another_value_is_corrected(libra
         con.close()
 
 
+def test_a_label_a_correction_refuses_is_counted_and_the_rest_of_its_report_applies(library):
+    path, file = library
+    text = file.read_text(encoding="utf-8").replace(",5600000,", ",-5600000,")  # no fund spends below 0
+    file.write_text(text, encoding="utf-8")
+    con = store.connect(path)
+    try:
+        summary = reviews.apply_file(con, file)
+        assert summary.actions["correct"] == 0 and summary.actions["confirm"] == 2
+        refused = {why: n for why, n in summary.not_applied.items() if "数据无效" in why or "范围" in why}
+        assert sum(refused.values()) == 1, summary.not_applied
+        assert summary.actions["region"] == 1 and summary.actions["reject"] >= 1  # the report went on
+    finally:
+        con.close()
+
+
 def test_a_report_that_fails_is_left_as_it_was_and_the_others_apply(library, monkeypatch):
     path, file = library
     con = store.connect(path)
@@ -365,7 +382,11 @@ def test_the_reviews_cover_the_labelled_public_texts_and_no_other():
     for name, review in listed.items():
         assert review.doc_id == sha(PUBLIC / name)  # the very text that was labelled
         assert (labelled[name].path / name).read_bytes() == (PUBLIC / name).read_bytes()
-        assert review.region_code == str(labelled[name].sidecars[name]["region_code"])
+        # a renamed region under its current code (宁乡县 430124 → 宁乡市 430182), as reports are stored
+        assert review.region_code == region_now(str(labelled[name].sidecars[name]["region_code"]))
+        table = RegionTable.default()
+        assert all(table.get(lb.region_code).successor_code is None for lb in review.labels)
+        assert table.get(review.region_code).successor_code is None
         gold = [g for g in labelled[name].gold if g["file"] == name]
         assert len(review.labels) == len(gold)
     assert not {p.name for p in SEEDS} & set(listed)
