@@ -44,7 +44,8 @@ _NUMERIC_DATE = re.compile(
     r"(?<![\d.])((?:19|20)\d{2})([-/.])(?:0?[1-9]|1[0-2])\2(?:0?[1-9]|[12]\d|3[01])(?![\d.])"
 )
 _FULL_DATE = re.compile(r"(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日")
-_CITED = re.compile(r"《[^》\n]{0,120}》")
+# a cited statistical release (《2020年全国医疗保障事业发展统计公报》), not a rule or a plan (《2019年…办法》)
+_CITED = re.compile(r"《[^》\n]{0,120}(?:公报|快报|统计|年报|运行情况|收支情况)[^》\n]{0,20}》")
 # a paragraph opening with 其中 breaks down the one before it: it keeps that one's period
 _CONTINUES = re.compile(r"\s*其中")
 

@@ -52,7 +52,11 @@ def test_rule_example(extractor, entry, example):
     assert matching, f"no fact with {expect} in «{example['text']}»; got {_show(facts)}"
     if example.get("only"):  # the text yields this fact and no other
         assert len(facts) == len(matching), f"only {expect} in «{example['text']}»; got {_show(facts)}"
-    if _works_by_removal(entry):
+    if example.get("counter"):  # a counter-example: the rule stays out, and the fact is read
+        scanned = {t.entry.id for t in default_vocabulary().scan(text)}
+        used = set().union(*(set(f.rules) for f in matching))
+        assert entry.id not in scanned | used, f"{entry.id} matches in «{example['text']}»"
+    elif _works_by_removal(entry):
         # exclusions, noise and asides keep other words from being read: they must match here
         scanned = {t.entry.id for t in default_vocabulary().scan(text)}
         assert entry.id in scanned, f"{entry.id} does not match in «{example['text']}»"

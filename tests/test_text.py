@@ -183,6 +183,8 @@ def test_a_full_stop_typed_for_the_decimal_point(raw, clean):
             2020,
         ),
         ("依据《2019年度预算草案》，2021年全县城乡居民医保基金收入1.2亿元。", 2021),  # the text's own
+        # a cited rule is not what the figures are about: the date line says
+        ("发布日期：2024-03-01\n今年1-2月，按《2019年城乡居民医保实施办法》，全县基金支出900万元。", 2024),
     ],
 )
 def test_a_page_without_a_written_year_is_dated_by_its_date_line(text, year):
