@@ -397,11 +397,14 @@ def _facts(con: duckdb.DuckDBPyConnection, doc_ids: list[str]) -> dict[str, list
 
 
 def _match(facts: list[dict[str, Any]], labels: tuple[Label, ...]) -> tuple[dict[str, Label], list[Label]]:
-    """Each fact's label, as :func:`pipelines.evaluate.compare` pairs them (in order, the first
-    unused label of the same key within tolerance); and the labels left over."""
+    """Each fact's label, as :func:`pipelines.evaluate.compare` pairs them (the first unused label
+    of the same key within tolerance; decided figures first, then in quote order); and the
+    labels left over."""
     left = list(labels)
     matched: dict[str, Label] = {}
-    for fact in facts:
+    # figures a steward already decided or added take their labels first: a figure read anew
+    # (a better extractor, a re-ingest) that repeats one of them finds none left, and is rejected
+    for fact in sorted(facts, key=lambda f: not f["decided"]):
         key = key_of(fact, CONTRACT_KEY)
         hit = next((lb for lb in left if lb.key() == key and close(float(fact["value"]), lb.value)), None)
         if hit is not None:

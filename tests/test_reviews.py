@@ -263,6 +263,27 @@ def test_a_second_application_changes_nothing(library):
         con.close()
 
 
+def test_a_figure_read_anew_that_repeats_a_reviewed_one_is_rejected_not_doubled(library):
+    path, file = library
+    con = store.connect(path)
+    try:
+        reviews.apply_file(con, file)
+        vouched = "SELECT count(*) FROM fund_facts WHERE fund = 'resident' AND metric = 'income'"
+        (before,) = con.execute(vouched).fetchone()
+        # a later extractor reads the same figure again, earlier in the text than the reviewed one
+        con.execute(
+            "INSERT INTO fact BY NAME SELECT * REPLACE ('again-1' AS fact_id, 0 AS quote_start, "
+            "quote_end - quote_start AS quote_end, 'review' AS confidence) FROM fact "
+            "WHERE fund = 'resident' AND metric = 'income' AND value = 123456700"
+        )
+        summary = reviews.apply_file(con, file)
+        assert summary.actions["reject"] == 1 and summary.actions["confirm"] == 0
+        assert con.execute(vouched).fetchone() == (before,)  # one figure per label, as before
+        assert rows(con, "SELECT count(*) FROM fund_facts WHERE fact_id = 'again-1'") == [(0,)]
+    finally:
+        con.close()
+
+
 def test_a_figure_read_at_the_labels_quote_with_another_value_is_corrected(library):
     path, file = library
     text = file.read_text(encoding="utf-8").replace(",5600000,", ",5700000,")  # the label says 570万元
