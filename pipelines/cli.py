@@ -12,6 +12,7 @@ import math
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -79,6 +80,18 @@ def main(argv: list[str] | None = None) -> int:
     return _summary(args.db)
 
 
+def _open(db: Path, **waiting: Any) -> duckdb.DuckDBPyConnection | int:
+    """The database opened for writing, or the exit status after saying why it cannot be."""
+    try:
+        return store.connect(db, **waiting)
+    except store.DatabaseLocked as exc:
+        print(str(exc), file=sys.stderr)
+        return LOCKED
+    except (duckdb.Error, OSError, store.SchemaTooNew) as exc:
+        print(f"无法打开数据库 {db}：{exc}", file=sys.stderr)
+        return 2
+
+
 def _ingest(db: Path, paths: list[Path], quiet: bool, wait: float = store.DEFAULT_LOCK_WAIT) -> int:
     files, skipped = expand_paths(paths)
     for s in skipped:
@@ -102,14 +115,9 @@ def _ingest(db: Path, paths: list[Path], quiet: bool, wait: float = store.DEFAUL
     def waiting(path: Path) -> None:  # said even with --quiet: it explains the pause
         print(f"数据库 {path} 正被另一个程序使用，正在等待（最多 {wait:g} 秒）…", file=sys.stderr, flush=True)
 
-    try:
-        con = store.connect(db, wait=wait, on_wait=waiting)
-    except store.DatabaseLocked as exc:
-        print(str(exc), file=sys.stderr)
-        return LOCKED
-    except (duckdb.Error, OSError, store.SchemaTooNew) as exc:
-        print(f"无法打开数据库 {db}：{exc}", file=sys.stderr)
-        return 2
+    con = _open(db, wait=wait, on_wait=waiting)
+    if isinstance(con, int):
+        return con
     try:
         outcomes = ingest(con, files, progress=report)
     finally:
@@ -139,14 +147,9 @@ def _review(db: Path, file: Path, verbose: bool) -> int:
     except (OSError, reviews.ReviewError) as exc:
         print(f"无法读取评审文件 {file}：{exc}", file=sys.stderr)
         return 2
-    try:
-        con = store.connect(db)
-    except store.DatabaseLocked as exc:
-        print(str(exc), file=sys.stderr)
-        return LOCKED
-    except (duckdb.Error, OSError, store.SchemaTooNew) as exc:
-        print(f"无法打开数据库 {db}：{exc}", file=sys.stderr)
-        return 2
+    con = _open(db)
+    if isinstance(con, int):
+        return con
     try:
         summary = reviews.apply_file(con, file)
     finally:

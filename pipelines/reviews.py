@@ -33,7 +33,7 @@ from typing import Any, TextIO
 
 import duckdb
 
-from pipelines import corrections, store
+from pipelines import corpus, corrections, store
 from pipelines.evaluate import CONTRACT_KEY, close, key_of
 from pipelines.ingest import extractor_version, process_file
 from pipelines.normalize import normalize, to_simplified
@@ -41,23 +41,13 @@ from pipelines.store import ReportOverride
 
 AUTHOR = "语料标注"
 FILE_NAME = "reviews.csv"
+# a gold label's columns (pipelines/corpus.py) but its note, after the text's file, hash and region,
+# and before the labels' source
 COLUMNS = (
     "file",
     "doc_id",
     "report_region_code",
-    "region_code",
-    "region_name",
-    "region_level",
-    "year",
-    "fund",
-    "metric",
-    "item",
-    "basis",
-    "period",
-    "value",
-    "unit",
-    "derived",
-    "quote",
+    *(c for c in corpus.GOLD_COLUMNS if c not in ("file", "note")),
     "source",
 )
 
