@@ -132,6 +132,7 @@ class DocumentWalker:
         self.run = run
         self.tables = tables
         self.last_paragraph: ParagraphState | None = None  # the prose paragraph read before
+        self.last_end = -1  # where it ended
         self._table_lines: dict[int, bool] = {}  # paragraph index -> is_table_line, asked up to twice
 
     def is_table_row(self, paragraphs: list[Paragraph], j: int) -> bool:
@@ -250,9 +251,29 @@ class DocumentWalker:
         state = ParagraphState()
         if self.last_paragraph is not None and _CONTINUES.match(self.run.text, para.body_start):
             state.period = self.last_paragraph.period  # 2023年1至7月，…。¶其中，…: the same months
+        elif self.continues_part_year(para):
+            # 今年上半年，…基金收入…。¶基金支出…: the next paragraph goes on with the same months
+            state.period = self.last_paragraph.period
         for sentence in segment.sentences(self.run.text, para.body_start, para.end):
             self.read_sentence(sentence, state)
         self.last_paragraph = state
+        self.last_end = para.end
+
+    def continues_part_year(self, para: Paragraph) -> bool:
+        """A prose paragraph right after one that ended on part of the year (nothing between, no
+        heading of its own) where neither title nor heading names the period: its figures are about
+        the same months unless it names a time itself (a year named in it speaks of that year:
+        :meth:`TimeBasisReader.period_at`)."""
+        last = self.last_paragraph
+        return (
+            last is not None
+            and self.run.period is None
+            and self.run.section.period is None
+            and last.period is not None
+            and last.period.partial
+            and para.heading is None
+            and not self.run.text[self.last_end : para.start].strip()
+        )
 
     def read_sentence(self, sent: Sentence, state: ParagraphState) -> None:
         run = self.run
