@@ -48,6 +48,7 @@ _FULL_DATE = re.compile(r"(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日")
 _CITED = re.compile(r"《[^》\n]{0,120}(?:公报|快报|统计|年报|运行情况|收支情况)[^》\n]{0,20}》")
 # a paragraph opening with 其中 breaks down the one before it: it keeps that one's period
 _CONTINUES = re.compile(r"\s*其中")
+_OWN_TIME = re.compile(r"(?:19|20)\d{2}\s*年|[今去全]年")
 
 
 @dataclass
@@ -273,7 +274,15 @@ class DocumentWalker:
             and last.period.partial
             and para.heading is None
             and not self.run.text[self.last_end : para.start].strip()
+            and not self.opens_with_own_time(para)
         )
+
+    def opens_with_own_time(self, para: Paragraph) -> bool:
+        """据介绍,2023年上饶市居民医保参保人数589万: a year (or 今年, 去年, 全年) before the paragraph's
+        first figure starts a time of its own."""
+        figures = self.run.quantities_in(para.body_start, para.end)
+        end = figures[0].start if figures else para.end
+        return bool(_OWN_TIME.search(self.run.text, para.body_start, end))
 
     def read_sentence(self, sent: Sentence, state: ParagraphState) -> None:
         run = self.run
