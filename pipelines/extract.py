@@ -48,6 +48,7 @@ _FULL_DATE = re.compile(r"(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日")
 _CITED = re.compile(r"《[^》\n]{0,120}(?:公报|快报|统计|年报|运行情况|收支情况)[^》\n]{0,20}》")
 # a paragraph opening with 其中 breaks down the one before it: it keeps that one's period
 _CONTINUES = re.compile(r"\s*其中")
+_OWN_TIME = re.compile(r"(?:19|20)\d{2}\s*年|[今去全]年")
 
 
 @dataclass
@@ -132,6 +133,7 @@ class DocumentWalker:
         self.run = run
         self.tables = tables
         self.last_paragraph: ParagraphState | None = None  # the prose paragraph read before
+        self.last_end = -1  # where it ended
         self._table_lines: dict[int, bool] = {}  # paragraph index -> is_table_line, asked up to twice
 
     def is_table_row(self, paragraphs: list[Paragraph], j: int) -> bool:
@@ -250,9 +252,37 @@ class DocumentWalker:
         state = ParagraphState()
         if self.last_paragraph is not None and _CONTINUES.match(self.run.text, para.body_start):
             state.period = self.last_paragraph.period  # 2023年1至7月，…。¶其中，…: the same months
+        elif self.continues_part_year(para):
+            # 今年上半年，…基金收入…。¶基金支出…: the next paragraph goes on with the same months
+            state.period = self.last_paragraph.period
         for sentence in segment.sentences(self.run.text, para.body_start, para.end):
             self.read_sentence(sentence, state)
         self.last_paragraph = state
+        self.last_end = para.end
+
+    def continues_part_year(self, para: Paragraph) -> bool:
+        """A prose paragraph right after one that ended on part of the year (nothing between, no
+        heading of its own) where neither title nor heading names the period: its figures are about
+        the same months unless it names a time itself (a year named in it speaks of that year:
+        :meth:`TimeBasisReader.period_at`)."""
+        last = self.last_paragraph
+        return (
+            last is not None
+            and self.run.period is None
+            and self.run.section.period is None
+            and last.period is not None
+            and last.period.partial
+            and para.heading is None
+            and not self.run.text[self.last_end : para.start].strip()
+            and not self.opens_with_own_time(para)
+        )
+
+    def opens_with_own_time(self, para: Paragraph) -> bool:
+        """据介绍,2023年上饶市居民医保参保人数589万: a year (or 今年, 去年, 全年) before the paragraph's
+        first figure starts a time of its own."""
+        figures = self.run.quantities_in(para.body_start, para.end)
+        end = figures[0].start if figures else para.end
+        return bool(_OWN_TIME.search(self.run.text, para.body_start, end))
 
     def read_sentence(self, sent: Sentence, state: ParagraphState) -> None:
         run = self.run

@@ -276,6 +276,7 @@ class _TableRun:
         orphaned = False  # the rows below a row set aside (参保单位 | 42269, 其中: …) are set aside too
         self.last_row_fund: str | None = None
         self.totals: set[tuple[str, str]] = set()  # (fund, metric) whose total a row above gave
+        self.repeated: set[tuple[str, str, int, str]] = set()  # the same with year and basis
         for para, row in self.data:
             label = row[0]
             tokens = self.run.tokens_in(label.start, label.end)
@@ -332,10 +333,18 @@ class _TableRun:
                     inherited + tokens,
                     own_metric or ([parent_metric] if parent_metric else []),
                 )
-                if fact is not None:
-                    self.run.candidates.append(fact)
-                    if fact.item == "total":
-                        self.totals.add((fact.fund, fact.metric))
+                if fact is None:
+                    continue
+                key = (fact.fund, fact.metric, fact.year, fact.basis)
+                if not own_metric and not inherited and fact.item == "total" and key in self.repeated:
+                    # 城镇职工参加医疗保险人数 | 940262 ¶ 实施统帐结合 | 900574: a row naming no
+                    # measure, item or fund of its own under a row that gave the total is a part
+                    # the vocabulary has no code for, not the total again
+                    continue
+                self.run.candidates.append(fact)
+                if fact.item == "total":
+                    self.totals.add((fact.fund, fact.metric))
+                    self.repeated.add(key)
 
     def cell_fact(
         self,

@@ -28,6 +28,23 @@ def test_a_period_named_in_a_sentence_speaks_for_the_rest_of_its_paragraph(extra
     assert (2022, "resident", "expenditure", "total", "partial", "1-10月", 726857000000) in facts
 
 
+def test_the_next_paragraph_goes_on_with_the_months_of_the_one_before(extractor):
+    text = (
+        "今年上半年,基本医疗保险基金收入15200.51亿元。\n"
+        "基本医疗保险基金支出11030.88亿元。\n"
+        "2021年,全国基本医疗保险基金支出2.4万亿元。\n"
+    )
+    facts = _read(extractor, text, 2022)
+    assert (2022, "all", "expenditure", "total", "partial", "上半年", 1103088000000) in facts
+    assert (2021, "all", "expenditure", "total", "actual", None, 2400000000000) in facts
+
+
+def test_a_heading_or_a_gap_ends_the_months_of_the_paragraph_before(extractor):
+    text = "今年上半年,基本医疗保险基金收入15200.51亿元。\n\n二、基金支出\n基本医疗保险基金支出2.4万亿元。\n"
+    facts = _read(extractor, text, 2022)
+    assert (2022, "all", "expenditure", "total", "actual", None, 2400000000000) in facts
+
+
 def test_the_title_names_the_period_of_the_whole_report(extractor):
     text = "2021年1-9月基本医疗保险基金运行情况\n一、职工基本医疗保险\n全市职工医保基金总收入54.1亿元。\n"
     assert _read(extractor, text, 2021) == [

@@ -147,3 +147,15 @@ SHAPES = [
 @pytest.mark.parametrize(("text", "year", "expected"), SHAPES)
 def test_a_table_shape_gives_its_figures(extractor, text, year, expected):
     assert expected <= _read(extractor, text, year)
+
+
+def test_a_row_naming_nothing_under_a_total_row_is_no_second_total(extractor):
+    text = (
+        "2021年城镇职工参加基本医疗保险人员情况\n"
+        "| 项目 | 2020 | 2021 |\n"
+        "| 城镇职工参加医疗保险人数 | 1085375 | 1148343 |\n"
+        "| 实施统帐结合 | 1047492 | 1108598 |\n"
+    )
+    facts = _read(extractor, text, 2021)
+    assert (2021, "employee", "insured", "total", "actual", 1148343) in facts
+    assert not any(f[-1] in (1047492, 1108598) for f in facts)
