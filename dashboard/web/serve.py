@@ -34,8 +34,9 @@ def warm(app: Path = APP, timeout: float = WARM_TIMEOUT_S) -> float | None:
     if not database.database_path().exists():
         log.info("没有数据库：跳过预热，首次打开时建立")
         return None
-    from streamlit.runtime import Runtime
     from streamlit.testing.v1 import AppTest
+
+    from dashboard.web import streamlit_private
 
     start = time.perf_counter()
     try:
@@ -44,9 +45,7 @@ def warm(app: Path = APP, timeout: float = WARM_TIMEOUT_S) -> float | None:
         log.warning("预热失败（%s）：首次打开会慢一些", exc)
         return None
     finally:
-        # AppTest puts a stand-in runtime in place and takes it away only after a run that ends
-        # (not after a timeout): the server could not create its own
-        Runtime._instance = None
+        streamlit_private.drop_stand_in_runtime()
     if run.exception:
         log.warning("预热时页面出错（%s）：首次打开会慢一些", run.exception[0].value)
         return None
