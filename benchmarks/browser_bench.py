@@ -37,6 +37,7 @@ from pathlib import Path
 from playwright.sync_api import Page, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+from dashboard.web import serve
 from dashboard.web.navigation import PAGES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -81,13 +82,9 @@ def server(db: Path) -> Iterator[str]:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     log = Path(tempfile.mkstemp(suffix=".log")[1])
-    # as ./dev.sh run serves it: the launcher warms the app before the server answers
-    command = [sys.executable, "-m", "dashboard.web.serve", "--server.headless", "true"]
-    command += ["--server.port", str(port), "--browser.gatherUsageStats", "false"]
-    command += ["--server.fileWatcherType", "none"]
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            command,
+            serve.command(port),  # as ./dev.sh run serves it: warmed before the server answers
             cwd=ROOT,
             env={**os.environ, "MEDFUND_DB": str(db)},
             stdout=out,

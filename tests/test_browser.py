@@ -18,7 +18,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -31,6 +30,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect, sync_playwright
 
 from benchmarks import browser_bench
+from dashboard.web import serve
 from dashboard.web.navigation import PAGES, PageSpec
 
 # Every test passes wherever pytest-xdist places it: a worker's first browser test starts its
@@ -106,24 +106,9 @@ def running_server(tmp: Path) -> Iterator[Server]:
     free port, on `tmp`'s database (built on the first visit when there is none)."""
     db, log = tmp / DB_NAME, tmp / "streamlit.log"
     port = _free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "dashboard.web.serve",
-        "--server.headless",
-        "true",
-        "--server.address",
-        "127.0.0.1",
-        "--server.port",
-        str(port),
-        "--browser.gatherUsageStats",
-        "false",
-        "--server.fileWatcherType",
-        "none",
-    ]
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            command,
+            serve.command(port),
             cwd=ROOT,
             env={**os.environ, "MEDFUND_DB": str(db)},
             stdout=out,

@@ -52,6 +52,18 @@ def warm(app: Path = APP, timeout: float = WARM_TIMEOUT_S) -> float | None:
     return time.perf_counter() - start
 
 
+def command(port: int, *options: str) -> list[str]:
+    """The command that serves the dashboard on ``port`` of this machine only, as the browser
+    tests and the browser benchmark start it (no browser opened, no usage statistics, no file
+    watcher); ``options`` go to `streamlit run`."""
+    return [
+        *(sys.executable, "-m", "dashboard.web.serve"),
+        *("--server.headless", "true", "--server.address", "127.0.0.1", "--server.port", str(port)),
+        *("--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"),
+        *options,
+    ]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     seconds = warm()
