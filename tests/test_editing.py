@@ -221,6 +221,28 @@ def test_adding_a_missed_figure_from_the_corrections_page(entry, db_path, stewar
     ]
 
 
+def test_adding_a_figure_of_part_of_a_year_asks_for_its_period(entry, db_path, steward):
+    doc_id, text = query(db_path, "SELECT doc_id, text FROM report WHERE region_code = '431124' LIMIT 1")[0]
+    quote = text[120:150]
+    at = log_in(start(entry, "pages/corrections.py", region="431124"))
+    assert not [t for t in at.text_input if t.key == "add_period"]  # a whole year has no period
+    at.selectbox(key="add_doc").set_value(doc_id).run()
+    at.text_area(key="add_quote").input(quote).run()
+    at.selectbox(key="add_metric").set_value("visits").run()
+    at.selectbox(key="add_basis").set_value("partial").run()
+    at.number_input(key="add_value_visits_人次").set_value(1234).run()
+    at.text_input(key="add_reason").input("季度数未识别").run()
+    button(at, "补录").click().run()
+    assert "须写明期间" in " ".join(e.value for e in at.error)  # refused without one, nothing written
+    assert query(db_path, "SELECT count(*) FROM fund_facts WHERE origin = 'added'") == [(0,)]
+    at.text_input(key="add_period").input("1-6月").run()
+    button(at, "补录").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert query(db_path, "SELECT basis, period, value FROM fund_facts WHERE origin = 'added'") == [
+        ("partial", "1-6月", 1234.0)
+    ]
+
+
 # --- removing --------------------------------------------------------------------------------
 
 
