@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import duckdb
 import yaml
@@ -66,24 +66,33 @@ def _extractor() -> Extractor:
     return Extractor()
 
 
+class Genre(NamedTuple):
+    name: str  # Chinese, as reports are listed
+    standing: str  # final | ordinary | provisional (rules/documents.yaml)
+    pattern: re.Pattern[str] | None
+
+
 @cache
-def _genres() -> list[tuple[str, re.Pattern[str]]]:
+def genres() -> tuple[tuple[Genre, ...], Genre]:
+    """The genres of rules/documents.yaml in the order they are tried, and what a report of none is."""
     with (RULES_DIR / "documents.yaml").open(encoding="utf-8") as f:
         raw = yaml.safe_load(f)
-    return [(g["name"], re.compile(g["pattern"])) for g in raw["genres"]]
+    listed = tuple(Genre(g["name"], g["standing"], re.compile(g["pattern"])) for g in raw["genres"])
+    return listed, Genre(raw["other"]["name"], raw["other"]["standing"], None)
 
 
-def detect_genre(text: str, title: str | None = None) -> str:
+def detect_genre(text: str, title: str | None = None) -> Genre:
     """The report's kind, from its title first (a 绩效评价报告 quoting 预算执行 is a 绩效 report),
     else from the words of its first part."""
+    listed, other = genres()
     for where in (title, text[:3000]):
         if not where:
             continue
         where = re.sub(r"[ \t\u3000]+", "", where)  # 绩效    评价报告 (a title spread over a line)
-        for name, regex in _genres():
-            if regex.search(where):
-                return name
-    return "其他"
+        for genre in listed:
+            if genre.pattern is not None and genre.pattern.search(where):
+                return genre
+    return other
 
 
 _SECTION_START = re.compile(
@@ -330,6 +339,7 @@ def process_file(
         region.level if region else None,
     )
     title = report_title(text)
+    genre = detect_genre(text, title)
     facts = confidence.assess(
         facts,
         check_results,
@@ -349,7 +359,8 @@ def process_file(
         year_evidence=extraction.year_evidence,
         title=title,
         source_url=sidecar.source_url(path),
-        genre=detect_genre(text, title),
+        genre=genre.name,
+        standing=genre.standing,
         region_code=region.code if region else None,
         region_name=region.name if region else None,
         region_level=region.level if region else None,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -147,6 +147,9 @@ class Document(StrictModel):
     title: str | None = None  # the title its text gives (pipelines.ingest.report_title)
     source_url: str | None = None  # the public address its sidecar gives (pipelines.sidecar)
     genre: str
+    # how final its figures are beside another report's (rules/documents.yaml): the indicators
+    # take a 统计公报's over a 快报's
+    standing: Literal["final", "ordinary", "provisional"] = "ordinary"
     region_code: str | None
     region_name: str | None
     region_level: RegionLevel | None

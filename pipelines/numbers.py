@@ -66,6 +66,11 @@ _BAD_BEFORE = re.compile(r"[\w.]$")
 # ... nor is the exponent of a number in scientific notation (the 30 of 1.0E+30, of 10^30).
 _EXPONENT_BEFORE = re.compile(r"(?:[\d.][eE]|\^)[+-]?$")
 _MONEY_CLASSES = (UnitClass.MONEY, UnitClass.PER_CAPITA)
+# A number right after a character a broken encoding leaves (?, ？, �) or written with a leading
+# zero (0128.90) has lost digits: 居民医?;鹗杖?0128.90亿元 is 医保基金收入10128.90亿元 decoded
+# wrongly, and ?5732亿元 is 15732亿元.  Read as they stand they would be wrong figures.
+_GARBLE_BEFORE = frozenset("?？\ufffd")
+_LEADING_ZERO = re.compile(r"0\d")
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +132,7 @@ def _to_quantity(text: str, m: re.Match[str]) -> Quantity | None:
         return None
     if m.group("sign"):
         number = -number
-    problem = _problem(m, number, unit_class)
+    problem = _problem(m, number, unit_class) or _lost_digits(text, m)
     return Quantity(begin, m.end(), m.group(0), _float(number), unit_class, unit, problem)
 
 
@@ -179,6 +184,19 @@ def _problem(m: re.Match[str], number: Decimal, unit_class: UnitClass) -> str | 
             f"“{surface}”合{_float(number):g}元，精确到分以下，不是真实的金额"
             "（可能是单位或小数点有误），未采用，请人工核对"
         )
+    return None
+
+
+def _lost_digits(text: str, m: re.Match[str]) -> str | None:
+    """Why this number has probably lost its first digits (a broken encoding), in Chinese."""
+    digits = m.group("num")
+    if not digits:
+        return None
+    begin = m.start()
+    if begin > 0 and text[begin - 1] in _GARBLE_BEFORE:
+        return f"“{m.group(0)}”前是乱码字符（{text[begin - 1]}），数字可能缺了开头的位数，未采用，请人工核对"
+    if _LEADING_ZERO.match(digits):
+        return f"“{m.group(0)}”以0开头，数字可能缺了开头的位数（编码错误），未采用，请人工核对"
     return None
 
 

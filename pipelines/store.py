@@ -84,6 +84,7 @@ _REPORT_COLUMNS = {
     "ingested_at": pl.Datetime("us"),
     "title": pl.String,
     "source_url": pl.String,
+    "standing": pl.String,
 }
 _FACT_COLUMNS = {
     "fact_id": pl.String,

@@ -495,6 +495,7 @@ def report_table(pieces: pl.DataFrame, docs: pl.DataFrame) -> pl.DataFrame:
         ingested_at=pl.lit(INGESTED_AT),
         title=pl.lit(None, pl.String),
         source_url=pl.lit(None, pl.String),
+        standing=pl.lit("ordinary"),
     )
 
 

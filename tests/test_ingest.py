@@ -152,7 +152,7 @@ def test_batches_and_repeated_files_give_the_same_tables(tmp_path):
 
     def content(db):  # all but the ingest time
         snap = snapshot(db)
-        snap["report"] = [row[:-3] + row[-2:] for row in snap["report"]]  # ingested_at, title, source_url
+        snap["report"] = [row[:-4] + row[-3:] for row in snap["report"]]  # ingested_at (title, url, standing)
         return snap
 
     assert content(tmp_path / "one.duckdb") == content(tmp_path / "many.duckdb")

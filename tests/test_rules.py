@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
+import yaml
 
+from pipelines.ingest import RULES_DIR, detect_genre
 from pipelines.normalize import normalize_text
 from pipelines.vocab import default_vocabulary
 
@@ -107,3 +109,20 @@ def test_table_words(name):
         assert pattern.search(text), f"{name} should match «{text}»"
     for text in spec["misses"]:
         assert not pattern.search(text), f"{name} should not match «{text}»"
+
+
+def _genre_examples() -> list[tuple[str, str]]:
+    raw = yaml.safe_load((RULES_DIR / "documents.yaml").read_text(encoding="utf-8"))
+    assert all(g.get("examples") for g in raw["genres"]), "every genre has an example"
+    return [(e["text"], e["genre"]) for g in raw["genres"] for e in g["examples"]]
+
+
+@pytest.mark.parametrize(("text", "genre"), _genre_examples())
+def test_genre_example(text, genre):
+    found = detect_genre(text)
+    assert found.name == genre
+    assert found.standing in ("final", "ordinary", "provisional")
+
+
+def test_a_report_of_no_genre_is_ordinary():
+    assert tuple(detect_genre("今年以来，我县医保工作稳步推进。")) == ("其他", "ordinary", None)

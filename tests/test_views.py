@@ -138,6 +138,50 @@ def test_precedence_actual_over_budget_and_stated_over_derived(db):
     assert rows["income/2022"] == 40e8  # stated (older report) beats derived (newer report)
 
 
+def _chosen(con, metric: str, year: int) -> tuple[float, str]:
+    return con.execute(
+        "SELECT value, doc_id FROM indicator_values WHERE fund = 'resident' AND metric = ? AND year = ?",
+        [metric, year],
+    ).fetchone()
+
+
+def test_a_final_report_beats_a_provisional_one_and_a_precise_figure_a_rounded_one(tmp_path):
+    """A 统计公报 revises the 快报 published months before it, whichever is newer or ingested last;
+    a figure beats a later report's rounding of it, even a 快报's; among equals, the newer."""
+    con = store.connect(tmp_path / "p.duckdb")
+    bulletin = _doc("d", 2022).model_copy(update={"standing": "final"})
+    express = _doc("e", 2022).model_copy(update={"genre": "统计快报", "standing": "provisional"})
+    news = _doc("f", 2023).model_copy(update={"genre": "其他"})
+    for doc, facts in [
+        (
+            bulletin,
+            [
+                _fact(bulletin, 1, "income", 2079327e6, year=2022),
+                _fact(bulletin, 2, "expenditure", 5e8, year=2022),
+            ],
+        ),
+        (
+            express,
+            [
+                _fact(express, 1, "income", 2063718e6, year=2022),
+                _fact(express, 2, "expenditure", 6e8, year=2022),
+            ],
+        ),
+        # a year later, news rounds the 快报's income (2.06万亿元) and restates its expenditure
+        (news, [_fact(news, 1, "income", 206e10, year=2022), _fact(news, 2, "expenditure", 6e8, year=2022)]),
+    ]:
+        store.replace_documents(con, [store.DocumentRows(doc, facts, [], [])], "t")
+    try:
+        assert _chosen(con, "income", 2022) == (2079327e6, bulletin.doc_id)
+        assert _chosen(con, "expenditure", 2022) == (5e8, bulletin.doc_id)
+        # without the bulletin: the precise 快报 figure over the news rounding it; the newer among equals
+        store.remove_document(con, bulletin.doc_id, "test", "test")
+        assert _chosen(con, "income", 2022) == (2063718e6, express.doc_id)
+        assert _chosen(con, "expenditure", 2022) == (6e8, news.doc_id)
+    finally:
+        con.close()
+
+
 def test_sub_populations_sum_to_a_computed_total(db):
     value, computed = db.execute(
         "SELECT value, computed FROM indicator_values WHERE metric = 'insured' AND year = 2023"

@@ -8,8 +8,13 @@
 -- Precedence among facts for the same region, year, fund and metric (item = total):
 --   1. basis: actual over estimate over budget;
 --   2. stated over derived (derived = computed from a stated change);
---   3. the newer report over the older (report_year, then ingest time);
---   4. the earliest quote in the document (stable tie-break).
+--   3. a figure over a rounding of it (28727.58亿元 over a later 2.87万亿元): a candidate is a
+--      rounding when another of the same basis has more significant digits and rounds to it;
+--   4. the more final report (report.standing, rules/documents.yaml): a 统计公报 or 决算 over
+--      other reports over a 快报, which the 公报 revises (职工医保收入 2022: 快报 20637.18亿元,
+--      公报 20793.27亿元);
+--   5. the newer report over the older (report_year, then ingest time);
+--   6. the earliest quote in the document (stable tie-break).
 -- Where a metric has no total but both sub-populations (rural + urban) are given, the
 -- total is their sum and is marked computed.
 -- Indicators are about whole years: an outcome for part of a year (basis `partial`, e.g. 1-6月)
@@ -46,6 +51,18 @@ WHERE (regions IS NULL OR list_contains(regions, b.region_code))
       AND c.anchor_key = b.anchor_key AND c.action IN ('correct', 'restore', 'confirm')
 );
 
+-- precedence helpers: a report's standing as a rank (final first); how many significant digits
+-- a value in base units has (3092217000000 → 7, 3090000000000 → 3, 751.5 → 4); and whether
+-- `rounded` is `precise` rounded to its digits (3.09万亿 of 30922.17亿, not of 30697.72亿)
+CREATE OR REPLACE MACRO report_standing_rank(standing) AS
+    CASE standing WHEN 'final' THEN 0 WHEN 'provisional' THEN 2 ELSE 1 END;
+CREATE OR REPLACE MACRO significant_digits(value) AS
+    length(trim(replace(printf('%.2f', abs(value)), '.', ''), '0'));
+CREATE OR REPLACE MACRO rounds_to(precise, rounded) AS
+    rounded <> 0 AND significant_digits(precise) > significant_digits(rounded)
+    AND abs(precise - rounded)
+        <= 0.5 * pow(10, floor(log10(abs(rounded))) - significant_digits(rounded) + 1) * (1 + 1e-9);
+
 CREATE OR REPLACE MACRO indicator_candidates_in(regions) AS TABLE
 WITH confirmed AS (
     SELECT f.* FROM fact_current f
@@ -56,7 +73,7 @@ WITH confirmed AS (
 stated AS (
     SELECT f.region_code, f.region_name, f.region_level, f.year, f.fund, f.metric, f.value,
            f.basis, f.derived, false AS computed, f.fact_id, f.doc_id, f.quote,
-           r.report_year AS doc_year, r.ingested_at, f.quote_start
+           r.report_year AS doc_year, r.ingested_at, f.quote_start, report_standing_rank(r.standing) AS standing_rank
     FROM confirmed f JOIN report r USING (doc_id)
     WHERE f.item = 'total'
 ),
@@ -65,7 +82,8 @@ populations AS (
            f.year, f.fund, f.metric, sum(f.value) AS value, f.basis, bool_or(f.derived) AS derived,
            true AS computed, min(f.fact_id) AS fact_id, min(f.doc_id) AS doc_id,
            string_agg(f.quote, ' ＋ ' ORDER BY f.item) AS quote,
-           max(r.report_year) AS doc_year, max(r.ingested_at) AS ingested_at, min(f.quote_start) AS quote_start
+           max(r.report_year) AS doc_year, max(r.ingested_at) AS ingested_at, min(f.quote_start) AS quote_start,
+           max(report_standing_rank(r.standing)) AS standing_rank
     FROM confirmed f JOIN report r USING (doc_id)
     WHERE f.item IN ('rural', 'urban') AND f.metric IN ('insured', 'income', 'expenditure', 'visits')
     GROUP BY f.region_code, f.year, f.fund, f.metric, f.basis, f.doc_id
@@ -92,7 +110,12 @@ WITH views(view_basis) AS (VALUES ('any'), ('actual'), ('budget'), ('estimate'))
 candidates AS (SELECT * FROM indicator_candidates_in(regions)),
 admitted AS (
     SELECT v.view_basis, c.*,
-           count(*) OVER (PARTITION BY v.view_basis, c.region_code, c.year, c.fund, c.metric) AS n_candidates
+           count(*) OVER (PARTITION BY v.view_basis, c.region_code, c.year, c.fund, c.metric) AS n_candidates,
+           EXISTS (
+               SELECT 1 FROM candidates p
+               WHERE p.region_code = c.region_code AND p.year = c.year AND p.fund = c.fund
+                 AND p.metric = c.metric AND p.basis = c.basis AND rounds_to(p.value, c.value)
+           ) AS rounding
     FROM candidates c
     JOIN views v
       ON v.view_basis = 'any' OR v.view_basis = c.basis OR (v.view_basis = 'actual' AND c.basis = 'estimate')
@@ -102,7 +125,8 @@ ranked AS (
            row_number() OVER (
                PARTITION BY view_basis, region_code, year, fund, metric
                ORDER BY CASE basis WHEN 'actual' THEN 0 WHEN 'estimate' THEN 1 ELSE 2 END,
-                        derived, computed, doc_year DESC NULLS LAST, ingested_at DESC, doc_id, quote_start, fact_id
+                        derived, computed, rounding, standing_rank,
+                        doc_year DESC NULLS LAST, ingested_at DESC, doc_id, quote_start, fact_id
            ) AS rank
     FROM admitted a
 ),
